@@ -1,0 +1,8 @@
+//! File formats and geodesy at ecoplan's edge: rasters (GeoTIFF, ESRI ASCII grid), vectors,
+//! CRS transformations, alignment onto a reference grid, and atomic output writes.
+
+pub mod ascii;
+pub mod atomic;
+mod error;
+
+pub use error::IoError;

@@ -1,0 +1,1 @@
+//! Ecological security pattern: MSPA, resistance, cost distance, corridors, circuit theory, network indices, landscape metrics.

@@ -1,0 +1,1 @@
+//! The plan: data model, checker, rollups, indicators, zoning, key areas, scenarios.

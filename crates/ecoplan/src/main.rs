@@ -1,0 +1,5 @@
+//! The `ecoplan` command line.
+
+fn main() {
+    println!("ecoplan {}", env!("CARGO_PKG_VERSION"));
+}
