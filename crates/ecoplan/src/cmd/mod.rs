@@ -1,0 +1,29 @@
+//! Subcommand registry. To add one: create `src/cmd/<name>.rs` with
+//! `pub fn command() -> clap::Command` and `pub fn run(m: &clap::ArgMatches) -> anyhow::Result<()>`,
+//! then add one `pub mod` line and one `sub!` line below (keep each on its own line).
+
+pub struct Subcommand {
+    pub command: fn() -> clap::Command,
+    pub run: fn(&clap::ArgMatches) -> anyhow::Result<()>,
+}
+
+macro_rules! sub {
+    ($m:ident) => {
+        Subcommand {
+            command: $m::command,
+            run: $m::run,
+        }
+    };
+}
+
+// --- modules (one line each) ---
+pub mod version;
+// --- end modules ---
+
+pub fn all() -> Vec<Subcommand> {
+    vec![
+        // --- registry (one line each) ---
+        sub!(version),
+        // --- end registry ---
+    ]
+}
