@@ -4,5 +4,7 @@
 pub mod ascii;
 pub mod atomic;
 mod error;
+// --- modules (one line each; each owner adds its own) ---
+// --- end modules ---
 
 pub use error::IoError;

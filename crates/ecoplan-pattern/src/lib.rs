@@ -1,1 +1,5 @@
-//! Ecological security pattern: MSPA, resistance, cost distance, corridors, circuit theory, network indices, landscape metrics.
+//! Ecological security pattern (生态安全格局): MSPA, resistance, cost distance, corridors,
+//! network indices, landscape metrics. Circuit theory lives in `ecoplan-circuit`.
+
+// --- modules (one line each; each owner adds its own) ---
+// --- end modules ---
