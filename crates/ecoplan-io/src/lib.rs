@@ -5,6 +5,8 @@ pub mod ascii;
 pub mod atomic;
 mod error;
 // --- modules (one line each; each owner adds its own) ---
+pub mod crs;
+pub mod align;
 // --- end modules ---
 
 pub use error::IoError;
