@@ -2,4 +2,8 @@
 //! network indices, landscape metrics. Circuit theory lives in `ecoplan-circuit`.
 
 // --- modules (one line each; each owner adds its own) ---
+pub mod cost_distance;
+pub mod resistance;
+pub mod sources;
+pub mod corridors;
 // --- end modules ---
