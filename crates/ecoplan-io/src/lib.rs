@@ -7,6 +7,8 @@ mod error;
 // --- modules (one line each; each owner adds its own) ---
 pub mod crs;
 pub mod align;
+pub mod vector;
+pub mod zonal;
 // --- end modules ---
 
 pub use error::IoError;
