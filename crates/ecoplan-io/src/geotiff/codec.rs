@@ -1,0 +1,446 @@
+//! Chunk (strip/tile) compression and the TIFF predictors.
+
+use super::container::{Fail, Res};
+use super::Compression;
+
+/// TIFF compression codes.
+pub(crate) mod code {
+    pub const NONE: u16 = 1;
+    pub const LZW: u16 = 5;
+    pub const JPEG_OLD: u16 = 6;
+    pub const JPEG: u16 = 7;
+    pub const DEFLATE: u16 = 8;
+    pub const PACKBITS: u16 = 32773;
+    pub const DEFLATE_OLD: u16 = 32946;
+    pub const LERC: u16 = 34887;
+    pub const LZMA: u16 = 34925;
+    pub const ZSTD: u16 = 50000;
+    pub const WEBP: u16 = 50001;
+    pub const JXL: u16 = 50002;
+}
+
+/// GDAL's name for a TIFF compression code (`DEFLATE`, `LZW`, …), or `code N` when unknown.
+pub fn compression_name(c: u16) -> String {
+    match c {
+        code::NONE => "NONE".into(),
+        code::LZW => "LZW".into(),
+        code::JPEG_OLD | code::JPEG => "JPEG".into(),
+        code::DEFLATE | code::DEFLATE_OLD => "DEFLATE".into(),
+        code::PACKBITS => "PACKBITS".into(),
+        code::LERC => "LERC".into(),
+        code::LZMA => "LZMA".into(),
+        code::ZSTD => "ZSTD".into(),
+        code::WEBP => "WEBP".into(),
+        code::JXL => "JXL".into(),
+        2 => "CCITTRLE".into(),
+        3 | 4 => "CCITTFAX".into(),
+        34712 => "JPEG2000".into(),
+        _ => format!("code {c}"),
+    }
+}
+
+/// Largest possible expansion of one compressed byte, used to reject chunks whose declared
+/// size could not possibly decompress to the image's chunk size (before allocating for them).
+pub(crate) fn max_ratio(c: Compression) -> u64 {
+    match c {
+        Compression::None => 1,
+        // Deflate's longest match (258 bytes) costs at least 2 bits: ratio ≤ 1032.
+        Compression::Deflate => 1100,
+        // A 9–12 bit LZW code expands to at most 4096 bytes.
+        Compression::Lzw => 3700,
+        // 2 bytes → 128 bytes.
+        Compression::PackBits => 64,
+        // An RLE block of up to 128 KiB costs 3 bytes, plus frame overhead.
+        Compression::Zstd => 45_000,
+    }
+}
+
+/// Decompresses `input` into exactly `out.len()` bytes.
+/// More output than needed is cut off (some writers store a full last strip); less is an error.
+pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &str) -> Res<()> {
+    let short = |got: usize, out: &[u8]| {
+        Fail::Format(format!(
+            "{what}: decompressed to {got} bytes, but the image layout needs {}; the data is truncated or corrupt",
+            out.len()
+        ))
+    };
+    match c {
+        Compression::None => {
+            if input.len() < out.len() {
+                return Err(short(input.len(), out));
+            }
+            out.copy_from_slice(&input[..out.len()]);
+        }
+        Compression::Deflate => {
+            let mut d = flate2::Decompress::new(true);
+            let status = d
+                .decompress(input, out, flate2::FlushDecompress::Finish)
+                .map_err(|e| Fail::Format(format!("{what}: deflate data is corrupt: {e}")))?;
+            let got = d.total_out() as usize;
+            if got < out.len() {
+                return Err(short(got, out));
+            }
+            // The output is full; step over the end of the stream so its Adler-32 checksum is
+            // verified (a few bytes more when a writer stored a full last strip).
+            let mut status = status;
+            let mut scratch = [0u8; 256];
+            let mut rounds = 0;
+            while status != flate2::Status::StreamEnd && rounds < 64 {
+                let before = (d.total_in(), d.total_out());
+                let used = d.total_in() as usize;
+                status = d
+                    .decompress(&input[used.min(input.len())..], &mut scratch, flate2::FlushDecompress::Finish)
+                    .map_err(|e| Fail::Format(format!("{what}: deflate data is corrupt: {e}")))?;
+                if (d.total_in(), d.total_out()) == before {
+                    break;
+                }
+                rounds += 1;
+            }
+        }
+        Compression::Lzw => {
+            if input.len() >= 2 && input[0] == 0 && input[1] & 1 == 1 {
+                return Err(Fail::Unsupported(format!(
+                    "{what}: old-style (pre TIFF 6.0, LSB-first) LZW; rewrite the file with GDAL"
+                )));
+            }
+            let mut d =
+                weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+            let (mut inp, mut pos) = (input, 0usize);
+            while pos < out.len() {
+                let r = d.decode_bytes(inp, &mut out[pos..]);
+                pos += r.consumed_out;
+                inp = &inp[r.consumed_in..];
+                match r.status {
+                    Ok(weezl::LzwStatus::Ok) => {
+                        if r.consumed_in == 0 && r.consumed_out == 0 {
+                            break;
+                        }
+                    }
+                    Ok(weezl::LzwStatus::Done) | Ok(weezl::LzwStatus::NoProgress) => break,
+                    Err(e) => {
+                        return Err(Fail::Format(format!("{what}: LZW data is corrupt: {e}")))
+                    }
+                }
+            }
+            if pos < out.len() {
+                return Err(short(pos, out));
+            }
+        }
+        Compression::Zstd => {
+            let mut d = zstd::bulk::Decompressor::new()
+                .map_err(|e| Fail::Format(format!("{what}: zstd: {e}")))?;
+            match d.decompress_to_buffer(input, out) {
+                Ok(n) if n == out.len() => {}
+                Ok(n) => return Err(short(n, out)),
+                Err(e) => {
+                    // The destination may be too small when a writer stored a full last strip.
+                    let mut big = Vec::new();
+                    let ok = zstd::stream::copy_decode(input, &mut LimitedVec(&mut big, out.len()));
+                    if big.len() >= out.len() {
+                        out.copy_from_slice(&big[..out.len()]);
+                    } else {
+                        let _ = ok;
+                        return Err(Fail::Format(format!(
+                            "{what}: zstd data is corrupt: {e}"
+                        )));
+                    }
+                }
+            }
+        }
+        Compression::PackBits => {
+            let (mut i, mut o) = (0usize, 0usize);
+            while o < out.len() && i < input.len() {
+                let n = input[i] as i8;
+                i += 1;
+                if n >= 0 {
+                    let len = n as usize + 1;
+                    let take = len.min(out.len() - o);
+                    if i + take > input.len() {
+                        return Err(short(o, out));
+                    }
+                    out[o..o + take].copy_from_slice(&input[i..i + take]);
+                    i += len;
+                    o += take;
+                } else if n != -128 {
+                    let len = (1 - n as isize) as usize;
+                    let Some(&b) = input.get(i) else {
+                        return Err(short(o, out));
+                    };
+                    i += 1;
+                    let take = len.min(out.len() - o);
+                    out[o..o + take].fill(b);
+                    o += take;
+                }
+            }
+            if o < out.len() {
+                return Err(short(o, out));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A writer that keeps at most `limit` bytes and then refuses more (bounds the zstd fallback).
+struct LimitedVec<'a>(&'a mut Vec<u8>, usize);
+
+impl std::io::Write for LimitedVec<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.1.saturating_sub(self.0.len());
+        if room == 0 {
+            return Err(std::io::Error::other("enough output"));
+        }
+        let n = room.min(buf.len());
+        self.0.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Deflate level GDAL uses by default (ZLEVEL=6).
+const DEFLATE_LEVEL: u32 = 6;
+/// zstd level GDAL uses by default (ZSTD_LEVEL=9).
+const ZSTD_LEVEL: i32 = 9;
+
+pub(crate) fn compress(c: Compression, data: &[u8]) -> std::io::Result<Vec<u8>> {
+    Ok(match c {
+        Compression::None => data.to_vec(),
+        Compression::Deflate => {
+            use std::io::Write;
+            let mut e = flate2::write::ZlibEncoder::new(
+                Vec::with_capacity(data.len() / 2 + 64),
+                flate2::Compression::new(DEFLATE_LEVEL),
+            );
+            e.write_all(data)?;
+            e.finish()?
+        }
+        Compression::Lzw => {
+            weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
+                .encode(data)
+                .map_err(std::io::Error::other)?
+        }
+        Compression::Zstd => zstd::bulk::compress(data, ZSTD_LEVEL)?,
+        Compression::PackBits => packbits_encode(data),
+    })
+}
+
+fn packbits_encode(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 128 + 1);
+    let mut i = 0;
+    while i < data.len() {
+        // Run of equal bytes?
+        let mut run = 1;
+        while i + run < data.len() && run < 128 && data[i + run] == data[i] {
+            run += 1;
+        }
+        if run >= 3 {
+            out.push((1i16 - run as i16) as i8 as u8);
+            out.push(data[i]);
+            i += run;
+            continue;
+        }
+        // Literal stretch until the next run of 3 or 128 bytes.
+        let start = i;
+        while i < data.len() && i - start < 128 {
+            if i + 2 < data.len() && data[i] == data[i + 1] && data[i] == data[i + 2] {
+                break;
+            }
+            i += 1;
+        }
+        out.push((i - start - 1) as u8);
+        out.extend_from_slice(&data[start..i]);
+    }
+    out
+}
+
+/// Swaps the bytes of each `size`-byte sample in place (file byte order ↔ native).
+pub(crate) fn swap_samples(buf: &mut [u8], size: usize) {
+    if size > 1 {
+        for c in buf.chunks_exact_mut(size) {
+            c.reverse();
+        }
+    }
+}
+
+/// Undoes horizontal differencing (predictor 2) on native-order samples.
+/// `row_samples` samples per row, `stride` = samples per pixel in the chunk.
+pub(crate) fn undo_horizontal(buf: &mut [u8], size: usize, row_samples: usize, stride: usize) {
+    let row_bytes = row_samples * size;
+    if row_bytes == 0 {
+        return;
+    }
+    macro_rules! acc {
+        ($t:ty) => {{
+            const S: usize = std::mem::size_of::<$t>();
+            for row in buf.chunks_exact_mut(row_bytes) {
+                for i in stride..row_samples {
+                    let p = <$t>::from_ne_bytes(row[(i - stride) * S..(i - stride + 1) * S].try_into().unwrap());
+                    let c = <$t>::from_ne_bytes(row[i * S..(i + 1) * S].try_into().unwrap());
+                    row[i * S..(i + 1) * S].copy_from_slice(&c.wrapping_add(p).to_ne_bytes());
+                }
+            }
+        }};
+    }
+    match size {
+        1 => {
+            for row in buf.chunks_exact_mut(row_bytes) {
+                for i in stride..row_samples {
+                    row[i] = row[i].wrapping_add(row[i - stride]);
+                }
+            }
+        }
+        2 => acc!(u16),
+        4 => acc!(u32),
+        _ => acc!(u64),
+    }
+}
+
+/// Applies horizontal differencing (predictor 2) to native-order samples, from the right.
+pub(crate) fn apply_horizontal(buf: &mut [u8], size: usize, row_samples: usize, stride: usize) {
+    let row_bytes = row_samples * size;
+    if row_bytes == 0 {
+        return;
+    }
+    macro_rules! diff {
+        ($t:ty) => {{
+            const S: usize = std::mem::size_of::<$t>();
+            for row in buf.chunks_exact_mut(row_bytes) {
+                for i in (stride..row_samples).rev() {
+                    let p = <$t>::from_ne_bytes(row[(i - stride) * S..(i - stride + 1) * S].try_into().unwrap());
+                    let c = <$t>::from_ne_bytes(row[i * S..(i + 1) * S].try_into().unwrap());
+                    row[i * S..(i + 1) * S].copy_from_slice(&c.wrapping_sub(p).to_ne_bytes());
+                }
+            }
+        }};
+    }
+    match size {
+        1 => {
+            for row in buf.chunks_exact_mut(row_bytes) {
+                for i in (stride..row_samples).rev() {
+                    row[i] = row[i].wrapping_sub(row[i - stride]);
+                }
+            }
+        }
+        2 => diff!(u16),
+        4 => diff!(u32),
+        _ => diff!(u64),
+    }
+}
+
+/// Undoes the floating point predictor (3): byte differencing, then the byte planes
+/// (most significant first) are interleaved back into native-order values.
+pub(crate) fn undo_float(buf: &mut [u8], size: usize, row_samples: usize, stride: usize) {
+    let row_bytes = row_samples * size;
+    if row_bytes == 0 {
+        return;
+    }
+    let mut tmp = vec![0u8; row_bytes];
+    for row in buf.chunks_exact_mut(row_bytes) {
+        for i in stride..row_bytes {
+            row[i] = row[i].wrapping_add(row[i - stride]);
+        }
+        tmp.copy_from_slice(row);
+        for k in 0..row_samples {
+            let v = &mut row[k * size..(k + 1) * size];
+            for (j, b) in v.iter_mut().enumerate() {
+                // Plane j holds byte j counted from the most significant.
+                let plane = if cfg!(target_endian = "little") {
+                    size - 1 - j
+                } else {
+                    j
+                };
+                *b = tmp[plane * row_samples + k];
+            }
+        }
+    }
+}
+
+/// Applies the floating point predictor (3) to native-order values.
+pub(crate) fn apply_float(buf: &mut [u8], size: usize, row_samples: usize, stride: usize) {
+    let row_bytes = row_samples * size;
+    if row_bytes == 0 {
+        return;
+    }
+    let mut tmp = vec![0u8; row_bytes];
+    for row in buf.chunks_exact_mut(row_bytes) {
+        for k in 0..row_samples {
+            let v = &row[k * size..(k + 1) * size];
+            for (j, &b) in v.iter().enumerate() {
+                let plane = if cfg!(target_endian = "little") {
+                    size - 1 - j
+                } else {
+                    j
+                };
+                tmp[plane * row_samples + k] = b;
+            }
+        }
+        row.copy_from_slice(&tmp);
+        for i in (stride..row_bytes).rev() {
+            row[i] = row[i].wrapping_sub(row[i - stride]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_codec_round_trips() {
+        let data: Vec<u8> = (0..5000u32)
+            .map(|i| ((i / 7) % 13) as u8 ^ (i % 3) as u8)
+            .chain(std::iter::repeat(9).take(700))
+            .collect();
+        for c in [
+            Compression::None,
+            Compression::Deflate,
+            Compression::Lzw,
+            Compression::Zstd,
+            Compression::PackBits,
+        ] {
+            let z = compress(c, &data).unwrap();
+            let mut out = vec![0u8; data.len()];
+            decompress(c, &z, &mut out, "test").unwrap();
+            assert_eq!(out, data, "{c:?}");
+            // One byte more than the data holds must be reported, not invented.
+            let mut longer = vec![0u8; data.len() + 1];
+            assert!(decompress(c, &z, &mut longer, "test").is_err(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn predictors_invert() {
+        let vals: Vec<f32> = (0..24).map(|i| (i as f32 * 0.37).sin() * 100.0).collect();
+        let orig: Vec<u8> = vals.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let mut b = orig.clone();
+        apply_float(&mut b, 4, 12, 1);
+        assert_ne!(b, orig);
+        undo_float(&mut b, 4, 12, 1);
+        assert_eq!(b, orig);
+        let mut b = orig.clone();
+        apply_horizontal(&mut b, 2, 24, 2);
+        undo_horizontal(&mut b, 2, 24, 2);
+        assert_eq!(b, orig);
+        let mut b = orig.clone();
+        apply_horizontal(&mut b, 4, 6, 1);
+        undo_horizontal(&mut b, 4, 6, 1);
+        assert_eq!(b, orig);
+    }
+
+    #[test]
+    fn packbits_matches_the_spec_example() {
+        // Example from the TIFF 6.0 specification, section 9.
+        let packed = [
+            0xFEu8, 0xAA, 0x02, 0x80, 0x00, 0x2A, 0xFD, 0xAA, 0x03, 0x80, 0x00, 0x2A, 0x22, 0xF7,
+            0xAA,
+        ];
+        let unpacked = [
+            0xAAu8, 0xAA, 0xAA, 0x80, 0x00, 0x2A, 0xAA, 0xAA, 0xAA, 0xAA, 0x80, 0x00, 0x2A, 0x22,
+            0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA,
+        ];
+        let mut out = vec![0u8; unpacked.len()];
+        decompress(Compression::PackBits, &packed, &mut out, "t").unwrap();
+        assert_eq!(out, unpacked);
+    }
+}
