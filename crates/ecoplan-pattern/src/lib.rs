@@ -6,4 +6,5 @@ pub mod cost_distance;
 pub mod resistance;
 pub mod sources;
 pub mod corridors;
+pub mod mspa;
 // --- end modules ---
