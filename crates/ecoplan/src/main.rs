@@ -4,7 +4,14 @@
 //! example in its help) and `run()`; `cmd::all()` lists them.
 
 mod cmd;
+mod config;
+mod demo;
+mod manifest;
 mod progress;
+mod rasters;
+mod region;
+mod tables;
+mod vectors;
 
 use std::process::ExitCode;
 

@@ -18,12 +18,28 @@ macro_rules! sub {
 
 // --- modules (one line each) ---
 pub mod version;
+pub mod validate;
+pub mod demo;
+pub mod info;
+pub mod convert;
+pub mod check;
+pub mod plan_convert;
+pub mod rollup;
+pub mod mspa;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
     vec![
         // --- registry (one line each) ---
         sub!(version),
+        sub!(validate),
+        sub!(demo),
+        sub!(info),
+        sub!(convert),
+        sub!(check),
+        sub!(plan_convert),
+        sub!(rollup),
+        sub!(mspa),
         // --- end registry ---
     ]
 }

@@ -1,0 +1,178 @@
+//! The typed plan: what `plan.toml` says once parsed (see `data/demo/plan.toml` for a commented example).
+
+use super::problem::Pos;
+use ecoplan_grid::Crs;
+use std::path::PathBuf;
+
+/// A value with the place in plan.toml it came from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Loc<T> {
+    pub value: T,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Plan {
+    /// The plan file itself.
+    pub file: PathBuf,
+    /// Folder relative paths in the plan are resolved against (the plan file's folder).
+    pub base_dir: PathBuf,
+    pub meta: PlanMeta,
+    pub region: RegionConfig,
+    pub grid: GridConfig,
+    pub layers: Vec<LayerConfig>,
+    pub output: OutputConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct PlanMeta {
+    pub name: Option<String>,
+    pub base_year: Option<i64>,
+    pub target_years: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum FilterValue {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for FilterValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FilterValue::Int(i) => write!(f, "{i}"),
+            FilterValue::Str(s) => write!(f, "\"{s}\""),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RegionConfig {
+    /// Polygon file holding the planning region's boundary.
+    pub boundary: Loc<PathBuf>,
+    /// Feature filter: every `field = value` must hold (e.g. `adcode = 140214`).
+    pub filter: Vec<Loc<(String, FilterValue)>>,
+    /// Buffer around the boundary included in the analysis grid, metres.
+    pub buffer_m: f64,
+    /// Admin units (乡镇/区县 polygons) for tables by unit; optional.
+    pub admin_units: Option<Loc<PathBuf>>,
+    /// Field of `admin_units` naming each unit.
+    pub admin_field: String,
+}
+
+pub const DEFAULT_CELL_SIZE_M: f64 = 30.0;
+pub const DEFAULT_BUFFER_M: f64 = 2000.0;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GridConfig {
+    /// Projected CRS of the analysis grid; None = automatic (CGCS2000 3° Gauss–Krüger zone).
+    pub crs: Option<Loc<Crs>>,
+    /// Cell size in metres.
+    pub cell_size: Loc<f64>,
+}
+
+pub use ecoplan_io::align::Resampling;
+
+/// The lower-case name of a resampling method, as written in plan.toml and on the command line.
+pub fn resampling_name(r: Resampling) -> &'static str {
+    match r {
+        Resampling::Nearest => "nearest",
+        Resampling::Bilinear => "bilinear",
+        Resampling::Mode => "mode",
+        Resampling::Average => "average",
+    }
+}
+
+/// What an input layer holds: decides units, value checks and default resampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerKind {
+    Landuse,
+    Dem,
+    Ndvi,
+    Precipitation,
+    Et0,
+    SoilErodibility,
+    SoilDepth,
+    Raster,
+    Rivers,
+    Roads,
+    Mines,
+    ProtectedAreas,
+    Zones,
+    Vector,
+}
+
+pub struct KindInfo {
+    pub kind: LayerKind,
+    pub name: &'static str,
+    pub zh: &'static str,
+    pub vector: bool,
+    pub unit: &'static str,
+    /// Plausible value range (inclusive) of a raster of this kind.
+    pub range: Option<(f64, f64)>,
+}
+
+pub const KINDS: &[KindInfo] = &[
+    KindInfo { kind: LayerKind::Landuse, name: "landuse", zh: "土地利用", vector: false, unit: "class code", range: None },
+    KindInfo { kind: LayerKind::Dem, name: "dem", zh: "数字高程模型", vector: false, unit: "m", range: Some((-500.0, 9000.0)) },
+    KindInfo { kind: LayerKind::Ndvi, name: "ndvi", zh: "归一化植被指数", vector: false, unit: "1", range: Some((-1.0, 1.0)) },
+    KindInfo { kind: LayerKind::Precipitation, name: "precipitation", zh: "年降水量", vector: false, unit: "mm/a", range: Some((0.0, 10000.0)) },
+    KindInfo { kind: LayerKind::Et0, name: "et0", zh: "参考蒸散量", vector: false, unit: "mm/a", range: Some((0.0, 3000.0)) },
+    KindInfo { kind: LayerKind::SoilErodibility, name: "soil_erodibility", zh: "土壤可蚀性K", vector: false, unit: "t·ha·h/(ha·MJ·mm)", range: Some((0.0, 0.1)) },
+    KindInfo { kind: LayerKind::SoilDepth, name: "soil_depth", zh: "土壤深度", vector: false, unit: "mm", range: Some((0.0, 10000.0)) },
+    KindInfo { kind: LayerKind::Raster, name: "raster", zh: "其他栅格", vector: false, unit: "", range: None },
+    KindInfo { kind: LayerKind::Rivers, name: "rivers", zh: "河流", vector: true, unit: "", range: None },
+    KindInfo { kind: LayerKind::Roads, name: "roads", zh: "道路", vector: true, unit: "", range: None },
+    KindInfo { kind: LayerKind::Mines, name: "mines", zh: "矿山图斑", vector: true, unit: "", range: None },
+    KindInfo { kind: LayerKind::ProtectedAreas, name: "protected_areas", zh: "自然保护地", vector: true, unit: "", range: None },
+    KindInfo { kind: LayerKind::Zones, name: "zones", zh: "分区/行政单元", vector: true, unit: "", range: None },
+    KindInfo { kind: LayerKind::Vector, name: "vector", zh: "其他矢量", vector: true, unit: "", range: None },
+];
+
+impl LayerKind {
+    pub fn info(self) -> &'static KindInfo {
+        KINDS.iter().find(|k| k.kind == self).expect("every kind has info")
+    }
+    pub fn parse(s: &str) -> Option<LayerKind> {
+        KINDS.iter().find(|k| k.name == s).map(|k| k.kind)
+    }
+    pub fn default_resampling(self) -> Resampling {
+        match self {
+            LayerKind::Landuse => Resampling::Mode,
+            _ => Resampling::Bilinear,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LayerConfig {
+    pub name: Loc<String>,
+    pub file: Loc<PathBuf>,
+    pub kind: Loc<LayerKind>,
+    /// Class mapping preset name or CSV path (land use only).
+    pub classes: Option<Loc<String>>,
+    /// Per-plan changes to the mapping: source code → common class key.
+    pub class_overrides: Vec<Loc<(String, String)>>,
+    pub resampling: Resampling,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutputConfig {
+    pub dir: PathBuf,
+}
+
+impl Plan {
+    /// Resolves a plan-relative path.
+    pub fn resolve(&self, p: &std::path::Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+    pub fn layer(&self, name: &str) -> Option<&LayerConfig> {
+        self.layers.iter().find(|l| l.name.value == name)
+    }
+}

@@ -1,0 +1,383 @@
+//! Reads plan.toml into a [`Plan`], collecting every problem (syntax, unknown keys, wrong types,
+//! bad values) with its line and column instead of stopping at the first.
+
+use super::model::*;
+use super::problem::{did_you_mean, LineIndex, Pos, Problem};
+use ecoplan_grid::Crs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+struct Walker<'a> {
+    file: &'a Path,
+    lines: LineIndex<'a>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Walker<'a> {
+    fn pos(&self, span: Range<usize>) -> Pos {
+        self.lines.pos(span.start)
+    }
+    fn error(&mut self, span: Range<usize>, msg: impl Into<String>) {
+        let pos = self.pos(span);
+        self.problems.push(Problem::error(self.file, Some(pos), msg));
+    }
+    fn warn(&mut self, span: Range<usize>, msg: impl Into<String>) {
+        let pos = self.pos(span);
+        self.problems.push(Problem::warning(self.file, Some(pos), msg));
+    }
+
+    /// Reports every key of `table` not in `allowed`.
+    fn unknown_keys(&mut self, table: &DeTable<'_>, section: &str, allowed: &[&str]) {
+        for (k, _) in table.iter() {
+            let key: &str = k.get_ref();
+            if !allowed.contains(&key) {
+                let hint = did_you_mean(key, allowed.iter().copied());
+                self.error(
+                    k.span(),
+                    format!(
+                        "unknown key `{key}` in {section} 未知的键{hint}; allowed keys 可用的键: {}",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    fn string(&mut self, t: &DeTable<'_>, key: &str, section: &str) -> Option<Loc<String>> {
+        let v = get(t, key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(Loc {
+                value: s.to_string(),
+                pos: self.pos(v.span()),
+            }),
+            other => {
+                self.error(
+                    v.span(),
+                    format!("{section}.{key} must be a string 应为字符串, found a {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, t: &DeTable<'_>, key: &str, section: &str) -> Option<Loc<f64>> {
+        let v = get(t, key)?;
+        let n = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok().map(|i| i as f64),
+            DeValue::Float(f) => f.as_str().parse::<f64>().ok().filter(|x| x.is_finite()),
+            _ => None,
+        };
+        match n {
+            Some(value) => Some(Loc {
+                value,
+                pos: self.pos(v.span()),
+            }),
+            None => {
+                self.error(
+                    v.span(),
+                    format!("{section}.{key} must be a finite number 应为数值, found a {}", v.get_ref().type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, v: &Value<'_>, what: &str) -> Option<i64> {
+        match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+            other => {
+                self.error(v.span(), format!("{what} must be a whole number 应为整数, found a {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    fn table<'t, 'i>(&mut self, t: &'t DeTable<'i>, key: &str, section: &str) -> Option<(&'t DeTable<'i>, Range<usize>)> {
+        let v = get(t, key)?;
+        match v.get_ref() {
+            DeValue::Table(inner) => Some((inner, v.span())),
+            other => {
+                self.error(
+                    v.span(),
+                    format!("{section}{key} must be a table ([{key}] or {{ … }}) 应为表, found a {}", other.type_str()),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn get<'t, 'i>(t: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
+    t.get(key)
+}
+
+const TOP_KEYS: &[&str] = &["plan", "region", "grid", "layers", "output"];
+const PLAN_KEYS: &[&str] = &["name", "base_year", "target_years"];
+const REGION_KEYS: &[&str] = &["boundary", "filter", "buffer_m", "admin_units", "admin_field"];
+const GRID_KEYS: &[&str] = &["crs", "cell_size"];
+const LAYER_KEYS: &[&str] = &["file", "kind", "classes", "class_overrides", "resampling"];
+const OUTPUT_KEYS: &[&str] = &["dir"];
+
+/// Parses `text` (the content of `file`). Returns the plan when it could be built (even with
+/// warnings) and every problem found.
+pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
+    let mut w = Walker {
+        file,
+        lines: LineIndex::new(text),
+        problems: Vec::new(),
+    };
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    for e in syntax {
+        let pos = e.span().map(|s| w.lines.pos(s.start));
+        w.problems.push(Problem::error(
+            file,
+            pos,
+            format!("TOML syntax error 语法错误: {}", e.message().trim()),
+        ));
+    }
+    let root = doc.get_ref();
+    w.unknown_keys(root, "the plan (top level)", TOP_KEYS);
+    let base_dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+
+    // [plan]
+    let mut meta = PlanMeta::default();
+    if let Some((t, _)) = w.table(root, "plan", "") {
+        w.unknown_keys(t, "[plan]", PLAN_KEYS);
+        meta.name = w.string(t, "name", "plan").map(|l| l.value);
+        if let Some(v) = get(t, "base_year") {
+            meta.base_year = w.integer(v, "plan.base_year");
+        }
+        if let Some(v) = get(t, "target_years") {
+            match v.get_ref() {
+                DeValue::Array(items) => {
+                    for item in items.iter() {
+                        if let Some(y) = w.integer(item, "each of plan.target_years") {
+                            meta.target_years.push(y);
+                        }
+                    }
+                }
+                other => w.error(v.span(), format!("plan.target_years must be an array of years such as [2025, 2030, 2035], found a {}", other.type_str())),
+            }
+        }
+        if let (Some(b), Some(v)) = (meta.base_year, get(t, "target_years")) {
+            if meta.target_years.iter().any(|&y| y <= b) {
+                w.error(v.span(), format!("plan.target_years must all be after base_year {b} 目标年应晚于基准年"));
+            }
+        }
+    }
+
+    // [region]
+    let mut region = None;
+    match w.table(root, "region", "") {
+        None if get(root, "region").is_none() => w.problems.push(Problem::error(
+            file,
+            None,
+            "missing [region] table 缺少 [region]: it names the boundary file, e.g.\n  [region]\n  boundary = \"boundary.geojson\"\n  filter = { adcode = 140214 }",
+        )),
+        None => {}
+        Some((t, span)) => {
+            w.unknown_keys(t, "[region]", REGION_KEYS);
+            let boundary = w.string(t, "boundary", "region");
+            if boundary.is_none() && get(t, "boundary").is_none() {
+                w.error(span.clone(), "[region] needs `boundary = \"<polygon file>\"` 缺少规划范围边界文件");
+            }
+            let mut filter = Vec::new();
+            if let Some(v) = get(t, "filter") {
+                match v.get_ref() {
+                    DeValue::Table(ft) => {
+                        for (k, fv) in ft.iter() {
+                            let value = match fv.get_ref() {
+                                DeValue::Integer(_) => w.integer(fv, "a filter value").map(FilterValue::Int),
+                                DeValue::String(s) => Some(FilterValue::Str(s.to_string())),
+                                other => {
+                                    w.error(fv.span(), format!("region.filter.{} must be a number or a string, found a {}", k.get_ref(), other.type_str()));
+                                    None
+                                }
+                            };
+                            if let Some(value) = value {
+                                filter.push(Loc {
+                                    value: (k.get_ref().to_string(), value),
+                                    pos: w.pos(k.span()),
+                                });
+                            }
+                        }
+                        if ft.is_empty() {
+                            w.error(v.span(), "region.filter is empty: remove it to use every feature, or give e.g. { adcode = 140214 }");
+                        }
+                    }
+                    other => w.error(v.span(), format!("region.filter must be a table such as {{ adcode = 140214 }}, found a {}", other.type_str())),
+                }
+            }
+            let buffer = w.number(t, "buffer_m", "region");
+            if let Some(b) = &buffer {
+                if !(0.0..=100_000.0).contains(&b.value) {
+                    let span = get(t, "buffer_m").map(|v| v.span()).unwrap_or_default();
+                    w.error(span, format!("region.buffer_m = {} is outside 0–100000 m", b.value));
+                }
+            }
+            let admin_units = w.string(t, "admin_units", "region");
+            let admin_field = w.string(t, "admin_field", "region").map_or_else(|| "name".to_string(), |l| l.value);
+            if let Some(b) = boundary {
+                region = Some(RegionConfig {
+                    boundary: Loc { value: PathBuf::from(b.value), pos: b.pos },
+                    filter,
+                    buffer_m: buffer.map_or(DEFAULT_BUFFER_M, |b| b.value),
+                    admin_units: admin_units.map(|a| Loc { value: PathBuf::from(a.value), pos: a.pos }),
+                    admin_field,
+                });
+            }
+        }
+    }
+
+    // [grid]
+    let mut grid = GridConfig {
+        crs: None,
+        cell_size: Loc { value: DEFAULT_CELL_SIZE_M, pos: Pos::default() },
+    };
+    if let Some((t, _)) = w.table(root, "grid", "") {
+        w.unknown_keys(t, "[grid]", GRID_KEYS);
+        if let Some(c) = w.string(t, "crs", "grid") {
+            let span = get(t, "crs").map(|v| v.span()).unwrap_or_default();
+            match Crs::parse(&c.value) {
+                Some(crs) => {
+                    if crs.is_geographic() {
+                        w.error(span, format!("grid.crs {} is geographic (degrees): the analysis grid needs a projected CRS in metres, e.g. EPSG:4547 (CGCS2000 / 3-degree GK CM 114E), or leave crs out for the automatic choice", crs.label()));
+                    }
+                    grid.crs = Some(Loc { value: crs, pos: c.pos });
+                }
+                None => w.error(span, format!("grid.crs `{}` is not a CRS: write EPSG:<code> (e.g. EPSG:4547) or a PROJ string starting with +proj=, or leave it out for the automatic Gauss–Krüger zone", c.value)),
+            }
+        }
+        if let Some(cs) = w.number(t, "cell_size", "grid") {
+            let span = get(t, "cell_size").map(|v| v.span()).unwrap_or_default();
+            if !(cs.value > 0.0 && cs.value <= 10_000.0) {
+                w.error(span, format!("grid.cell_size = {} m must be > 0 and ≤ 10000 (metres; 30 is usual for county plans)", cs.value));
+            } else if cs.value < 5.0 {
+                w.warn(span, format!("grid.cell_size = {} m is very fine: a county at this size has billions of cells", cs.value));
+            }
+            grid.cell_size = cs;
+        }
+    }
+
+    // [layers.<name>]
+    let mut layers = Vec::new();
+    if let Some((t, _)) = w.table(root, "layers", "") {
+        for (k, v) in t.iter() {
+            let name: &str = k.get_ref();
+            let section = format!("[layers.{name}]");
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.is_empty() {
+                w.error(k.span(), format!("layer name `{name}` must use letters, digits and _ only (it becomes a file name)"));
+            }
+            let DeValue::Table(lt) = v.get_ref() else {
+                w.error(v.span(), format!("{section} must be a table with at least `file` and `kind`, found a {}", v.get_ref().type_str()));
+                continue;
+            };
+            w.unknown_keys(lt, &section, LAYER_KEYS);
+            let file_v = w.string(lt, "file", &format!("layers.{name}"));
+            if get(lt, "file").is_none() {
+                w.error(v.span(), format!("{section} needs `file = \"<path>\"` 缺少文件路径"));
+            }
+            let kind_v = w.string(lt, "kind", &format!("layers.{name}"));
+            let kind = match &kind_v {
+                Some(kv) => match LayerKind::parse(&kv.value) {
+                    Some(kind) => Some(Loc { value: kind, pos: kv.pos }),
+                    None => {
+                        let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+                        let span = get(lt, "kind").map(|v| v.span()).unwrap_or_default();
+                        w.error(span, format!("layers.{name}.kind `{}` is not a layer kind 未知图层类型{}; kinds: {}", kv.value, did_you_mean(&kv.value, names.iter().copied()), names.join(", ")));
+                        None
+                    }
+                },
+                None => {
+                    if get(lt, "kind").is_none() {
+                        w.error(v.span(), format!("{section} needs `kind = \"…\"` (landuse, dem, ndvi, precipitation, et0, soil_erodibility, soil_depth, raster, rivers, roads, mines, protected_areas, zones, vector)"));
+                    }
+                    None
+                }
+            };
+            let classes = w.string(lt, "classes", &format!("layers.{name}"));
+            if let Some(kind) = &kind {
+                if kind.value == LayerKind::Landuse && classes.is_none() && get(lt, "classes").is_none() {
+                    w.error(v.span(), format!("{section} is land use: add `classes = \"<preset or CSV>\"` naming how its codes map to the common classes (presets: {})", super::classes::preset_names().collect::<Vec<_>>().join(", ")));
+                }
+                if kind.value != LayerKind::Landuse {
+                    if let Some(cv) = get(lt, "classes") {
+                        w.error(cv.span(), format!("layers.{name}.classes is only for kind = \"landuse\""));
+                    }
+                }
+            }
+            let mut class_overrides = Vec::new();
+            if let Some(ov) = get(lt, "class_overrides") {
+                match ov.get_ref() {
+                    DeValue::Table(ot) => {
+                        for (ck, cv) in ot.iter() {
+                            match cv.get_ref() {
+                                DeValue::String(s) => class_overrides.push(Loc {
+                                    value: (ck.get_ref().to_string(), s.to_string()),
+                                    pos: w.pos(cv.span()),
+                                }),
+                                other => w.error(cv.span(), format!("layers.{name}.class_overrides.{} must be a class name string such as \"forest\", found a {}", ck.get_ref(), other.type_str())),
+                            }
+                        }
+                    }
+                    other => w.error(ov.span(), format!("layers.{name}.class_overrides must be a table such as {{ \"9\" = \"forest\" }}, found a {}", other.type_str())),
+                }
+            }
+            let resampling = match w.string(lt, "resampling", &format!("layers.{name}")) {
+                Some(r) => match r.value.parse::<Resampling>() {
+                    Ok(r) => Some(r),
+                    Err(_) => {
+                        let span = get(lt, "resampling").map(|v| v.span()).unwrap_or_default();
+                        w.error(span, format!("layers.{name}.resampling `{}` must be one of nearest, bilinear, mode, average{}", r.value, did_you_mean(&r.value, ["nearest", "bilinear", "mode", "average"])));
+                        None
+                    }
+                },
+                None => None,
+            };
+            if let (Some(kind), Some(r)) = (&kind, resampling) {
+                if kind.value == LayerKind::Landuse && matches!(r, Resampling::Bilinear | Resampling::Average) {
+                    let span = get(lt, "resampling").map(|v| v.span()).unwrap_or_default();
+                    w.error(span, format!("layers.{name}: {} resampling averages class codes; land use needs mode or nearest", resampling_name(r)));
+                }
+            }
+            if let (Some(file_v), Some(kind)) = (file_v, kind) {
+                layers.push(LayerConfig {
+                    name: Loc { value: name.to_string(), pos: w.pos(k.span()) },
+                    file: Loc { value: PathBuf::from(file_v.value), pos: file_v.pos },
+                    resampling: resampling.unwrap_or(kind.value.default_resampling()),
+                    kind,
+                    classes,
+                    class_overrides,
+                });
+            }
+        }
+    }
+
+    // [output]
+    let stem = file.file_stem().map_or("plan".into(), |s| s.to_string_lossy().into_owned());
+    let mut output = OutputConfig { dir: PathBuf::from("runs").join(stem) };
+    if let Some((t, _)) = w.table(root, "output", "") {
+        w.unknown_keys(t, "[output]", OUTPUT_KEYS);
+        if let Some(d) = w.string(t, "dir", "output") {
+            output.dir = PathBuf::from(d.value);
+        }
+    }
+
+    let plan = region.map(|region| Plan {
+        file: file.to_path_buf(),
+        base_dir,
+        meta,
+        region,
+        grid,
+        layers,
+        output,
+    });
+    (plan, w.problems)
+}
