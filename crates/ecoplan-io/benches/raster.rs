@@ -29,7 +29,9 @@ fn terrain() -> AnyGrid {
             1200.0 + 300.0 * (x / 700.0).sin() * (y / 500.0).cos() + (state % 1000) as f32 * 0.01
         })
         .collect();
-    Grid::from_vec(&spec, data, Some(-9999.0f32)).unwrap().into()
+    Grid::from_vec(&spec, data, Some(-9999.0f32))
+        .unwrap()
+        .into()
 }
 
 fn bench(c: &mut Criterion) {

@@ -34,7 +34,11 @@ fn sample_grid<T: Cell>(w: usize, h: usize, nodata: Option<T>) -> Grid<T> {
                 1 => T::from_f64(hi),
                 _ => {
                     let v = (x * 0.31).sin() * 50.0 + y * 1.5 + x * 0.25;
-                    T::from_f64(if T::TYPE.is_float() { v * 1.37 } else { v.round().abs() })
+                    T::from_f64(if T::TYPE.is_float() {
+                        v * 1.37
+                    } else {
+                        v.round().abs()
+                    })
                 }
             }
         })
@@ -108,14 +112,21 @@ fn every_cell_type_compression_and_layout_round_trips() {
                         predictor,
                         ..Default::default()
                     };
-                    let what = format!("{} {compression:?} {tile_size:?} pred={predictor}", g.cell_type());
+                    let what = format!(
+                        "{} {compression:?} {tile_size:?} pred={predictor}",
+                        g.cell_type()
+                    );
                     let p = dir.path().join("rt.tif");
                     raster::write_raster(&p, &g, &opts).unwrap();
                     let back = raster::read_raster(&p).unwrap();
                     assert_same(&g, &back, &what);
                     let info = raster::raster_info(&p).unwrap();
                     assert_eq!(info.compression, compression.name(), "{what}");
-                    assert_eq!(info.tiling, tile_size.map(|t| (t as usize, t as usize)), "{what}");
+                    assert_eq!(
+                        info.tiling,
+                        tile_size.map(|t| (t as usize, t as usize)),
+                        "{what}"
+                    );
                     assert_eq!(info.format, RasterFormat::GeoTiff);
                     assert!(info.warnings.is_empty(), "{what}: {:?}", info.warnings);
                 }
@@ -136,12 +147,23 @@ fn windows_decode_only_what_they_cover_and_match_the_full_read() {
             ..Default::default()
         };
         raster::write_raster(&p, &g, &opts).unwrap();
-        for (c, r, w, h) in [(0, 0, 100, 70), (31, 31, 2, 2), (33, 5, 60, 64), (99, 69, 1, 1)] {
+        for (c, r, w, h) in [
+            (0, 0, 100, 70),
+            (31, 31, 2, 2),
+            (33, 5, 60, 64),
+            (99, 69, 1, 1),
+        ] {
             let win = raster::read_raster_window(&p, c, r, w, h).unwrap();
             let expect = with_any_grid!(&g, g => AnyGrid::from(g.window(c, r, w, h).unwrap()));
-            assert_same(&expect, &win, &format!("window {c},{r} {w}×{h} {tile_size:?}"));
+            assert_same(
+                &expect,
+                &win,
+                &format!("window {c},{r} {w}×{h} {tile_size:?}"),
+            );
         }
-        let e = raster::read_raster_window(&p, 90, 0, 20, 5).unwrap_err().to_string();
+        let e = raster::read_raster_window(&p, 90, 0, 20, 5)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("outside") && e.contains("w.tif"), "{e}");
     }
 }
@@ -208,12 +230,22 @@ fn cog_layout_follows_the_spec() {
     assert!(info.cog_layout);
     // Overviews halve until one tile holds them: 500×300, 250×150, 125×75.
     assert_eq!(info.overviews, vec![(500, 300), (250, 150), (125, 75)]);
-    assert_eq!(info.layout, BlockLayout::Tiled { width: 128, height: 128 });
+    assert_eq!(
+        info.layout,
+        BlockLayout::Tiled {
+            width: 128,
+            height: 128
+        }
+    );
     let layout = cog_check::inspect(&std::fs::read(&p).unwrap());
     cog_check::assert_valid(&layout);
     // Overview values: the average of each 2×2 block of valid cells.
-    let AnyGrid::F32(full) = t.read().unwrap() else { panic!() };
-    let AnyGrid::F32(ov) = t.read_overview(0).unwrap() else { panic!() };
+    let AnyGrid::F32(full) = t.read().unwrap() else {
+        panic!()
+    };
+    let AnyGrid::F32(ov) = t.read_overview(0).unwrap() else {
+        panic!()
+    };
     assert_eq!((ov.width, ov.height), (500, 300));
     assert_eq!(ov.transform.dx, full.transform.dx * 2.0);
     for (ox, oy) in [(0, 0), (17, 9), (499, 299)] {
@@ -249,7 +281,11 @@ mod cog_check {
     fn values(b: &[u8], e: usize) -> Vec<u64> {
         let (typ, count) = (u16le(b, e + 2), u32le(b, e + 4) as usize);
         let size = if typ == 3 { 2 } else { 4 };
-        let at = if count * size <= 4 { e + 8 } else { u32le(b, e + 8) as usize };
+        let at = if count * size <= 4 {
+            e + 8
+        } else {
+            u32le(b, e + 8) as usize
+        };
         (0..count)
             .map(|i| match size {
                 2 => u16le(b, at + 2 * i) as u64,
@@ -299,13 +335,19 @@ mod cog_check {
             assert!(w[1].width < w[0].width, "overviews by decreasing size");
             assert!(w[1].ifd_offset > w[0].ifd_offset, "IFDs in order");
             // Data of smaller overviews comes first.
-            assert!(w[1].offsets[0] < w[0].offsets[0], "overview data before larger images");
+            assert!(
+                w[1].offsets[0] < w[0].offsets[0],
+                "overview data before larger images"
+            );
         }
         let last_ifd = images.iter().map(|i| i.ifd_offset).max().unwrap();
         for img in images {
             assert!(img.tiled);
             assert!(img.offsets[0] > last_ifd, "all IFDs before any data");
-            assert!(img.offsets.windows(2).all(|p| p[1] > p[0]), "row-major block order");
+            assert!(
+                img.offsets.windows(2).all(|p| p[1] > p[0]),
+                "row-major block order"
+            );
         }
     }
 }
@@ -315,16 +357,22 @@ fn writing_refuses_what_it_cannot_store() {
     let dir = tempfile::tempdir().unwrap();
     let mut g = sample_grid::<u8>(4, 4, None);
     g.crs = Some(Crs::Proj("+proj=tmerc +lon_0=117".into()));
-    let e = raster::write_raster(&dir.path().join("p.tif"), &g.into(), &WriteOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = raster::write_raster(
+        &dir.path().join("p.tif"),
+        &g.into(),
+        &WriteOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("EPSG"), "{e}");
     let g: AnyGrid = sample_grid::<u8>(4, 4, None).into();
     let bad_tiles = WriteOptions {
         tile_size: Some(100),
         ..Default::default()
     };
-    let e = raster::write_raster(&dir.path().join("t.tif"), &g, &bad_tiles).unwrap_err().to_string();
+    let e = raster::write_raster(&dir.path().join("t.tif"), &g, &bad_tiles)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("multiple of 16"), "{e}");
     let e = raster::write_raster(&dir.path().join("x.png"), &g, &WriteOptions::default())
         .unwrap_err()
@@ -338,15 +386,22 @@ fn writing_refuses_what_it_cannot_store() {
 fn raster_dispatches_by_extension_and_sniffs_unknown_ones() {
     let dir = tempfile::tempdir().unwrap();
     let spec = GridSpec::new(6, 5, GeoTransform::north_up(10.0, 20.0, 5.0), None);
-    let g: AnyGrid = Grid::from_vec(&spec, (0..30).map(|i| i * 7 - 50).collect::<Vec<i32>>(), Some(-1))
-        .unwrap()
-        .into();
+    let g: AnyGrid = Grid::from_vec(
+        &spec,
+        (0..30).map(|i| i * 7 - 50).collect::<Vec<i32>>(),
+        Some(-1),
+    )
+    .unwrap()
+    .into();
     let asc = dir.path().join("g.asc");
     raster::write_raster(&asc, &g, &WriteOptions::default()).unwrap();
     assert!(std::fs::read_to_string(&asc).unwrap().starts_with("ncols"));
     assert_same(&g, &raster::read_raster(&asc).unwrap(), "ascii");
     let info = raster::raster_info(&asc).unwrap();
-    assert_eq!((info.format, info.width, info.height), (RasterFormat::AsciiGrid, 6, 5));
+    assert_eq!(
+        (info.format, info.width, info.height),
+        (RasterFormat::AsciiGrid, 6, 5)
+    );
     // A GeoTIFF and an ASCII grid under names without a known extension.
     let tif = dir.path().join("g.tif");
     raster::write_raster(&tif, &g, &WriteOptions::default()).unwrap();
@@ -355,7 +410,10 @@ fn raster_dispatches_by_extension_and_sniffs_unknown_ones() {
     assert_same(&g, &raster::read_raster(&odd).unwrap(), "sniffed tiff");
     let odd_asc = dir.path().join("g.grid");
     std::fs::copy(&asc, &odd_asc).unwrap();
-    assert_eq!(raster::raster_info(&odd_asc).unwrap().format, RasterFormat::AsciiGrid);
+    assert_eq!(
+        raster::raster_info(&odd_asc).unwrap().format,
+        RasterFormat::AsciiGrid
+    );
     let junk = dir.path().join("j.bin");
     std::fs::write(&junk, b"\x89PNG\r\n\x1a\n....").unwrap();
     let e = raster::read_raster(&junk).unwrap_err().to_string();
@@ -375,7 +433,9 @@ fn real_dem_files_read_with_their_georeferencing() {
     assert_eq!(i.predictor, 2);
     assert!((i.transform.x0 - 112.51779378255078).abs() < 1e-12);
     assert!((i.transform.dy + 0.008333333333333).abs() < 1e-15);
-    let AnyGrid::I16(g) = t.read().unwrap() else { panic!() };
+    let AnyGrid::I16(g) = t.read().unwrap() else {
+        panic!()
+    };
     let s = g.stats().unwrap();
     assert!(s.min > 0.0 && s.max < 3500.0, "{s:?}");
 
@@ -387,6 +447,8 @@ fn real_dem_files_read_with_their_georeferencing() {
     assert_eq!((i.width, i.height, i.cell_type), (1073, 1359, CellType::U8));
     assert_eq!(geotiff::compression_name(i.compression_code), "LZW");
     assert!(i.crs.is_some(), "{:?}", i.warnings);
-    let AnyGrid::U8(g) = t.read().unwrap() else { panic!() };
+    let AnyGrid::U8(g) = t.read().unwrap() else {
+        panic!()
+    };
     assert!(g.data.iter().any(|&v| v != 0 && v != 255));
 }

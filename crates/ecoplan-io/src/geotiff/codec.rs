@@ -89,7 +89,11 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
                 let before = (d.total_in(), d.total_out());
                 let used = d.total_in() as usize;
                 status = d
-                    .decompress(&input[used.min(input.len())..], &mut scratch, flate2::FlushDecompress::Finish)
+                    .decompress(
+                        &input[used.min(input.len())..],
+                        &mut scratch,
+                        flate2::FlushDecompress::Finish,
+                    )
                     .map_err(|e| Fail::Format(format!("{what}: deflate data is corrupt: {e}")))?;
                 if (d.total_in(), d.total_out()) == before {
                     break;
@@ -103,8 +107,7 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
                     "{what}: old-style (pre TIFF 6.0, LSB-first) LZW; rewrite the file with GDAL"
                 )));
             }
-            let mut d =
-                weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+            let mut d = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
             let (mut inp, mut pos) = (input, 0usize);
             while pos < out.len() {
                 let r = d.decode_bytes(inp, &mut out[pos..]);
@@ -140,9 +143,7 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
                         out.copy_from_slice(&big[..out.len()]);
                     } else {
                         let _ = ok;
-                        return Err(Fail::Format(format!(
-                            "{what}: zstd data is corrupt: {e}"
-                        )));
+                        return Err(Fail::Format(format!("{what}: zstd data is corrupt: {e}")));
                     }
                 }
             }
@@ -215,11 +216,9 @@ pub(crate) fn compress(c: Compression, data: &[u8]) -> std::io::Result<Vec<u8>> 
             e.write_all(data)?;
             e.finish()?
         }
-        Compression::Lzw => {
-            weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
-                .encode(data)
-                .map_err(std::io::Error::other)?
-        }
+        Compression::Lzw => weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
+            .encode(data)
+            .map_err(std::io::Error::other)?,
         Compression::Zstd => zstd::bulk::compress(data, ZSTD_LEVEL)?,
         Compression::PackBits => packbits_encode(data),
     })
@@ -275,7 +274,11 @@ pub(crate) fn undo_horizontal(buf: &mut [u8], size: usize, row_samples: usize, s
             const S: usize = std::mem::size_of::<$t>();
             for row in buf.chunks_exact_mut(row_bytes) {
                 for i in stride..row_samples {
-                    let p = <$t>::from_ne_bytes(row[(i - stride) * S..(i - stride + 1) * S].try_into().unwrap());
+                    let p = <$t>::from_ne_bytes(
+                        row[(i - stride) * S..(i - stride + 1) * S]
+                            .try_into()
+                            .unwrap(),
+                    );
                     let c = <$t>::from_ne_bytes(row[i * S..(i + 1) * S].try_into().unwrap());
                     row[i * S..(i + 1) * S].copy_from_slice(&c.wrapping_add(p).to_ne_bytes());
                 }
@@ -307,7 +310,11 @@ pub(crate) fn apply_horizontal(buf: &mut [u8], size: usize, row_samples: usize, 
             const S: usize = std::mem::size_of::<$t>();
             for row in buf.chunks_exact_mut(row_bytes) {
                 for i in (stride..row_samples).rev() {
-                    let p = <$t>::from_ne_bytes(row[(i - stride) * S..(i - stride + 1) * S].try_into().unwrap());
+                    let p = <$t>::from_ne_bytes(
+                        row[(i - stride) * S..(i - stride + 1) * S]
+                            .try_into()
+                            .unwrap(),
+                    );
                     let c = <$t>::from_ne_bytes(row[i * S..(i + 1) * S].try_into().unwrap());
                     row[i * S..(i + 1) * S].copy_from_slice(&c.wrapping_sub(p).to_ne_bytes());
                 }

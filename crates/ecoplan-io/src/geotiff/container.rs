@@ -396,10 +396,7 @@ pub(crate) fn read_ifd(src: &dyn Source, h: &Header, offset: u64, index: usize) 
     };
     // Tags must be sorted; tolerate writers that do not sort, but keep lookups by binary search.
     entries.sort_by_key(|e| e.tag);
-    Ok(Ifd {
-        entries,
-        next,
-    })
+    Ok(Ifd { entries, next })
 }
 
 /// Reads the chain of IFDs starting at the header's first offset.

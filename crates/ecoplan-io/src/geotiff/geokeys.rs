@@ -92,10 +92,10 @@ impl GeoKeys {
                         Some(v) if count > 0 => KeyValue::Doubles(v.to_vec()),
                         _ => {
                             return format(format!(
-                                "GeoKey {id} refers to doubles {val}..{} but GeoDoubleParamsTag has {}",
-                                val + count,
-                                d.len()
-                            ))
+                            "GeoKey {id} refers to doubles {val}..{} but GeoDoubleParamsTag has {}",
+                            val + count,
+                            d.len()
+                        ))
                         }
                     }
                 }
@@ -342,7 +342,11 @@ impl GeoKeys {
                 self.angle(PROJ_FALSE_ORIGIN_LAT)
                     .or_else(|| self.angle(PROJ_NAT_ORIGIN_LAT))
                     .unwrap_or(0.0),
-                ang_or(PROJ_FALSE_ORIGIN_LONG, PROJ_NAT_ORIGIN_LONG, "ProjFalseOriginLong")?
+                ang_or(
+                    PROJ_FALSE_ORIGIN_LONG,
+                    PROJ_NAT_ORIGIN_LONG,
+                    "ProjFalseOriginLong"
+                )?
             ),
             9 => format!(
                 "+proj=lcc +lat_1={lat} +lat_0={lat} +lon_0={} +k_0={k} +x_0={fe} +y_0={fn_}",
@@ -361,7 +365,11 @@ impl GeoKeys {
                 self.angle(PROJ_FALSE_ORIGIN_LAT)
                     .or_else(|| self.angle(PROJ_NAT_ORIGIN_LAT))
                     .unwrap_or(0.0),
-                ang_or(PROJ_FALSE_ORIGIN_LONG, PROJ_NAT_ORIGIN_LONG, "ProjFalseOriginLong")?
+                ang_or(
+                    PROJ_FALSE_ORIGIN_LONG,
+                    PROJ_NAT_ORIGIN_LONG,
+                    "ProjFalseOriginLong"
+                )?
             ),
             15 => format!(
                 "+proj=stere +lat_0={} +lat_ts={} +lon_0={} +k={k} +x_0={fe} +y_0={fn_}",

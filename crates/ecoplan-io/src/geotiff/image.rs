@@ -67,7 +67,9 @@ impl Image {
         let width = need(t, tag::IMAGE_WIDTH)?;
         let height = need(t, tag::IMAGE_LENGTH)?;
         if width == 0 || height == 0 {
-            return format(format!("image is {width}×{height} cells; both must be at least 1"));
+            return format(format!(
+                "image is {width}×{height} cells; both must be at least 1"
+            ));
         }
         if width > u32::MAX as u64 || height > u32::MAX as u64 {
             return format(format!("image size {width}×{height} is absurd"));
@@ -214,7 +216,12 @@ impl Image {
     }
 
     /// Decodes chunk `index` (of band 1) into native-order sample bytes; `None` for a sparse chunk.
-    fn decode_chunk(&self, src: &dyn Source, index: usize, comp: Compression) -> Res<Option<Vec<u8>>> {
+    fn decode_chunk(
+        &self,
+        src: &dyn Source,
+        index: usize,
+        comp: Compression,
+    ) -> Res<Option<Vec<u8>>> {
         let (offset, count) = (self.offsets[index], self.counts[index]);
         let kind = if self.tiled { "tile" } else { "strip" };
         if count == 0 {

@@ -514,9 +514,8 @@ fn georeferencing(
                  warp the file first (gdalwarp)",
                 tp.len() / 6
             )),
-            (Some(_), None) => warnings.push(
-                "ModelPixelScaleTag without ModelTiepointTag: no georeferencing".to_string(),
-            ),
+            (Some(_), None) => warnings
+                .push("ModelPixelScaleTag without ModelTiepointTag: no georeferencing".to_string()),
             _ => {}
         }
     }
@@ -565,9 +564,7 @@ pub fn geotiff_info(path: &Path) -> Result<GeoTiffInfo, IoError> {
 /// Decodes a GeoTIFF from memory with the given limits: the body of the `geotiff_read` fuzz
 /// target, kept here so the stable no-panic test runs exactly what the fuzzer runs.
 pub fn fuzz_read(bytes: &[u8]) -> Result<AnyGrid, IoError> {
-    let limits = ReadLimits {
-        max_cells: 1 << 22,
-    };
+    let limits = ReadLimits { max_cells: 1 << 22 };
     let tif = GeoTiff::from_bytes("fuzz.tif", bytes.to_vec(), limits)?;
     let info = tif.info().clone();
     // Exercise windows and overviews too.

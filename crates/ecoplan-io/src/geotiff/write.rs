@@ -56,7 +56,10 @@ impl Chunks {
 fn write_typed<T: Sample>(path: &Path, g: &Grid<T>, opts: &WriteOptions) -> Result<(), IoError> {
     let bad = |d: String| Err(IoError::unsupported(path, d));
     if g.width == 0 || g.height == 0 {
-        return bad(format!("cannot write an empty {}×{} grid", g.width, g.height));
+        return bad(format!(
+            "cannot write an empty {}×{} grid",
+            g.width, g.height
+        ));
     }
     if g.width > u32::MAX as usize || g.height > u32::MAX as usize {
         return bad(format!("{}×{} is too large for TIFF", g.width, g.height));
@@ -120,7 +123,10 @@ fn write_typed<T: Sample>(path: &Path, g: &Grid<T>, opts: &WriteOptions) -> Resu
             f *= 2;
         }
     }
-    let geometry: Vec<Chunks> = levels.iter().map(|l| chunks_for(l.width, l.height)).collect();
+    let geometry: Vec<Chunks> = levels
+        .iter()
+        .map(|l| chunks_for(l.width, l.height))
+        .collect();
     let predictor = match (opts.predictor, T::TYPE.is_float()) {
         (false, _) => 1u16,
         (true, false) => 2,
@@ -340,8 +346,11 @@ fn nodata_string(v: f64) -> String {
         "nan".into()
     } else if v.is_infinite() {
         if v > 0.0 { "inf" } else { "-inf" }.into()
-    } else {
+    } else if v == 0.0 || (1e-4..1e16).contains(&v.abs()) {
         format!("{v}")
+    } else {
+        // Exponent form for extremes (f32::MIN is 39 digits in plain form).
+        format!("{v:e}")
     }
 }
 
@@ -580,7 +589,10 @@ mod tests {
         // Blocks: [1,2,3,(0)] → 2; [9,9] → 9.
         assert_eq!(overview(&g, 2, OverviewResampling::Average), vec![2, 9]);
         let all_nodata = Grid::from_vec(&spec, vec![0u16; 6], Some(0)).unwrap();
-        assert_eq!(overview(&all_nodata, 2, OverviewResampling::Average), vec![0, 0]);
+        assert_eq!(
+            overview(&all_nodata, 2, OverviewResampling::Average),
+            vec![0, 0]
+        );
         assert_eq!(overview(&g, 2, OverviewResampling::Nearest), vec![0, 9]);
         let f = Grid::from_vec(&spec, vec![1.0f32, f32::NAN, 2.0, 4.0, 2.0, 2.5], None).unwrap();
         let o = overview(&f, 2, OverviewResampling::Average);
