@@ -82,7 +82,10 @@ pub fn text_report(region: &str, findings: &[Finding]) -> String {
             f.field
         ));
         if !f.stated.is_empty() || !f.computed.is_empty() {
-            out.push_str(&format!("  印 stated: {}  算 computed: {}", f.stated, f.computed));
+            out.push_str(&format!(
+                "  印 stated: {}  算 computed: {}",
+                f.stated, f.computed
+            ));
         }
         out.push_str(&format!("\n    {}\n", f.message));
     }

@@ -14,8 +14,16 @@ pub fn command() -> clap::Command {
              .toml/.json/.xlsx file. Output by extension: .toml, .json, .xlsx; anything else is a\n\
              folder that receives one CSV per table (UTF-8 with BOM, Chinese headers).",
         )
-        .arg(clap::Arg::new("input").required(true).help("规划 plan: folder or .toml/.json/.xlsx"))
-        .arg(clap::Arg::new("output").required(true).help("输出 output: .toml/.json/.xlsx or a folder for CSVs"))
+        .arg(
+            clap::Arg::new("input")
+                .required(true)
+                .help("规划 plan: folder or .toml/.json/.xlsx"),
+        )
+        .arg(
+            clap::Arg::new("output")
+                .required(true)
+                .help("输出 output: .toml/.json/.xlsx or a folder for CSVs"),
+        )
         .after_help(
             "例 Examples:\n  ecoplan plan-convert examples/plans/000_yungang plan.xlsx\n  \
              ecoplan plan-convert plan.xlsx plan.toml\n  ecoplan plan-convert plan.toml csv_out/",
@@ -47,12 +55,21 @@ pub fn load_plan(path: &Path) -> anyhow::Result<Plan> {
             }
         }
         let mut files = Vec::new();
-        for e in std::fs::read_dir(path).with_context(|| format!("读取目录失败 cannot read {}", path.display()))? {
+        for e in std::fs::read_dir(path)
+            .with_context(|| format!("读取目录失败 cannot read {}", path.display()))?
+        {
             let p = e?.path();
             if ext(&p) == "csv" {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if tables::sheet_name_of(name.trim_end_matches(".csv")).is_some() {
-                    files.push((name, std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?));
+                    files.push((
+                        name,
+                        std::fs::read(&p)
+                            .with_context(|| format!("cannot read {}", p.display()))?,
+                    ));
                 }
             }
         }
@@ -63,7 +80,8 @@ pub fn load_plan(path: &Path) -> anyhow::Result<Plan> {
             );
         }
         files.sort();
-        return tables::from_csv_files(&files).with_context(|| format!("读取 CSV 规划失败 reading CSV plan in {}", path.display()));
+        return tables::from_csv_files(&files)
+            .with_context(|| format!("读取 CSV 规划失败 reading CSV plan in {}", path.display()));
     }
     let ctx = || format!("读取规划失败 reading plan {}", path.display());
     match ext(path).as_str() {
@@ -80,7 +98,8 @@ pub fn load_plan(path: &Path) -> anyhow::Result<Plan> {
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     ecoplan_io::atomic::write_atomic(path, |w| {
         use std::io::Write;
-        w.write_all(bytes).map_err(|e| ecoplan_io::IoError::io(path, e))
+        w.write_all(bytes)
+            .map_err(|e| ecoplan_io::IoError::io(path, e))
     })
     .with_context(|| format!("写出失败 cannot write {}", path.display()))
 }

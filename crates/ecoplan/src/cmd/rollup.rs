@@ -45,7 +45,8 @@ pub fn run(m: &clap::ArgMatches) -> anyhow::Result<()> {
     let t = if m.get_one::<String>("table").map(String::as_str) == Some("indicators") {
         indicator_table(&plan)
     } else {
-        let by = RollupBy::parse(m.get_one::<String>("by").expect("default")).expect("validated by clap");
+        let by = RollupBy::parse(m.get_one::<String>("by").expect("default"))
+            .expect("validated by clap");
         rollup(&plan, by)
     };
     let format = m.get_one::<String>("format").expect("default").as_str();
@@ -61,11 +62,14 @@ pub fn run(m: &clap::ArgMatches) -> anyhow::Result<()> {
             let o = PathBuf::from(o);
             ecoplan_io::atomic::write_atomic(&o, |w| {
                 use std::io::Write;
-                w.write_all(&bytes).map_err(|e| ecoplan_io::IoError::io(&o, e))
+                w.write_all(&bytes)
+                    .map_err(|e| ecoplan_io::IoError::io(&o, e))
             })?;
             eprintln!("已写出 wrote {}", o.display());
         }
-        None if format == "xlsx" => bail!("xlsx 输出需要 --output FILE (xlsx is binary; give -o FILE)"),
+        None if format == "xlsx" => {
+            bail!("xlsx 输出需要 --output FILE (xlsx is binary; give -o FILE)")
+        }
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&bytes)?;

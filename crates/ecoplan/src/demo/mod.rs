@@ -10,7 +10,6 @@
 //! the list in `steps::all()`.
 
 pub mod data;
-pub mod hydro;
 pub mod steps;
 pub mod synth;
 

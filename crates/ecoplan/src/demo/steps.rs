@@ -3,7 +3,7 @@
 //! your own module and append ONE line to the list in [`all`] (keep the marker comments).
 
 use super::synth;
-use super::{data, hydro, DemoContext, DemoStep};
+use super::{data, DemoContext, DemoStep};
 use crate::config::classes::load_mapping;
 use crate::tables::{Table, Value};
 use anyhow::{bail, Context, Result};
@@ -148,31 +148,39 @@ fn dem(cx: &mut DemoContext) -> Result<()> {
     Ok(())
 }
 
-/// Flow directions (ESRI D8 codes), accumulation (km²), streams (≥ 1 km²), slope and aspect.
+/// Pit filling, D8 flow directions, accumulation (km²), streams (≥ 1 km²), slope and aspect —
+/// the routing primitives of `ecoplan_assess::hydro` (pygeoprocessing conventions).
 fn hydrology(cx: &mut DemoContext) -> Result<()> {
-    let dem = cx.layer("dem")?.to_f32();
-    let flow = hydro::d8_flow(&dem);
-    let cell_km2 = (dem.transform.cell_area() / 1e6) as f32;
-    let flow_km2 = flow.acc.map(Some(f32::NAN), |a| a as f32 * cell_km2);
-    let esri_dir = flow.dir.map(Some(0u8), |d| if d == hydro::NO_FLOW { 0 } else { 1u8 << d });
-    let streams = flow.acc.map(Some(255u8), |a| u8::from(a as f32 * cell_km2 >= 1.0));
-    let (slope, aspect) = synth::slope_aspect(&dem);
+    use ecoplan_assess::hydro;
+    let dem64 = cx.layer("dem")?.to_f64();
+    let p = cx.progress;
+    let filled = hydro::fill_pits(&dem64, p);
+    let dir = hydro::flow_dir_d8(&filled, p);
+    let acc = hydro::flow_accumulation_d8(&dir, None, p);
+    let cell_km2 = dem64.transform.cell_area() / 1e6;
+    let flow_km2 = acc.map(Some(f32::NAN), |a| (a * cell_km2) as f32);
+    let streams = hydro::extract_streams_d8(&acc, STREAM_THRESHOLD_KM2 / cell_km2);
+    // Degrees for the land-use rules; edges (no Horn window) count as flat.
+    let slope = hydro::slope_percent_horn(&dem64).map(Some(f32::NAN), |pct| (pct / 100.0).atan().to_degrees());
+    let aspect = hydro::aspect_degrees(&dem64).map(Some(f32::NAN), |a| if a < 0.0 { f32::NAN } else { a });
     cx.manifest.param("hydrology", serde_json::json!({
-        "method": "Priority-Flood+ε depression filling, D8 steepest descent",
-        "stream_threshold_km2": 1.0,
+        "method": "ecoplan_assess::hydro: Priority-Flood pit filling, D8 with pygeoprocessing flat resolution, D8 accumulation",
+        "stream_threshold_km2": STREAM_THRESHOLD_KM2,
     }));
-    cx.write_raster("layers/flow_direction.tif", &AnyGrid::U8(esri_dir), "D8 flow direction, ESRI codes 1 E, 2 SE, 4 S, 8 SW, 16 W, 32 NW, 64 N, 128 NE; 0 = outlet")?;
+    cx.write_raster("layers/flow_direction.tif", &AnyGrid::U8(dir.clone()), "D8 flow direction, pygeoprocessing codes 0 E, 1 NE, 2 N, 3 NW, 4 W, 5 SW, 6 S, 7 SE; 128 nodata")?;
     cx.write_raster("layers/flow_accumulation.tif", &AnyGrid::F32(flow_km2.clone()), "contributing area, km² (from the synthesized DEM)")?;
     cx.write_raster("layers/streams.tif", &AnyGrid::U8(streams.clone()), "1 = stream (contributing area ≥ 1 km²)")?;
     cx.write_raster("layers/slope.tif", &AnyGrid::F32(slope.clone()), "slope, degrees (Horn)")?;
-    cx.write_raster("layers/aspect.tif", &AnyGrid::F32(aspect.clone()), "aspect, degrees clockwise from north")?;
+    cx.write_raster("layers/aspect.tif", &AnyGrid::F32(aspect.clone()), "aspect, degrees clockwise from north (NaN on flats)")?;
     cx.insert_layer("flow_km2", flow_km2);
-    cx.insert_layer("flow_direction", flow.dir);
+    cx.insert_layer("flow_direction", dir);
     cx.insert_layer("streams", streams);
     cx.insert_layer("slope", slope);
     cx.insert_layer("aspect", aspect);
     Ok(())
 }
+
+const STREAM_THRESHOLD_KM2: f64 = 1.0;
 
 /// 30 m land use (common classes) refined from the real MODIS IGBP classes.
 fn landuse(cx: &mut DemoContext) -> Result<()> {

@@ -144,51 +144,6 @@ pub fn refine_mean_preserving(
 
 // ---------------------------------------------------------------- terrain
 
-/// Slope (degrees) and aspect (degrees clockwise from north, the direction the slope faces)
-/// by Horn's method; edge cells use the nearest valid neighbour.
-pub fn slope_aspect(dem: &Grid<f32>) -> (Grid<f32>, Grid<f32>) {
-    let (w, h) = (dem.width, dem.height);
-    let cs_x = dem.transform.cell_width() as f32;
-    let cs_y = dem.transform.cell_height() as f32;
-    let at = |c: isize, r: isize, c0: usize, r0: usize| -> f32 {
-        let cc = c.clamp(0, w as isize - 1) as usize;
-        let rr = r.clamp(0, h as isize - 1) as usize;
-        let v = dem.data[rr * w + cc];
-        if v.is_finite() {
-            v
-        } else {
-            dem.data[r0 * w + c0]
-        }
-    };
-    let mut slope = vec![f32::NAN; w * h];
-    let mut aspect = vec![f32::NAN; w * h];
-    slope
-        .par_chunks_mut(w)
-        .zip(aspect.par_chunks_mut(w))
-        .enumerate()
-        .for_each(|(r, (srow, arow))| {
-            for c in 0..w {
-                if !dem.data[r * w + c].is_finite() {
-                    continue;
-                }
-                let (ci, ri) = (c as isize, r as isize);
-                let z = |dc: isize, dr: isize| at(ci + dc, ri + dr, c, r);
-                let dzdx = ((z(1, -1) + 2.0 * z(1, 0) + z(1, 1)) - (z(-1, -1) + 2.0 * z(-1, 0) + z(-1, 1))) / (8.0 * cs_x);
-                // Rows grow southwards: north minus south.
-                let dzdy = ((z(-1, -1) + 2.0 * z(0, -1) + z(1, -1)) - (z(-1, 1) + 2.0 * z(0, 1) + z(1, 1))) / (8.0 * cs_y);
-                srow[c] = (dzdx.hypot(dzdy)).atan().to_degrees();
-                // Downslope direction = −gradient; azimuth clockwise from north.
-                let a = (-dzdx).atan2(-dzdy).to_degrees();
-                arow[c] = if a < 0.0 { a + 360.0 } else { a };
-            }
-        });
-    let spec = dem.spec();
-    (
-        Grid::from_vec(&spec, slope, Some(f32::NAN)).expect("sized"),
-        Grid::from_vec(&spec, aspect, Some(f32::NAN)).expect("sized"),
-    )
-}
-
 /// Approximate Euclidean distance (metres) from every cell to the nearest cell where
 /// `target[i]` is true (8-neighbour two-pass chamfer; within ~8% of the true distance).
 pub fn distance_to(spec: &GridSpec, target: &[bool]) -> Grid<f32> {
@@ -317,9 +272,9 @@ pub fn refine_landuse(inp: &LanduseInputs) -> Grid<u8> {
         if base == 0 || !z.is_finite() {
             return;
         }
-        let s = inp.slope.data[i];
-        let north = inp.aspect.data[i].to_radians().cos(); // 1 = faces north
-        let acc = inp.flow_km2.data[i];
+        let s = if inp.slope.data[i].is_finite() { inp.slope.data[i] } else { 0.0 };
+        let north = if inp.aspect.data[i].is_finite() { inp.aspect.data[i].to_radians().cos() } else { 0.0 }; // 1 = faces north
+        let acc = if inp.flow_km2.data[i].is_finite() { inp.flow_km2.data[i] } else { 0.0 };
         let (np, nf, nv, nm) = (n_patch.data[i], n_fine.data[i], n_village.data[i], n_mine.data[i]);
         let du = dist_urban.data[i];
         let urban_score = intensity[i] + 0.35 * n_urban.data[i] + 0.1 * nf;
@@ -517,20 +472,6 @@ mod tests {
         // The detail is really there: cells of a block differ.
         let b0: Vec<f32> = (0..f).map(|c| fine.data[c]).collect();
         assert!(b0.iter().any(|&v| (v - b0[0]).abs() > 0.5), "{b0:?}");
-    }
-
-    #[test]
-    fn slope_and_aspect_of_a_plane() {
-        // Rises 30 m per 30 m cell towards the east: 45°, facing west (270°).
-        let spec = GridSpec::new(5, 5, GeoTransform::north_up(0.0, 150.0, 30.0), None);
-        let dem = Grid::from_vec(&spec, (0..25).map(|i| (i % 5) as f32 * 30.0).collect(), None).unwrap();
-        let (s, a) = slope_aspect(&dem);
-        assert!((s.get(2, 2) - 45.0).abs() < 1e-3, "{}", s.get(2, 2));
-        assert!((a.get(2, 2) - 270.0).abs() < 1e-3, "{}", a.get(2, 2));
-        // Rises towards the south: faces north (0°).
-        let dem = Grid::from_vec(&spec, (0..25).map(|i| (i / 5) as f32 * 10.0).collect(), None).unwrap();
-        let (_, a) = slope_aspect(&dem);
-        assert!(a.get(2, 2) < 1e-3 || a.get(2, 2) > 359.999, "{}", a.get(2, 2));
     }
 
     #[test]
