@@ -1,5 +1,7 @@
 //! Least-cost corridors (生态廊道) with Linkage Mapper's *Linkage Pathways* workflow
-//! (METHODS §3.4, ANCHORS §3.1), plus the gravity model (METHODS §3.3) and Barrier Mapper.
+//! (METHODS §3.4, ANCHORS §3.1), plus the gravity model (METHODS §3.3), Barrier Mapper
+//! ([`barrier_mapper`]) and Pinchpoint Mapper ([`pinchpoint_mapper`], circuits from
+//! `ecoplan-circuit`).
 //!
 //! Steps of [`linkage_corridors`]:
 //! 1. adjacency of cores: cost-weighted allocation zones and/or Euclidean allocation zones that
@@ -24,10 +26,12 @@
 mod adjacency;
 pub mod barriers;
 mod gravity;
+pub mod pinchpoints;
 
 pub use adjacency::{boundary_cells, edge_distance, euclidean_allocation, touching_pairs};
 pub use barriers::{barrier_mapper, improvement_score, BarrierOutput, BarrierParams};
 pub use gravity::{gravity_index, GravityInput};
+pub use pinchpoints::{pinchpoint_mapper, LinkCircuit, PinchpointOutput, PinchpointParams};
 
 use crate::cost_distance::{
     source_cells, BadCostPolicy, CostDistanceError, CostSurface, RunOptions, Workspace,
