@@ -44,18 +44,23 @@ pub struct PairFilter {
 }
 
 impl PairFilter {
-    /// A list of pairs.
+    /// A list of pairs. Id 0 is not a focal node (Circuitscape drops it with a warning), but its
+    /// partner stays listed — with no pair, so in include mode it is solved against nothing.
     pub fn from_pairs(include: bool, pairs: &[(i64, i64)]) -> PairFilter {
-        let mut ids: Vec<i64> = pairs.iter().flat_map(|p| [p.0, p.1]).collect();
+        let mut ids: Vec<i64> = pairs
+            .iter()
+            .flat_map(|p| [p.0, p.1])
+            .filter(|&id| id != 0)
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         let n = ids.len();
         let mut listed = vec![false; n * n];
         for &(a, b) in pairs {
-            let ia = ids.binary_search(&a).expect("id listed");
-            let ib = ids.binary_search(&b).expect("id listed");
-            listed[ia * n + ib] = true;
-            listed[ib * n + ia] = true;
+            if let (Ok(ia), Ok(ib)) = (ids.binary_search(&a), ids.binary_search(&b)) {
+                listed[ia * n + ib] = true;
+                listed[ib * n + ia] = true;
+            }
         }
         PairFilter {
             include,
@@ -481,12 +486,15 @@ fn pairwise_on_graph(
             return Err(CircuitError::Cancelled);
         }
         let csub = &per_comp[&c];
-        // Points sharing a node are 0 apart.
+        // Points sharing a node are 0 apart; like Circuitscape 4, their pair maps are all zero.
         for i in 0..np {
             for j in 0..np {
                 if i != j && nodes[i] != NO_NODE && nodes[i] == nodes[j] && csub.contains(&nodes[i])
                 {
                     res[i * np + j] = 0.0;
+                    if i < j && !filter.is_some_and(|f| f.excluded(ids[i], ids[j])) {
+                        emit_zero_maps(&format!("{}_{}", ids[i], ids[j]), maps, sink, cells)?;
+                    }
                 }
             }
         }
@@ -642,6 +650,22 @@ fn emit_pair_maps(
             }
             accum.add(&buf);
         }
+    }
+    Ok(())
+}
+
+/// All-zero voltage/current maps for a solve that carries no current (focal points on one node,
+/// or a focal point with nothing to connect to), written as Circuitscape 4 writes them.
+fn emit_zero_maps(label: &str, maps: &MapOptions, sink: &MapSink, cells: usize) -> Result<(), CircuitError> {
+    if !(maps.write_volt_maps || maps.per_pair_current()) {
+        return Ok(());
+    }
+    let zeros = vec![0.0; cells];
+    if maps.write_volt_maps {
+        sink(label, MapKind::Voltage, &zeros)?;
+    }
+    if maps.per_pair_current() {
+        sink(label, MapKind::Current, &zeros)?;
     }
     Ok(())
 }
@@ -896,8 +920,10 @@ pub fn advanced(
         if maps.write_volt_maps {
             sink("", MapKind::Voltage, &r.voltage)?;
         }
+        // One solve: its current map is also the cumulative map, so `write_cum_cur_map_only`
+        // writes it too (as Circuitscape 4 does for mgVerify7).
         if let Some(c) = &r.current {
-            if maps.per_pair_current() {
+            if maps.cumulative() {
                 sink("", MapKind::Current, c)?;
             }
         }
@@ -1052,7 +1078,9 @@ pub fn one_to_all(
                 }
             }
             let g = rebuilt.as_ref().map_or(&base_graph, |r| &r.1);
+            let label = n.to_string();
             if !pm.iter().any(|&v| v != 0 && v != n) {
+                emit_zero_maps(&label, maps, sink, cells)?;
                 return Ok(());
             }
             let mut src = vec![0.0; cells];
@@ -1105,7 +1133,6 @@ pub fn one_to_all(
                 &zero,
                 &ecoplan_grid::NoProgress,
             )?;
-            let label = n.to_string();
             if r.solved {
                 let value = match mode {
                     OneToAllMode::OneToAll => {
@@ -1128,6 +1155,8 @@ pub fn one_to_all(
                     }
                     accum.add(c);
                 }
+            } else {
+                emit_zero_maps(&label, maps, sink, cells)?;
             }
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress.advance(d);

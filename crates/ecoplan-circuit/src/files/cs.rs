@@ -451,7 +451,6 @@ fn read_pairs(path: &Path) -> Result<PairFilter, FilesError> {
             .iter()
             .filter(|r| r.len() >= 2)
             .map(|r| (r[0] as i64, r[1] as i64))
-            .filter(|&(a, b)| a != 0 && b != 0)
             .collect();
         Ok(PairFilter::from_pairs(include, &pairs))
     } else {
