@@ -26,6 +26,9 @@ pub mod check;
 pub mod plan_convert;
 pub mod rollup;
 pub mod mspa;
+pub mod check;
+pub mod plan_convert;
+pub mod rollup;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -40,6 +43,9 @@ pub fn all() -> Vec<Subcommand> {
         sub!(plan_convert),
         sub!(rollup),
         sub!(mspa),
+        sub!(check),
+        sub!(plan_convert),
+        sub!(rollup),
         // --- end registry ---
     ]
 }
