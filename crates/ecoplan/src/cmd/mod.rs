@@ -26,9 +26,6 @@ pub mod check;
 pub mod plan_convert;
 pub mod rollup;
 pub mod mspa;
-pub mod check;
-pub mod plan_convert;
-pub mod rollup;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -43,9 +40,6 @@ pub fn all() -> Vec<Subcommand> {
         sub!(plan_convert),
         sub!(rollup),
         sub!(mspa),
-        sub!(check),
-        sub!(plan_convert),
-        sub!(rollup),
         // --- end registry ---
     ]
 }
