@@ -3,7 +3,8 @@
 
 use anyhow::{bail, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use ecoplan_io::raster::{read_raster, write_raster, Compression, OverviewResampling, WriteOptions};
+use crate::rasters::{read_raster, write_raster};
+use ecoplan_io::raster::{Compression, OverviewResampling, WriteOptions};
 use ecoplan_io::vector::{read_vector, write_vector, VectorFormat};
 use std::path::PathBuf;
 

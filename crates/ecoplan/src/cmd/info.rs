@@ -65,8 +65,11 @@ fn crs_json(crs: Option<&ecoplan_grid::Crs>) -> (Value, Value, Value) {
 
 /// The facts `info --json` prints for a raster.
 pub fn raster_info(path: &Path, stats: bool) -> Result<Value> {
-    let info = ecoplan_io::raster::raster_info(path)
+    let mut info = ecoplan_io::raster::raster_info(path)
         .with_context(|| format!("{}: 无法读取为栅格或矢量 cannot be read as a raster (or a vector by its extension)", path.display()))?;
+    if info.crs.is_none() {
+        info.crs = crate::rasters::sidecar_crs(path);
+    }
     let (crs, epsg, crs_name) = crs_json(info.crs.as_ref());
     let mut v = json!({
         "kind": "raster",
@@ -90,7 +93,7 @@ pub fn raster_info(path: &Path, stats: bool) -> Result<Value> {
         "warnings": info.warnings,
     });
     if stats {
-        let grid = ecoplan_io::raster::read_raster(path)?;
+        let grid = crate::rasters::read_raster(path)?;
         let s = grid.stats();
         v["stats"] = match s {
             Some(s) => json!({ "count": s.count, "min": s.min, "max": s.max, "mean": s.mean(), "sum": s.sum }),

@@ -22,10 +22,15 @@ pub mod validate;
 pub mod demo;
 pub mod info;
 pub mod convert;
+pub mod reproject;
+pub mod rasterize;
+pub mod polygonize;
+pub mod zonal;
 pub mod check;
 pub mod plan_convert;
 pub mod rollup;
 pub mod mspa;
+pub mod cost_distance;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -36,10 +41,15 @@ pub fn all() -> Vec<Subcommand> {
         sub!(demo),
         sub!(info),
         sub!(convert),
+        sub!(reproject),
+        sub!(rasterize),
+        sub!(polygonize),
+        sub!(zonal),
         sub!(check),
         sub!(plan_convert),
         sub!(rollup),
         sub!(mspa),
+        sub!(cost_distance),
         // --- end registry ---
     ]
 }
