@@ -7,4 +7,5 @@ pub mod resistance;
 pub mod sources;
 pub mod corridors;
 pub mod mspa;
+pub mod metrics;
 // --- end modules ---
