@@ -232,3 +232,19 @@ pub fn write_raster(path: &Path, grid: &AnyGrid, opts: &WriteOptions) -> Result<
         ))
     }
 }
+
+/// Parses an ESRI ASCII grid (plain or gzip) from memory: the body of the `ascii_read` fuzz
+/// target, kept here so the stable no-panic test runs exactly what the fuzzer runs.
+pub fn fuzz_ascii(bytes: &[u8]) -> Result<AnyGrid, String> {
+    let text = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut s = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .take(16 << 20)
+            .read_to_end(&mut s)
+            .map_err(|e| e.to_string())?;
+        String::from_utf8_lossy(&s).into_owned()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    crate::ascii::parse_ascii(&text)
+}
