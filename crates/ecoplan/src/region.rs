@@ -37,7 +37,12 @@ pub fn load_region(plan: &Plan) -> Result<RegionGrid> {
 
 /// Reads a polygon file and keeps the features matching every `field = value`.
 pub fn read_boundary(path: &Path, filter: &[(String, FilterValue)]) -> Result<Layer> {
-    let mut layer = read_vector(path, &Default::default())?;
+    let layer = read_vector(path, &Default::default())?;
+    apply_filter(layer, filter)
+}
+
+/// Keeps the features matching every `field = value`; checks the result is polygons.
+pub fn apply_filter(mut layer: Layer, filter: &[(String, FilterValue)]) -> Result<Layer> {
     for (field, value) in filter {
         let fv = match value {
             FilterValue::Int(i) => FieldValue::Int(*i),

@@ -31,6 +31,8 @@ pub mod plan_convert;
 pub mod rollup;
 pub mod mspa;
 pub mod cost_distance;
+pub mod circuitscape;
+pub mod omniscape;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -50,6 +52,8 @@ pub fn all() -> Vec<Subcommand> {
         sub!(rollup),
         sub!(mspa),
         sub!(cost_distance),
+        sub!(circuitscape),
+        sub!(omniscape),
         // --- end registry ---
     ]
 }

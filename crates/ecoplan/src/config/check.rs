@@ -43,12 +43,29 @@ pub fn check_plan(plan: &Plan, progress: &dyn Progress) -> (Option<RegionSummary
     let mut region: Option<RegionGrid> = None;
     let boundary = &plan.region.boundary;
     let bpath = plan.resolve(&boundary.value);
+    let cell_size = plan.grid.cell_size.value;
+    let cell_size_ok = cell_size > 0.0 && cell_size <= 10_000.0; // else reported by the parser
+    let crs_ok = plan.grid.crs.as_ref().is_none_or(|c| matches!(crs_io::is_geographic(&c.value), Ok(false)));
     if !bpath.exists() {
         err(&mut problems, boundary.pos, format!("region.boundary: file not found 文件不存在: {}", bpath.display()));
     } else {
-        match region::load_region(plan) {
-            Ok(r) => region = Some(r),
-            Err(e) => err(&mut problems, boundary.pos, format!("region.boundary {}: {e:#}", bpath.display())),
+        match ecoplan_io::vector::read_vector(&bpath, &Default::default()) {
+            Err(e) => err(&mut problems, boundary.pos, format!("region.boundary: cannot read 无法读取: {e}")),
+            Ok(layer) => {
+                let filter: Vec<_> = plan.region.filter.iter().map(|f| f.value.clone()).collect();
+                let filter_pos = plan.region.filter.first().map_or(boundary.pos, |f| f.pos);
+                match region::apply_filter(layer, &filter) {
+                    Err(e) => err(&mut problems, filter_pos, format!("region.filter on {}: {e:#}", bpath.display())),
+                    Ok(layer) if cell_size_ok && crs_ok => {
+                        let crs = plan.grid.crs.as_ref().map(|c| c.value.clone());
+                        match region::region_from_layer(layer, crs, cell_size, plan.region.buffer_m) {
+                            Ok(r) => region = Some(r),
+                            Err(e) => err(&mut problems, boundary.pos, format!("region.boundary {}: {e:#}", bpath.display())),
+                        }
+                    }
+                    Ok(_) => {} // the grid settings are wrong; already reported
+                }
+            }
         }
     }
     let summary = region.as_ref().map(|r| RegionSummary {

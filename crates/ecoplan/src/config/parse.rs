@@ -49,6 +49,9 @@ impl<'a> Walker<'a> {
 
     fn string(&mut self, t: &DeTable<'_>, key: &str, section: &str) -> Option<Loc<String>> {
         let v = get(t, key)?;
+        if v.span().is_empty() {
+            return None; // a placeholder the parser recovered with after a syntax error
+        }
         match v.get_ref() {
             DeValue::String(s) => Some(Loc {
                 value: s.to_string(),
@@ -66,6 +69,9 @@ impl<'a> Walker<'a> {
 
     fn number(&mut self, t: &DeTable<'_>, key: &str, section: &str) -> Option<Loc<f64>> {
         let v = get(t, key)?;
+        if v.span().is_empty() {
+            return None; // a placeholder the parser recovered with after a syntax error
+        }
         let n = match v.get_ref() {
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok().map(|i| i as f64),
             DeValue::Float(f) => f.as_str().parse::<f64>().ok().filter(|x| x.is_finite()),
