@@ -8,4 +8,6 @@ pub mod sources;
 pub mod corridors;
 pub mod mspa;
 pub mod metrics;
+pub mod network;
+pub mod conefor;
 // --- end modules ---
