@@ -209,8 +209,27 @@ fn fill_rings<S: Sink>(rings: &[Vec<(f64, f64)>], c: &mut Canvas<S>) {
 /// polygon edges in all-touched mode).
 const ON_BOUNDARY: f64 = 1e-4;
 
+/// Index of the last cell a segment ending at coordinate `v` enters: `v` itself when it is
+/// exactly on a cell boundary only touches the cell beyond, which does not count.
+#[inline]
+fn last_cell(v: f64) -> i64 {
+    if v == v.floor() {
+        ifloor(v) - 1
+    } else {
+        ifloor(v)
+    }
+}
+
 fn near_integer(v: f64) -> bool {
     (v - v.round()).abs() < ON_BOUNDARY
+}
+
+fn snap(v: f64) -> f64 {
+    if near_integer(v) {
+        v.round()
+    } else {
+        v
+    }
 }
 
 /// Every cell a polyline passes through (GDAL's all-touched line walker). With `edges_only`
@@ -239,8 +258,13 @@ fn walk_all_touched<S: Sink>(line: &[(f64, f64)], edges_only: bool, c: &mut Canv
             if ye < y {
                 std::mem::swap(&mut y, &mut ye);
             }
+            if edges_only {
+                // Polygon edges: ends within ON_BOUNDARY of a row boundary count as on it.
+                (y, ye) = (snap(y), snap(ye));
+            }
             let ix = ifloor(xe);
-            let (iy0, iy1) = (ifloor(y).max(0), ifloor(ye).min(c.h - 1));
+            // A segment ending exactly on a row boundary does not touch the row beyond it.
+            let (iy0, iy1) = (ifloor(y).max(0), last_cell(ye).min(c.h - 1));
             if ix < 0 || ix >= c.w {
                 continue;
             }
@@ -258,7 +282,10 @@ fn walk_all_touched<S: Sink>(line: &[(f64, f64)], edges_only: bool, c: &mut Canv
             if iy < 0 || iy >= c.h {
                 continue;
             }
-            c.span(iy, ifloor(x), ifloor(xe));
+            if edges_only {
+                (x, xe) = (snap(x), snap(xe));
+            }
+            c.span(iy, ifloor(x), last_cell(xe));
             continue;
         }
         // General case, left to right.
@@ -384,12 +411,37 @@ fn to_pixels(t: &ToPixel, l: &LineString<f64>) -> Vec<(f64, f64)> {
     l.0.iter().map(|&c| t.apply(c)).collect()
 }
 
+/// True if a ring runs clockwise in map coordinates (y up).
+fn is_clockwise(l: &LineString<f64>) -> bool {
+    let p = &l.0;
+    let n = p.len();
+    if n < 3 {
+        return false;
+    }
+    let mut s = 0.0;
+    for i in 0..n {
+        let (a, b) = (p[i], p[(i + 1) % n]);
+        s += (b.x - a.x) * (b.y + a.y);
+    }
+    s > 0.0
+}
+
+/// A ring in pixel coordinates, walked clockwise in map coordinates as GDAL orders rings before
+/// filling (this decides which edges lying exactly on a row's centre line are filled).
+fn ring_pixels(t: &ToPixel, l: &LineString<f64>) -> Vec<(f64, f64)> {
+    let mut v = to_pixels(t, l);
+    if !is_clockwise(l) {
+        v.reverse();
+    }
+    v
+}
+
 fn polygon_rings(t: &ToPixel, p: &Polygon<f64>, out: &mut Vec<Vec<(f64, f64)>>) {
     if p.exterior().0.is_empty() {
         return;
     }
-    out.push(to_pixels(t, p.exterior()));
-    out.extend(p.interiors().iter().map(|r| to_pixels(t, r)));
+    out.push(ring_pixels(t, p.exterior()));
+    out.extend(p.interiors().iter().map(|r| ring_pixels(t, r)));
 }
 
 fn burn_polygons<S: Sink>(rings: &[Vec<(f64, f64)>], opts: &RasterizeOptions, c: &mut Canvas<S>) {
@@ -428,7 +480,9 @@ fn burn_geometry<S: Sink>(
             c,
         ),
         Geometry::LineString(l) => {
-            let px = to_pixels(t, l);
+            // GDAL walks lines from their last vertex to their first.
+            let mut px = to_pixels(t, l);
+            px.reverse();
             if opts.all_touched {
                 walk_all_touched(&px, false, c);
             } else {
