@@ -36,7 +36,7 @@ impl Default for AmgOptions {
     fn default() -> Self {
         AmgOptions {
             theta: 0.0,
-            max_coarse: 300,
+            max_coarse: 100,
             max_levels: 12,
             omega: 4.0 / 3.0,
             sweeps: 1,
@@ -79,6 +79,26 @@ impl CoarseSolver {
             }
         }
         let mut pinv = vec![0.0; n * n];
+        // Nonsingular (grounded) systems: the inverse from a Cholesky factor. Singular
+        // Laplacians fall through to the eigendecomposition's pseudo-inverse.
+        if n > 0 {
+            use faer::linalg::solvers::DenseSolveCore;
+            if let Ok(llt) = m.llt(faer::Side::Lower) {
+                let inv = llt.inverse();
+                let ok = (0..n).all(|i| inv[(i, i)].is_finite() && inv[(i, i)] > 0.0);
+                let dmax = (0..n).map(|i| m[(i, i)].abs()).fold(0.0, f64::max);
+                // A tiny pivot means a (numerically) singular matrix: use the pseudo-inverse.
+                let imax = (0..n).map(|i| inv[(i, i)]).fold(0.0, f64::max);
+                if ok && imax * dmax < 1e12 {
+                    for i in 0..n {
+                        for j in 0..n {
+                            pinv[i * n + j] = inv[(i, j)];
+                        }
+                    }
+                    return CoarseSolver { n, pinv };
+                }
+            }
+        }
         if n > 0 {
             if let Ok(evd) = m.self_adjoint_eigen(faer::Side::Lower) {
                 let u = evd.U();
