@@ -241,6 +241,9 @@ pub struct CostSurface<'a, T: Cell> {
     half_len: [f64; 8],
     nodata_cells: u64,
     bad_cells: u64,
+    /// Smallest and largest passable cost (for the bucket queue).
+    min_cost: f64,
+    max_cost: f64,
 }
 
 /// Options of one run on a [`CostSurface`].
@@ -320,25 +323,28 @@ impl<'a, T: Cell> CostSurface<'a, T> {
                 "cell size {cw}×{ch} is not positive"
             )]));
         }
-        let (nodata_cells, bad_cells) = cost
+        let (nodata_cells, bad_cells, min_cost, max_cost) = cost
             .data
             .par_iter()
             .fold(
-                || (0u64, 0u64),
-                |(n, b), &v| {
+                || (0u64, 0u64, f64::INFINITY, 0.0f64),
+                |(n, b, lo, hi), &v| {
                     if cost.is_nodata(v) {
-                        (n + 1, b)
+                        (n + 1, b, lo, hi)
                     } else {
                         let x = v.to_f64();
                         if x > 0.0 && x.is_finite() {
-                            (n, b)
+                            (n, b, lo.min(x), hi.max(x))
                         } else {
-                            (n, b + 1)
+                            (n, b + 1, lo, hi)
                         }
                     }
                 },
             )
-            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            .reduce(
+                || (0, 0, f64::INFINITY, 0.0),
+                |a, b| (a.0 + b.0, a.1 + b.1, a.2.min(b.2), a.3.max(b.3)),
+            );
         if bad_cells > 0 && policy == BadCostPolicy::Error {
             let first: Vec<String> = cost
                 .data
@@ -368,6 +374,8 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             half_len: full.map(|l| l * 0.5),
             nodata_cells,
             bad_cells,
+            min_cost,
+            max_cost,
         })
     }
 
@@ -435,6 +443,7 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             bad_cost_cells: self.bad_cells,
             ..Default::default()
         };
+        let mut seed_cells: Vec<u32> = Vec::new();
         for (i, id) in seeds {
             if ws.dist[i] == f32::NEG_INFINITY {
                 summary.sources_on_barrier += 1;
@@ -452,7 +461,24 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             if opts.allocation {
                 ws.alloc[i] = id;
             }
-            ws.heap.push(0, i as u32);
+            seed_cells.push(i as u32);
+        }
+        // Seeds surrounded by seeds and barriers have nothing to relax: leave them out.
+        let (w, h) = (self.grid.width, self.grid.height);
+        for &i in &seed_cells {
+            let i = i as usize;
+            let (r, c) = ((i / w) as i64, (i % w) as i64);
+            let open = BACKLINK_OFFSETS.iter().any(|&(dr, dc)| {
+                let (r2, c2) = (r + dr, c + dc);
+                r2 >= 0
+                    && c2 >= 0
+                    && r2 < h as i64
+                    && c2 < w as i64
+                    && ws.dist[r2 as usize * w + c2 as usize] == f32::INFINITY
+            });
+            if open {
+                ws.heap.push(0, i as u32);
+            }
         }
         if summary.source_cells == 0 {
             return Err(CostDistanceError::NoSources(format!(
@@ -461,15 +487,16 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             )));
         }
         let max_key = opts.max_cost.map(|m| m as f32);
-        let settled = match (opts.backlink, opts.allocation) {
+        match (opts.backlink, opts.allocation) {
             (true, true) => self.dijkstra::<true, true>(ws, max_key, progress),
             (true, false) => self.dijkstra::<true, false>(ws, max_key, progress),
             (false, true) => self.dijkstra::<false, true>(ws, max_key, progress),
             (false, false) => self.dijkstra::<false, false>(ws, max_key, progress),
         }?;
-        summary.reached_cells = settled;
+        let reached = ws.dist.par_iter().filter(|d| d.is_finite()).count() as u64;
+        summary.reached_cells = reached;
         let passable = n as u64 - self.nodata_cells - self.bad_cells;
-        summary.unreached_cells = passable - settled;
+        summary.unreached_cells = passable - reached;
         Ok(summary)
     }
 
@@ -479,20 +506,203 @@ impl<'a, T: Cell> CostSurface<'a, T> {
         max_key: Option<f32>,
         progress: &dyn Progress,
     ) -> Result<u64, CostDistanceError> {
+        let total = ws.dist.iter().filter(|d| **d != f32::NEG_INFINITY).count() as u64;
+        progress.begin("成本距离 cost distance", total);
+        let limit = max_key.unwrap_or(f32::INFINITY);
+        let result = match self.bucket_width() {
+            Some((delta, n_buckets)) => {
+                self.dijkstra_buckets::<BACK, ALLOC>(ws, limit, delta, n_buckets, progress)
+            }
+            None => self.dijkstra_radix::<BACK, ALLOC>(ws, limit, progress),
+        };
+        progress.finish();
+        result
+    }
+
+    /// Bucket width for the exact bucket queue (Dinitz 1978): no step is shorter than the
+    /// width, so the cells of one bucket cannot improve each other and may be processed in any
+    /// order (we process them in memory order, which is what makes it fast). `None` when the
+    /// ratio of the longest to the shortest step needs too many buckets.
+    fn bucket_width(&self) -> Option<(f64, usize)> {
+        if !(self.min_cost > 0.0 && self.max_cost.is_finite()) {
+            return None;
+        }
+        let min_len = self.half_len.iter().fold(f64::INFINITY, |a, &b| a.min(b)) * 2.0;
+        let max_len = self.half_len.iter().fold(0.0f64, |a, &b| a.max(b)) * 2.0;
+        // Slightly below the shortest step, so that f32 rounding of a sum cannot keep a
+        // neighbour in the bucket being processed (if it still does, it is processed again).
+        let delta = self.min_cost * min_len * (1.0 - 1e-6);
+        let n = (self.max_cost * max_len / delta).ceil() as usize + 2;
+        (n <= MAX_BUCKETS && delta > 0.0).then_some((delta, n))
+    }
+
+    /// Relaxes the neighbours of `u` (settled at `du`), calling `push` for each improvement.
+    #[inline(always)]
+    fn relax<const BACK: bool, const ALLOC: bool>(
+        &self,
+        u: usize,
+        du: f32,
+        dist: &mut [f32],
+        back: &mut [u8],
+        alloc: &mut [u32],
+        mut push: impl FnMut(f32, usize),
+    ) {
         let w = self.grid.width;
         let h = self.grid.height;
         let wi = w as isize;
         let offsets: [isize; 8] = [1, wi + 1, wi, wi - 1, -1, -wi - 1, -wi, -wi + 1];
-        let half = self.half_len;
+        let data = &self.grid.data[..];
+        let du64 = du as f64;
+        debug_assert!(u < dist.len());
+        // SAFETY: u < n (it came from the queue, which only holds grid cells).
+        let cu = unsafe { data.get_unchecked(u) }.to_f64();
+        let id = if ALLOC { unsafe { *alloc.get_unchecked(u) } } else { 0 };
+        let (row, col) = (u / w, u % w);
+        let interior = row > 0 && row + 1 < h && col > 0 && col + 1 < w;
+        for dir in 0..8 {
+            if !interior {
+                let (dr, dc) = BACKLINK_OFFSETS[dir];
+                let (r2, c2) = (row as i64 + dr, col as i64 + dc);
+                if r2 < 0 || c2 < 0 || r2 >= h as i64 || c2 >= w as i64 {
+                    continue;
+                }
+            }
+            let v = (u as isize + offsets[dir]) as usize;
+            debug_assert!(v < dist.len());
+            // SAFETY: v is a neighbour inside the grid (checked above for border cells).
+            let dv = unsafe { *dist.get_unchecked(v) };
+            if dv <= du {
+                continue; // settled, source or impassable (−∞)
+            }
+            let cv = unsafe { data.get_unchecked(v) }.to_f64();
+            let nd = (du64 + (cu + cv) * self.half_len[dir]) as f32;
+            if nd < dv {
+                unsafe {
+                    *dist.get_unchecked_mut(v) = nd;
+                    if BACK {
+                        // Back-link points from v to u: the opposite direction.
+                        *back.get_unchecked_mut(v) = ((dir + 4) % 8 + 1) as u8;
+                    }
+                    if ALLOC {
+                        *alloc.get_unchecked_mut(v) = id;
+                    }
+                }
+                push(nd, v);
+            }
+        }
+    }
+
+    fn dijkstra_buckets<const BACK: bool, const ALLOC: bool>(
+        &self,
+        ws: &mut Workspace,
+        limit: f32,
+        delta: f64,
+        n_buckets: usize,
+        progress: &dyn Progress,
+    ) -> Result<u64, CostDistanceError> {
+        let inv = 1.0 / delta;
+        let dist = &mut ws.dist[..];
+        let back = &mut ws.back[..];
+        let alloc = &mut ws.alloc[..];
+        let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); n_buckets];
+        let mut live: usize = 0;
+        // Seeds are all at distance 0.
+        while let Some((_, v)) = ws.heap.pop() {
+            buckets[0].push(v);
+            live += 1;
+        }
+        let mut current: Vec<u32> = Vec::new();
+        let mut k: u64 = 0; // absolute bucket number being processed
+        let mut processed: u64 = 0;
+        let mut next_report: u64 = 1 << 20;
+        let mut cut_off = false;
+        while live > 0 {
+            let slot = (k % n_buckets as u64) as usize;
+            if buckets[slot].is_empty() {
+                k += 1;
+                continue;
+            }
+            if (k as f64) * delta > limit as f64 {
+                cut_off = true;
+                break;
+            }
+            std::mem::swap(&mut current, &mut buckets[slot]);
+            live -= current.len();
+            // Memory order: neighbouring cells of the front share cache lines.
+            if current.len() > 32 {
+                current.sort_unstable();
+            }
+            for &u32_u in &current {
+                let u = u32_u as usize;
+                let du = dist[u];
+                // Stale entries: the cell has moved to a lower bucket since (or was done).
+                if ((du as f64) * inv) as u64 != k && !(k == 0 && du == 0.0) {
+                    continue;
+                }
+                if du > limit {
+                    continue;
+                }
+                processed += 1;
+                self.relax::<BACK, ALLOC>(u, du, dist, back, alloc, |nd, v| {
+                    let kb = ((nd as f64) * inv) as u64;
+                    let kb = kb.max(k);
+                    buckets[(kb % n_buckets as u64) as usize].push(v as u32);
+                    live += 1;
+                });
+            }
+            current.clear();
+            if processed >= next_report {
+                next_report = processed + (1 << 20);
+                if progress.cancelled() {
+                    return Err(CostDistanceError::Cancelled);
+                }
+                progress.advance(processed);
+            }
+            // The slot may have received cells (rounding); process it again before moving on.
+            if buckets[slot].is_empty() {
+                k += 1;
+            }
+        }
+        if cut_off || limit.is_finite() {
+            self.clear_beyond::<BACK, ALLOC>(dist, back, alloc, limit);
+        }
+        progress.advance(processed);
+        Ok(processed)
+    }
+
+    /// After a `max_cost` run: cells with a tentative distance beyond the limit are unreached.
+    fn clear_beyond<const BACK: bool, const ALLOC: bool>(
+        &self,
+        dist: &mut [f32],
+        back: &mut [u8],
+        alloc: &mut [u32],
+        limit: f32,
+    ) {
+        for i in 0..dist.len() {
+            let d = dist[i];
+            if d.is_finite() && d > limit {
+                dist[i] = f32::INFINITY;
+                if BACK {
+                    back[i] = BACKLINK_NODATA;
+                }
+                if ALLOC {
+                    alloc[i] = ALLOCATION_NODATA;
+                }
+            }
+        }
+    }
+
+    fn dijkstra_radix<const BACK: bool, const ALLOC: bool>(
+        &self,
+        ws: &mut Workspace,
+        limit: f32,
+        progress: &dyn Progress,
+    ) -> Result<u64, CostDistanceError> {
         let dist = &mut ws.dist[..];
         let back = &mut ws.back[..];
         let alloc = &mut ws.alloc[..];
         let heap = &mut ws.heap;
-        let data = &self.grid.data[..];
-        let total = dist.iter().filter(|d| **d != f32::NEG_INFINITY).count() as u64;
-        progress.begin("成本距离 cost distance", total);
         let mut settled: u64 = 0;
-        let limit = max_key.unwrap_or(f32::INFINITY);
         while let Some((key, u32_u)) = heap.pop() {
             let u = u32_u as usize;
             if key != dist[u].to_bits() {
@@ -501,72 +711,27 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             let du = f32::from_bits(key);
             if du > limit {
                 // Everything still queued is farther: leave it unreached.
-                dist[u] = f32::INFINITY;
-                while let Some((_, v)) = heap.pop() {
-                    let v = v as usize;
-                    if dist[v].is_finite() && dist[v] > limit {
-                        dist[v] = f32::INFINITY;
-                        if BACK {
-                            back[v] = BACKLINK_NODATA;
-                        }
-                        if ALLOC {
-                            alloc[v] = ALLOCATION_NODATA;
-                        }
-                    }
-                }
-                if BACK {
-                    back[u] = BACKLINK_NODATA;
-                }
-                if ALLOC {
-                    alloc[u] = ALLOCATION_NODATA;
-                }
+                self.clear_beyond::<BACK, ALLOC>(dist, back, alloc, limit);
                 break;
             }
             settled += 1;
             if settled & 0xF_FFFF == 0 {
                 if progress.cancelled() {
-                    progress.finish();
                     return Err(CostDistanceError::Cancelled);
                 }
                 progress.advance(settled);
             }
-            let du64 = du as f64;
-            let cu = data[u].to_f64();
-            let id = if ALLOC { alloc[u] } else { 0 };
-            let (row, col) = (u / w, u % w);
-            let interior = row > 0 && row + 1 < h && col > 0 && col + 1 < w;
-            for dir in 0..8 {
-                if !interior {
-                    let (dr, dc) = BACKLINK_OFFSETS[dir];
-                    let (r2, c2) = (row as i64 + dr, col as i64 + dc);
-                    if r2 < 0 || c2 < 0 || r2 >= h as i64 || c2 >= w as i64 {
-                        continue;
-                    }
-                }
-                let v = (u as isize + offsets[dir]) as usize;
-                let dv = dist[v];
-                if dv <= du {
-                    continue; // settled, source or impassable (−∞)
-                }
-                let nd = (du64 + (cu + data[v].to_f64()) * half[dir]) as f32;
-                if nd < dv {
-                    dist[v] = nd;
-                    if BACK {
-                        // Back-link points from v to u: the opposite direction.
-                        back[v] = ((dir + 4) % 8 + 1) as u8;
-                    }
-                    if ALLOC {
-                        alloc[v] = id;
-                    }
-                    heap.push(nd.to_bits(), v as u32);
-                }
-            }
+            self.relax::<BACK, ALLOC>(u, du, dist, back, alloc, |nd, v| {
+                heap.push(nd.to_bits(), v as u32)
+            });
         }
         progress.advance(settled);
-        progress.finish();
         Ok(settled)
     }
 }
+
+/// Most buckets the bucket queue may use (longest/shortest step ratio); beyond, the radix heap.
+const MAX_BUCKETS: usize = 1 << 16;
 
 /// Monotone priority queue on `u32` keys (radix heap, Ahuja et al. 1990). Keys are the bit
 /// patterns of non-negative `f32` distances, which order like the floats themselves.

@@ -6,6 +6,7 @@ pub mod cost_distance;
 pub mod resistance;
 pub mod sources;
 pub mod corridors;
+pub mod nodes;
 pub mod mspa;
 pub mod metrics;
 pub mod network;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Cost distance: ecoplan vs scikit-image MCP_Geometric vs whitebox-workflows, same inputs, same run.
+#
+#   bench/cost_distance_vs_peers.sh [N ...]      (default: 2000 5000 → 4 M and 25 M cells)
+#
+# Env: PY (python with numpy, scipy, rasterio, scikit-image; whitebox-workflows optional),
+#      default $ECOPLAN_PY or /root/.cache/ecoplan-venv/bin/python; DATA (landscape cache,
+#      default target/bench-cost); SKIP_PEERS=1 runs ecoplan only.
+# Prints per size: process wall time and peak RSS (GNU time), the timed section (read + compute +
+# write), mean/max cost distance of each tool, and ecoplan's speed-up over each peer.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PY="${PY:-${ECOPLAN_PY:-/root/.cache/ecoplan-venv/bin/python}}"
+DATA="${DATA:-$ROOT/target/bench-cost}"
+SIZES=("${@:-2000 5000}")
+[ $# -eq 0 ] && SIZES=(2000 5000)
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "GNU time missing: apt-get install time" >&2; exit 1; }
+HELPER="$ROOT/bench/cost_distance_vs_peers.py"
+
+(cd "$ROOT" && cargo build --release -q -p ecoplan)
+BIN="$ROOT/target/release/ecoplan"
+
+have_wbw=1
+"$PY" -c "import whitebox_workflows" 2>/dev/null || { have_wbw=0; echo "whitebox-workflows not installed in $PY: skipped (pip install whitebox-workflows)" >&2; }
+"$PY" -c "import skimage" 2>/dev/null || { echo "scikit-image missing in $PY: pip install scikit-image" >&2; exit 1; }
+
+# run NAME CMD... → sets WALL, RSS_MB, TIMED, MEAN, MAX
+run() {
+  local name=$1; shift
+  local log; log=$(mktemp)
+  "$TIME" -f "@@TIME@@ %e %M" "$@" >"$log" 2>&1 || { echo "$name failed:"; cat "$log"; rm -f "$log"; return 1; }
+  read -r WALL RSS_KB < <(grep '@@TIME@@' "$log" | awk '{print $2, $3}')
+  RSS_MB=$(awk -v k="$RSS_KB" 'BEGIN{printf "%.0f", k/1024}')
+  local j; j=$(grep '@@RESULT@@' "$log" | sed 's/^@@RESULT@@ //')
+  TIMED=$(echo "$j" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print("%.3f" % d["timed_s"])')
+  MEAN=$(echo "$j" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["result"]["check"]["mean_cd"])')
+  MAX=$(echo "$j" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["result"]["check"]["max_cd"])')
+  rm -f "$log"
+}
+
+for N in "${SIZES[@]}"; do
+  D="$DATA/N$N"; OUT="$D/out"; mkdir -p "$OUT"
+  "$PY" "$HELPER" gen "$D" "$N"
+  cells=$((N * N))
+  echo "== cost distance, ${N}x${N} = $cells cells (30 m, sources = habitat patches >= 100 ha) =="
+  printf "%-22s %9s %9s %9s %14s %14s\n" tool wall_s timed_s rss_MB mean_cd max_cd
+  run ecoplan "$BIN" cost-distance --cost "$D/resistance.tif" --sources "$D/sources.tif" --out "$OUT/ecoplan.tif" --print-result
+  E_WALL=$WALL; E_TIMED=$TIMED; E_RSS=$RSS_MB; E_MEAN=$MEAN
+  printf "%-22s %9s %9s %9s %14.4f %14.4f\n" ecoplan "$WALL" "$TIMED" "$RSS_MB" "$MEAN" "$MAX"
+  echo "ecoplan peak RSS per cell: $(awk -v r="$RSS_KB" -v c="$cells" 'BEGIN{printf "%.1f", r*1024/c}') bytes"
+  [ "${SKIP_PEERS:-0}" = 1 ] && continue
+  peers=(skimage)
+  [ $have_wbw = 1 ] && peers+=(wbw)
+  for p in "${peers[@]}"; do
+    run "$p" "$PY" "$HELPER" "$p" "$D" "$OUT/$p.tif"
+    label=$p; [ $p = skimage ] && label="skimage MCP_Geometric"; [ $p = wbw ] && label="whitebox-workflows"
+    printf "%-22s %9s %9s %9s %14.4f %14.4f\n" "$label" "$WALL" "$TIMED" "$RSS_MB" "$MEAN" "$MAX"
+    "$PY" - "$E_MEAN" "$MEAN" "$p" <<'PYEOF'
+import sys
+a, b, p = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+rel = abs(a - b) / max(abs(b), 1e-12)
+print(f"  mean_cd ecoplan vs {p}: relative difference {rel:.2e} -> {'AGREE' if rel < 1e-4 else 'DIFFER'}")
+PYEOF
+    awk -v ew="$E_WALL" -v et="$E_TIMED" -v pw="$WALL" -v pt="$TIMED" -v p="$label" \
+      'BEGIN{printf "  speed-up over %s: %.1fx (process wall), %.1fx (timed section)\n", p, pw/ew, pt/et}'
+  done
+done
