@@ -83,8 +83,6 @@ def to_asc_gz(src_tif, dst, nodata_override=None, digits=None):
     if nodata_override is not None:
         nodata = nodata_override
     is_int = np.issubdtype(arr.dtype, np.integer)
-    if digits is None and arr.dtype == np.float64:
-        digits = 17
     h, w = arr.shape
     dx, dy = gt[1], -gt[5]
     lines = [f"ncols {w}", f"nrows {h}", f"xllcorner {gt[0]!r}",
@@ -192,7 +190,17 @@ def zion():
     d = os.path.join(TMP, "zion")
     os.makedirs(d, exist_ok=True)
     lulc = os.path.join(d, "lulc.tif")
-    crop(os.path.join(SHARED, "data", "zion", "nlcd.tif"), lulc, 0, 0, 180, 180)
+    # the source has 31.53 × 31.52 m pixels; natcap.invest would resample to square pixels,
+    # so warp (nearest) to a square 30 m grid first and compare on identical grids
+    sq = os.path.join(d, "nlcd_30m.tif")
+    src = gdal.Open(os.path.join(SHARED, "data", "zion", "nlcd.tif"))
+    sgt = src.GetGeoTransform()
+    x0, y1 = sgt[0], sgt[3]
+    gdal.Warp(sq, src, options=gdal.WarpOptions(
+        xRes=30.0, yRes=30.0, outputBounds=(x0, y1 - 180 * 30.0, x0 + 180 * 30.0, y1),
+        resampleAlg="near", creationOptions=["TILED=YES"]))
+    src = None
+    crop(sq, lulc, 0, 0, 180, 180)
     arr, nd, gt, wkt = read(lulc)
     # the spDataLarge raster stores NLCD level-1 classes as 1..8; recode to NLCD codes so the
     # coefficient tables below apply (int32, nodata 255 kept)
@@ -262,7 +270,7 @@ def hydro_case(name, dem_tif, threshold):
                     (acc8, "acc_d8"), (accm, "acc_mfd"), (slope, "slope"),
                     (sm, "streams_mfd"), (s8, "streams_d8"), (dd8, "dist_d8"), (ddm, "dist_mfd")]:
         exact = nm in ("dem", "filled")
-        to_asc_gz(tif, os.path.join(out, nm + ".asc.gz"), digits=None if exact else 7)
+        to_asc_gz(tif, os.path.join(out, nm + ".asc.gz"), digits=17 if exact else 7)
     json.dump({"threshold": threshold, "trace_threshold_proportion": 0.7,
                "peer": "pygeoprocessing 2.4.11"}, open(os.path.join(out, "params.json"), "w"))
 
@@ -302,7 +310,10 @@ def export_case(case_dir, rasters_in, tables, args_for_us, outputs, ws, extra=No
         src = os.path.join(ws, rel)
         base = os.path.basename(rel)
         if rel.endswith(".tif"):
-            to_asc_gz(src, os.path.join(case_dir, "expected", base[:-4] + ".asc.gz"), digits=7)
+            # float32 outputs: shortest exact text; float64 outputs: 10 significant digits
+            f64 = read(src)[0].dtype == np.float64
+            to_asc_gz(src, os.path.join(case_dir, "expected", base[:-4] + ".asc.gz"),
+                      digits=10 if f64 else None)
         elif rel.endswith(".shp"):
             rows = dbf_rows(src)
             hdr = list(rows[0].keys())

@@ -1,0 +1,343 @@
+//! InVEST Carbon Storage and Sequestration (natcap.invest 3.20 `carbon`).
+//!
+//! Storage per pixel = c_above + c_below + c_soil + c_dead of its land-use class, in t C/ha
+//! (float32, nodata -1 where the LULC is nodata). Sequestration `c_change_bas_alt` = alternate −
+//! baseline. Valuation: NPV = change · price/n · Σ_{t=0}^{n−1} [(1+r/100)(1+c/100)]^{−t}, with
+//! n = alternate year − baseline year. Summary totals = Σ pixel values · pixel area / 10⁴ (t C).
+
+use super::{cell_area, check_aligned, fmt_f64, like, missing_codes, OutputData, OutputGrid, OutputTable};
+use crate::table::Table;
+use crate::AssessError;
+use ecoplan_grid::{Grid, Progress};
+use std::collections::HashMap;
+
+/// Nodata of carbon rasters (natcap.invest `_CARBON_NODATA`).
+pub const CARBON_NODATA: f32 = -1.0;
+/// Nodata of `npv_alt` (pygeoprocessing `raster_map` default for float32).
+pub const NPV_NODATA: f32 = f32::MAX;
+
+/// Carbon densities (t C/ha) per land-use code: above, below, soil, dead.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CarbonPools {
+    pub pools: HashMap<i64, [f64; 4]>,
+}
+
+impl CarbonPools {
+    /// From a table with columns lucode, c_above, c_below, c_soil, c_dead (blanks not allowed).
+    pub fn from_table(t: &Table) -> Result<Self, AssessError> {
+        let mut p = Vec::new();
+        t.require_columns(&["lucode", "c_above", "c_below", "c_soil", "c_dead"], &mut p);
+        AssessError::check(p.clone())?;
+        let codes = t.codes("lucode", &mut p);
+        let cols: Vec<Vec<Option<f64>>> = ["c_above", "c_below", "c_soil", "c_dead"]
+            .iter()
+            .map(|c| t.numbers(c, false, &mut p))
+            .collect();
+        AssessError::check(p)?;
+        let mut pools = HashMap::new();
+        for (r, code) in codes.iter().enumerate() {
+            if let Some(code) = code {
+                pools.insert(
+                    *code,
+                    [
+                        cols[0][r].unwrap_or(0.0),
+                        cols[1][r].unwrap_or(0.0),
+                        cols[2][r].unwrap_or(0.0),
+                        cols[3][r].unwrap_or(0.0),
+                    ],
+                );
+            }
+        }
+        Ok(CarbonPools { pools })
+    }
+}
+
+/// Valuation parameters (all required when valuation is on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarbonValuation {
+    /// Year of the baseline LULC.
+    pub lulc_bas_year: i32,
+    /// Year of the alternate LULC (must be later).
+    pub lulc_alt_year: i32,
+    /// Price per metric ton of elemental carbon (currency/t C).
+    pub price_per_metric_ton_of_c: f64,
+    /// Market discount rate, % per year.
+    pub discount_rate: f64,
+    /// Annual change in the price of carbon, % per year.
+    pub rate_change: f64,
+}
+
+impl CarbonValuation {
+    /// All problems with the valuation parameters.
+    pub fn validate(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.lulc_alt_year <= self.lulc_bas_year {
+            p.push(format!(
+                "lulc_alt_year ({}) must be greater than lulc_bas_year ({})",
+                self.lulc_alt_year, self.lulc_bas_year
+            ));
+        }
+        for (name, v) in [
+            ("price_per_metric_ton_of_c", self.price_per_metric_ton_of_c),
+            ("discount_rate", self.discount_rate),
+            ("rate_change", self.rate_change),
+        ] {
+            if !v.is_finite() {
+                p.push(format!("{name} must be a finite number"));
+            }
+        }
+        if self.discount_rate <= -100.0 || self.rate_change <= -100.0 {
+            p.push("discount_rate and rate_change must be greater than -100 %".into());
+        }
+        p
+    }
+
+    /// The factor natcap.invest multiplies the carbon change by to get NPV.
+    pub fn valuation_constant(&self) -> f64 {
+        let n = (self.lulc_alt_year - self.lulc_bas_year) as f64;
+        let ratio = 1.0 / ((1.0 + self.discount_rate / 100.0) * (1.0 + self.rate_change / 100.0));
+        let mut k = self.price_per_metric_ton_of_c / n;
+        if ratio == 1.0 {
+            k *= n;
+        } else {
+            k *= (1.0 - ratio.powf(n)) / (1.0 - ratio);
+        }
+        k
+    }
+}
+
+/// Results of [`carbon`].
+#[derive(Debug, Clone)]
+pub struct CarbonOutputs {
+    pub c_storage_bas: Grid<f32>,
+    pub c_storage_alt: Option<Grid<f32>>,
+    pub c_change_bas_alt: Option<Grid<f32>>,
+    pub npv_alt: Option<Grid<f32>>,
+    /// Per-pool rasters (above, below, soil, dead) for baseline and alternate.
+    pub pools_bas: Vec<Grid<f32>>,
+    pub pools_alt: Option<Vec<Grid<f32>>>,
+    /// Rows of `raster_values_summary.csv`: (label, total, units, file name).
+    pub summary: Vec<(String, f64, String, String)>,
+}
+
+const POOL_NAMES: [&str; 4] = ["c_above", "c_below", "c_soil", "c_dead"];
+
+impl CarbonOutputs {
+    /// Output grids under natcap.invest's file names (suffix appended before `.tif`).
+    pub fn files(&self, suffix: &str) -> Vec<OutputGrid> {
+        let mut v = vec![OutputGrid {
+            path: format!("c_storage_bas{suffix}.tif"),
+            grid: OutputData::F32(self.c_storage_bas.clone()),
+        }];
+        let mut push = |name: String, g: &Option<Grid<f32>>| {
+            if let Some(g) = g {
+                v.push(OutputGrid { path: name, grid: OutputData::F32(g.clone()) });
+            }
+        };
+        push(format!("c_storage_alt{suffix}.tif"), &self.c_storage_alt);
+        push(format!("c_change_bas_alt{suffix}.tif"), &self.c_change_bas_alt);
+        push(format!("npv_alt{suffix}.tif"), &self.npv_alt);
+        for (k, g) in self.pools_bas.iter().enumerate() {
+            v.push(OutputGrid {
+                path: format!("intermediate_outputs/{}_bas{suffix}.tif", POOL_NAMES[k]),
+                grid: OutputData::F32(g.clone()),
+            });
+        }
+        if let Some(alt) = &self.pools_alt {
+            for (k, g) in alt.iter().enumerate() {
+                v.push(OutputGrid {
+                    path: format!("intermediate_outputs/{}_alt{suffix}.tif", POOL_NAMES[k]),
+                    grid: OutputData::F32(g.clone()),
+                });
+            }
+        }
+        v
+    }
+
+    /// `raster_values_summary.csv`.
+    pub fn summary_table(&self, suffix: &str) -> OutputTable {
+        let mut csv = String::from("Raster,Total,Units,Filename\n");
+        for (label, total, units, file) in &self.summary {
+            csv.push_str(&format!("{label},{},{units},{file}\n", fmt_f64(*total)));
+        }
+        OutputTable { path: format!("raster_values_summary{suffix}.csv"), csv }
+    }
+}
+
+fn storage(lulc: &Grid<i32>, pools: &CarbonPools) -> (Vec<Grid<f32>>, Grid<f32>) {
+    let mut per_pool = Vec::with_capacity(4);
+    for k in 0..4 {
+        let data = lulc
+            .data
+            .iter()
+            .map(|&v| {
+                if lulc.is_nodata(v) {
+                    CARBON_NODATA
+                } else {
+                    pools.pools.get(&(v as i64)).map_or(CARBON_NODATA, |p| p[k] as f32)
+                }
+            })
+            .collect();
+        per_pool.push(like(lulc, data, Some(CARBON_NODATA)));
+    }
+    let total = (0..lulc.data.len())
+        .map(|i| {
+            if lulc.is_nodata(lulc.data[i]) {
+                CARBON_NODATA
+            } else {
+                // float32 sum in pool order, as numpy.sum over float32 arrays
+                per_pool[0].data[i] + per_pool[1].data[i] + per_pool[2].data[i] + per_pool[3].data[i]
+            }
+        })
+        .collect();
+    let total = like(lulc, total, Some(CARBON_NODATA));
+    (per_pool, total)
+}
+
+fn raster_total(g: &Grid<f32>) -> f64 {
+    let s: f64 = g.data.iter().filter(|&&v| !g.is_nodata(v)).map(|&v| v as f64).sum();
+    s * cell_area(g) / 10_000.0
+}
+
+/// Runs the carbon model. `lulc_alt` triggers sequestration; `valuation` needs `lulc_alt`.
+pub fn carbon(
+    lulc_bas: &Grid<i32>,
+    lulc_alt: Option<&Grid<i32>>,
+    pools: &CarbonPools,
+    valuation: Option<&CarbonValuation>,
+    progress: &dyn Progress,
+) -> Result<CarbonOutputs, AssessError> {
+    let mut problems = Vec::new();
+    if let Some(m) = missing_codes(lulc_bas, &pools.pools, "lulc_bas_path", "carbon pools") {
+        problems.push(m);
+    }
+    if let Some(alt) = lulc_alt {
+        check_aligned(&[("lulc_bas_path", lulc_bas.spec()), ("lulc_alt_path", alt.spec())])?;
+        if let Some(m) = missing_codes(alt, &pools.pools, "lulc_alt_path", "carbon pools") {
+            problems.push(m);
+        }
+    }
+    if let Some(v) = valuation {
+        problems.extend(v.validate());
+        if lulc_alt.is_none() {
+            problems.push("do_valuation needs lulc_alt_path (an alternate scenario)".into());
+        }
+    }
+    AssessError::check(problems)?;
+    progress.begin("碳储量 carbon storage", 3);
+    let (pools_bas, c_storage_bas) = storage(lulc_bas, pools);
+    progress.advance(1);
+    let mut summary = vec![(
+        "Baseline Carbon Storage".to_string(),
+        raster_total(&c_storage_bas),
+        "metric_ton".to_string(),
+        "c_storage_bas.tif".to_string(),
+    )];
+    let (mut c_storage_alt, mut c_change, mut npv, mut pools_alt) = (None, None, None, None);
+    if let Some(alt) = lulc_alt {
+        let (pa, sa) = storage(alt, pools);
+        let change: Vec<f32> = sa
+            .data
+            .iter()
+            .zip(&c_storage_bas.data)
+            .map(|(&a, &b)| {
+                if a == CARBON_NODATA || b == CARBON_NODATA {
+                    CARBON_NODATA
+                } else {
+                    a - b
+                }
+            })
+            .collect();
+        let change = like(alt, change, Some(CARBON_NODATA));
+        summary.push((
+            "Alternate Carbon Storage".into(),
+            raster_total(&sa),
+            "metric_ton".into(),
+            "c_storage_alt.tif".into(),
+        ));
+        summary.push((
+            "Change in Carbon Storage".into(),
+            raster_total(&change),
+            "metric_ton".into(),
+            "c_change_bas_alt.tif".into(),
+        ));
+        if let Some(v) = valuation {
+            let k = v.valuation_constant() as f32;
+            let data = change
+                .data
+                .iter()
+                .map(|&c| if c == CARBON_NODATA { NPV_NODATA } else { c * k })
+                .collect();
+            let g = like(alt, data, Some(NPV_NODATA));
+            summary.push((
+                "Net Present Value of Carbon Change".into(),
+                raster_total(&g),
+                "currency".into(),
+                "npv_alt.tif".into(),
+            ));
+            npv = Some(g);
+        }
+        c_storage_alt = Some(sa);
+        c_change = Some(change);
+        pools_alt = Some(pa);
+    }
+    progress.finish();
+    Ok(CarbonOutputs {
+        c_storage_bas,
+        c_storage_alt,
+        c_change_bas_alt: c_change,
+        npv_alt: npv,
+        pools_bas,
+        pools_alt,
+        summary,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecoplan_grid::NoProgress;
+
+    #[test]
+    fn storage_is_the_pool_sum_and_totals_are_exact() {
+        let t = Table::parse(
+            "pools.csv",
+            "lucode,c_above,c_below,c_soil,c_dead\n1,10,5,20,1\n2,0,0,3,0\n",
+        )
+        .unwrap();
+        let pools = CarbonPools::from_table(&t).unwrap();
+        let mut lulc = Grid::from_rows(3, 1, vec![1, 2, -9]).unwrap();
+        lulc.nodata = Some(-9);
+        lulc.transform = ecoplan_grid::GeoTransform::north_up(0.0, 0.0, 100.0);
+        let alt = Grid { data: vec![2, 2, -9], ..lulc.clone() };
+        let val = CarbonValuation {
+            lulc_bas_year: 2020,
+            lulc_alt_year: 2030,
+            price_per_metric_ton_of_c: 10.0,
+            discount_rate: 0.0,
+            rate_change: 0.0,
+        };
+        let o = carbon(&lulc, Some(&alt), &pools, Some(&val), &NoProgress).unwrap();
+        assert_eq!(o.c_storage_bas.data, vec![36.0, 3.0, CARBON_NODATA]);
+        // hand sum: (36 + 3) t/ha × 1 ha per pixel
+        assert_eq!(o.summary[0].1, 39.0);
+        assert_eq!(o.c_change_bas_alt.as_ref().unwrap().data[0], -33.0);
+        // no discounting: NPV = change × price
+        assert!((o.npv_alt.as_ref().unwrap().data[0] + 330.0).abs() < 1e-3);
+        let missing = carbon(&Grid { data: vec![7, 2, -9], ..lulc.clone() }, None, &pools, None, &NoProgress);
+        assert!(matches!(missing, Err(AssessError::Invalid(p)) if p[0].contains("codes 7")));
+    }
+
+    #[test]
+    fn valuation_constant_discounts() {
+        let v = CarbonValuation {
+            lulc_bas_year: 2020,
+            lulc_alt_year: 2022,
+            price_per_metric_ton_of_c: 100.0,
+            discount_rate: 10.0,
+            rate_change: 0.0,
+        };
+        // 100/2 · (1 + 1/1.1)
+        assert!((v.valuation_constant() - 50.0 * (1.0 + 1.0 / 1.1)).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,613 @@
+//! InVEST Habitat Quality (natcap.invest 3.20 `habitat_quality`).
+//!
+//! For each threat r: distance d (pixels) from every pixel to the nearest threat pixel (threat
+//! value ≠ 0 and not nodata; linear-time exact EDT), decayed with d_max = max_dist / pixel width:
+//! linear i = 1 − d/d_max, exponential i = exp(−2.99·d/d_max), 0 beyond d_max. Degradation
+//! D = Σ_r i_r · S_jr · w_r/Σw · β (β = access, 1 without an access layer); quality
+//! Q = H_j·(1 − D^z/(D^z + k^z)) with z = 2.5. Rarity (with a baseline map):
+//! R_j = 1 − N_j/(N_j,base + N_j), 0 for classes absent from the baseline.
+//!
+//! **Units of `max_dist`**: natcap.invest ≥ 3.15 reads it in **metres** (3.20 included). Tables
+//! written for older releases (and most published Chinese studies) give kilometres: set
+//! [`DistanceUnit::Kilometres`]. **Mode**: [`HqMode::Nearest`] is the current model (since 3.13,
+//! threat intensity only marks presence). [`HqMode::LegacyConvolution`] is the pre-3.13 approach:
+//! the threat raster (intensity 0–1) is convolved with a decay kernel normalised to sum 1, so
+//! intensity and the amount of nearby threat both count; it is not comparable with 3.20 output.
+//!
+//! Computation follows natcap.invest's float32 arithmetic so outputs agree to ~1e-6.
+
+use super::{check_aligned, like, missing_codes, reclassify, OutputData, OutputGrid, OutputTable};
+use crate::edt::distance_transform;
+use crate::table::Table;
+use crate::AssessError;
+use ecoplan_grid::{Grid, Progress};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Nodata of habitat/sensitivity/rarity rasters (natcap.invest `_OUT_NODATA`).
+pub const HQ_OUT_NODATA: f32 = f32::MIN;
+/// Nodata of `deg_sum_*` and `quality_*` (pygeoprocessing `raster_map` default for float32).
+pub const HQ_MAP_NODATA: f32 = f32::MAX;
+/// The scaling exponent z, hard-coded in natcap.invest.
+pub const Z: f64 = 2.5;
+
+/// Distance decay of a threat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decay {
+    Linear,
+    Exponential,
+}
+
+/// How threat distances are turned into impact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HqMode {
+    /// natcap.invest ≥ 3.13: decay of the distance to the nearest threat pixel.
+    #[default]
+    Nearest,
+    /// natcap.invest ≤ 3.12: threat intensity convolved with a normalised decay kernel.
+    LegacyConvolution,
+}
+
+/// Unit of the threat table's `max_dist` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DistanceUnit {
+    /// natcap.invest ≥ 3.15 (including 3.20).
+    #[default]
+    Metres,
+    /// natcap.invest ≤ 3.14 and most literature tables.
+    Kilometres,
+}
+
+/// One row of the threats table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threat {
+    pub name: String,
+    /// Maximum distance of effect, in [`HabitatQualityParams::distance_unit`].
+    pub max_dist: f64,
+    /// Relative weight, 0–1.
+    pub weight: f64,
+    pub decay: Decay,
+    /// Raster paths per scenario as written in the table (`cur_path`, `fut_path`, `base_path`).
+    pub cur_path: String,
+    pub fut_path: String,
+    pub base_path: String,
+}
+
+/// Parses the threats table (columns threat, max_dist, weight, decay, cur_path; optional
+/// fut_path, base_path), reporting every problem.
+pub fn threats_from_table(t: &Table) -> Result<Vec<Threat>, AssessError> {
+    let mut p = Vec::new();
+    t.require_columns(&["threat", "max_dist", "weight", "decay", "cur_path"], &mut p);
+    AssessError::check(p.clone())?;
+    let names = t.texts("threat");
+    let md = t.numbers("max_dist", false, &mut p);
+    let wt = t.numbers("weight", false, &mut p);
+    let decay = t.texts("decay");
+    let (cur, fut, base) = (t.texts("cur_path"), t.texts("fut_path"), t.texts("base_path"));
+    let mut out = Vec::new();
+    let mut seen = HashMap::new();
+    for r in 0..t.rows.len() {
+        let row = r + 2;
+        let name = names[r].trim().to_lowercase();
+        if name.is_empty() {
+            p.push(format!("{}: row {row} has no threat name", t.name));
+        } else if let Some(prev) = seen.insert(name.clone(), row) {
+            p.push(format!("{}: threat `{name}` appears twice (rows {prev} and {row})", t.name));
+        }
+        if let Some(m) = md[r] {
+            if m <= 0.0 {
+                p.push(format!("{}: row {row} max_dist must be > 0, found {m}", t.name));
+            }
+        }
+        if let Some(w) = wt[r] {
+            if !(0.0..=1.0).contains(&w) {
+                p.push(format!("{}: row {row} weight must be within 0–1, found {w}", t.name));
+            }
+        }
+        let d = match decay[r].trim().to_lowercase().as_str() {
+            "linear" => Some(Decay::Linear),
+            "exponential" => Some(Decay::Exponential),
+            other => {
+                p.push(format!(
+                    "{}: row {row} decay is `{other}`; use `linear` or `exponential`",
+                    t.name
+                ));
+                None
+            }
+        };
+        if cur[r].trim().is_empty() {
+            p.push(format!("{}: row {row} (`{name}`) has no cur_path raster", t.name));
+        }
+        if let (Some(m), Some(w), Some(d)) = (md[r], wt[r], d) {
+            out.push(Threat {
+                name,
+                max_dist: m,
+                weight: w,
+                decay: d,
+                cur_path: cur[r].trim().to_string(),
+                fut_path: fut[r].trim().to_string(),
+                base_path: base[r].trim().to_string(),
+            });
+        }
+    }
+    if out.iter().map(|t| t.weight).sum::<f64>() <= 0.0 && p.is_empty() {
+        p.push(format!("{}: threat weights sum to 0; at least one must be > 0", t.name));
+    }
+    AssessError::check(p)?;
+    Ok(out)
+}
+
+/// Habitat suitability and per-threat sensitivity by land-use code.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sensitivity {
+    pub habitat: HashMap<i64, f64>,
+    /// threat name (lower case) → lucode → sensitivity 0–1.
+    pub by_threat: HashMap<String, HashMap<i64, f64>>,
+}
+
+impl Sensitivity {
+    /// From the sensitivity table (lucode, habitat, one column per threat).
+    pub fn from_table(t: &Table, threats: &[Threat]) -> Result<Self, AssessError> {
+        let mut p = Vec::new();
+        t.require_columns(&["lucode", "habitat"], &mut p);
+        for th in threats {
+            if t.column(&th.name).is_none() {
+                p.push(format!(
+                    "{}: no column for threat `{}`; every threat in the threats table needs a sensitivity column",
+                    t.name, th.name
+                ));
+            }
+        }
+        AssessError::check(p.clone())?;
+        let habitat = t.code_map("lucode", "habitat", &mut p);
+        for (code, h) in &habitat {
+            if !(0.0..=1.0).contains(h) {
+                p.push(format!("{}: lucode {code} habitat must be within 0–1, found {h}", t.name));
+            }
+        }
+        let mut by_threat = HashMap::new();
+        for th in threats {
+            let mut q = Vec::new();
+            let m = t.code_map("lucode", &th.name, &mut q);
+            // lucode problems were already reported once
+            p.extend(q.into_iter().filter(|s| !s.contains("`lucode`")));
+            by_threat.insert(th.name.clone(), m);
+        }
+        AssessError::check(p)?;
+        Ok(Sensitivity { habitat, by_threat })
+    }
+}
+
+/// Parameters of [`habitat_quality`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HabitatQualityParams {
+    /// Half-saturation constant k (> 0). natcap.invest's sample value is 0.05; the user guide
+    /// advises half the maximum degradation of a first run, kept fixed across scenarios.
+    pub half_saturation: f64,
+    pub mode: HqMode,
+    pub distance_unit: DistanceUnit,
+}
+
+impl Default for HabitatQualityParams {
+    fn default() -> Self {
+        HabitatQualityParams { half_saturation: 0.05, mode: HqMode::Nearest, distance_unit: DistanceUnit::Metres }
+    }
+}
+
+impl HabitatQualityParams {
+    pub fn validate(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !(self.half_saturation > 0.0 && self.half_saturation.is_finite()) {
+            p.push(format!("half_saturation_constant must be > 0, found {}", self.half_saturation));
+        }
+        p
+    }
+}
+
+/// One land-use scenario: its map and one threat raster per threat (table order).
+#[derive(Debug, Clone, Copy)]
+pub struct HqScenario<'a> {
+    pub lulc: &'a Grid<i32>,
+    pub threats: &'a [Grid<f32>],
+}
+
+/// Results for one scenario.
+#[derive(Debug, Clone)]
+pub struct HqScenarioOutputs {
+    pub deg_sum: Grid<f32>,
+    pub quality: Grid<f32>,
+    /// Rarity raster and (lucode, rarity) rows, when a baseline was given.
+    pub rarity: Option<(Grid<f32>, BTreeMap<i64, f64>)>,
+}
+
+/// Results of [`habitat_quality`].
+#[derive(Debug, Clone)]
+pub struct HqOutputs {
+    pub current: HqScenarioOutputs,
+    pub future: Option<HqScenarioOutputs>,
+}
+
+impl HqOutputs {
+    /// Output grids under natcap.invest's names (`deg_sum_c.tif`, `quality_c.tif`, `rarity_c.tif`, …).
+    pub fn files(&self, suffix: &str) -> (Vec<OutputGrid>, Vec<OutputTable>) {
+        let mut g = Vec::new();
+        let mut t = Vec::new();
+        for (s, o) in [("c", Some(&self.current)), ("f", self.future.as_ref())] {
+            let Some(o) = o else { continue };
+            g.push(OutputGrid { path: format!("deg_sum_{s}{suffix}.tif"), grid: OutputData::F32(o.deg_sum.clone()) });
+            g.push(OutputGrid { path: format!("quality_{s}{suffix}.tif"), grid: OutputData::F32(o.quality.clone()) });
+            if let Some((r, rows)) = &o.rarity {
+                g.push(OutputGrid { path: format!("rarity_{s}{suffix}.tif"), grid: OutputData::F32(r.clone()) });
+                let mut csv = String::from("lucode,rarity_value\n");
+                for (k, v) in rows {
+                    csv.push_str(&format!("{k},{}\n", super::fmt_f64(*v)));
+                }
+                t.push(OutputTable { path: format!("rarity_{s}{suffix}.csv"), csv });
+            }
+        }
+        (g, t)
+    }
+}
+
+/// Checks a threat raster holds values within 0–1 (nodata allowed).
+fn threat_values_problem(name: &str, g: &Grid<f32>) -> Option<String> {
+    let bad = g.data.iter().find(|&&v| !g.is_nodata(v) && !(0.0..=1.0).contains(&v));
+    bad.map(|v| format!("threat raster `{name}` has value {v}; threat rasters must hold values between 0 and 1"))
+}
+
+/// Decayed threat impact for one threat (float32 arithmetic as natcap.invest).
+fn decayed_threat(
+    threat: &Grid<f32>,
+    th: &Threat,
+    params: &HabitatQualityParams,
+    pixel_size: f64,
+) -> Vec<f32> {
+    let metres = match params.distance_unit {
+        DistanceUnit::Metres => th.max_dist,
+        DistanceUnit::Kilometres => th.max_dist * 1000.0,
+    };
+    let max_px = metres / pixel_size;
+    let (w, h) = (threat.width, threat.height);
+    match params.mode {
+        HqMode::Nearest => {
+            let region: Vec<bool> = threat.data.iter().map(|&v| v != 0.0 && !threat.is_nodata(v)).collect();
+            let dist = distance_transform(w, h, &region, 1.0, 1.0);
+            let m = max_px as f32;
+            dist.par_iter()
+                .map(|&d| {
+                    if d > m {
+                        0.0
+                    } else {
+                        match th.decay {
+                            Decay::Linear => (m - d) / m,
+                            Decay::Exponential => ((-d * 2.99f32) / m).exp(),
+                        }
+                    }
+                })
+                .collect()
+        }
+        HqMode::LegacyConvolution => legacy_convolution(threat, th.decay, max_px),
+    }
+}
+
+/// Pre-3.13 impact: Σ_y intensity_y · k(d_xy) / Σ k, kernel radius `max_px` pixels.
+fn legacy_convolution(threat: &Grid<f32>, decay: Decay, max_px: f64) -> Vec<f32> {
+    let (w, h) = (threat.width as isize, threat.height as isize);
+    let r = max_px.ceil() as isize;
+    let mut kernel = Vec::new();
+    let mut ksum = 0.0f64;
+    for dy in -r..=r {
+        for dx in -r..=r {
+            let d = ((dx * dx + dy * dy) as f64).sqrt();
+            if d > max_px {
+                continue;
+            }
+            let v = match decay {
+                Decay::Linear => 1.0 - d / max_px,
+                Decay::Exponential => (-2.99 * d / max_px).exp(),
+            };
+            if v > 0.0 {
+                kernel.push((dx, dy, v));
+                ksum += v;
+            }
+        }
+    }
+    let sources: Vec<(isize, isize, f64)> = threat
+        .data
+        .iter()
+        .enumerate()
+        .filter(|(_, &v)| !threat.is_nodata(v) && v != 0.0)
+        .map(|(i, &v)| ((i as isize) % w, (i as isize) / w, v as f64))
+        .collect();
+    (0..h)
+        .into_par_iter()
+        .flat_map_iter(|row| {
+            let mut acc = vec![0.0f64; w as usize];
+            for &(sc, sr, sv) in &sources {
+                let dy = row - sr;
+                if dy.abs() > r {
+                    continue;
+                }
+                for &(kx, ky, kv) in &kernel {
+                    if ky != dy {
+                        continue;
+                    }
+                    let c = sc + kx;
+                    if c >= 0 && c < w {
+                        acc[c as usize] += sv * kv;
+                    }
+                }
+            }
+            acc.into_iter().map(move |a| (a / ksum) as f32)
+        })
+        .collect()
+}
+
+fn scenario(
+    s: &HqScenario,
+    threats: &[Threat],
+    sens: &Sensitivity,
+    access: Option<&Grid<f32>>,
+    params: &HabitatQualityParams,
+    progress: &dyn Progress,
+) -> Result<(Grid<f32>, Grid<f32>), AssessError> {
+    let lulc = s.lulc;
+    let n = lulc.data.len();
+    let pixel_size = lulc.transform.dx.abs();
+    let weight_sum: f64 = threats.iter().map(|t| t.weight).sum();
+    let habitat = reclassify(lulc, &sens.habitat, HQ_OUT_NODATA);
+    let mut deg_sum = vec![0.0f32; n];
+    let mut deg_valid = vec![true; n];
+    for (k, th) in threats.iter().enumerate() {
+        if progress.cancelled() {
+            return Err(AssessError::Cancelled);
+        }
+        let filtered = decayed_threat(&s.threats[k], th, params, pixel_size);
+        let sens_r = reclassify(lulc, &sens.by_threat[&th.name], HQ_OUT_NODATA);
+        let w_avg = (th.weight / weight_sum) as f32;
+        deg_sum
+            .par_iter_mut()
+            .zip(deg_valid.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (d, ok))| {
+                let sv = sens_r.data[i];
+                let a = match access {
+                    Some(g) => {
+                        let v = g.data[i];
+                        if g.is_nodata(v) {
+                            *ok = false;
+                            return;
+                        }
+                        v
+                    }
+                    None => 1.0,
+                };
+                if sv == HQ_OUT_NODATA {
+                    *ok = false;
+                    return;
+                }
+                *d += filtered[i] * sv * w_avg * a;
+            });
+        progress.advance(k as u64 + 1);
+    }
+    let ksq = params.half_saturation.powf(Z) as f32;
+    let z = Z as f32;
+    let deg: Vec<f32> = (0..n).map(|i| if deg_valid[i] { deg_sum[i] } else { HQ_MAP_NODATA }).collect();
+    let quality: Vec<f32> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let hb = habitat.data[i];
+            if !deg_valid[i] || hb == HQ_OUT_NODATA {
+                return HQ_MAP_NODATA;
+            }
+            let dz = deg[i].powf(z);
+            hb * (1.0 - dz / (dz + ksq))
+        })
+        .collect();
+    Ok((like(lulc, deg, Some(HQ_MAP_NODATA)), like(lulc, quality, Some(HQ_MAP_NODATA))))
+}
+
+/// Rarity of `lulc` relative to `base` (natcap.invest `_compute_rarity_operation`).
+pub fn rarity(base: &Grid<i32>, lulc: &Grid<i32>) -> (Grid<f32>, BTreeMap<i64, f64>) {
+    let area_b = base.transform.cell_area();
+    let area_x = lulc.transform.cell_area();
+    let mut count_b: HashMap<i64, u64> = HashMap::new();
+    for &v in &base.data {
+        if !base.is_nodata(v) {
+            *count_b.entry(v as i64).or_default() += 1;
+        }
+    }
+    // new cover: the scenario's codes where both maps are valid
+    let cover: Vec<Option<i64>> = base
+        .data
+        .iter()
+        .zip(&lulc.data)
+        .map(|(&b, &x)| if base.is_nodata(b) || lulc.is_nodata(x) { None } else { Some(x as i64) })
+        .collect();
+    let mut count_x: HashMap<i64, u64> = HashMap::new();
+    for c in cover.iter().flatten() {
+        *count_x.entry(*c).or_default() += 1;
+    }
+    let mut index = BTreeMap::new();
+    for (&code, &nx) in &count_x {
+        let r = match count_b.get(&code) {
+            Some(&nb) => {
+                let num = nx as f64 * area_x;
+                let den = nb as f64 * area_b;
+                1.0 - num / (den + num)
+            }
+            None => 0.0,
+        };
+        index.insert(code, r);
+    }
+    let data = cover
+        .iter()
+        .map(|c| match c {
+            Some(c) => index[c] as f32,
+            None => HQ_OUT_NODATA,
+        })
+        .collect();
+    (like(lulc, data, Some(HQ_OUT_NODATA)), index)
+}
+
+/// Runs Habitat Quality for the current scenario, and the future one when given. `baseline`
+/// (a LULC map) enables rarity. `access` is β per pixel (1 where there is no access layer).
+pub fn habitat_quality(
+    current: HqScenario,
+    future: Option<HqScenario>,
+    baseline: Option<&Grid<i32>>,
+    access: Option<&Grid<f32>>,
+    threats: &[Threat],
+    sens: &Sensitivity,
+    params: &HabitatQualityParams,
+    progress: &dyn Progress,
+) -> Result<HqOutputs, AssessError> {
+    let mut problems = params.validate();
+    let mut specs = vec![("lulc_cur_path".to_string(), current.lulc.spec())];
+    for (label, s) in [("cur", Some(current)), ("fut", future)] {
+        let Some(s) = s else { continue };
+        if s.threats.len() != threats.len() {
+            problems.push(format!(
+                "scenario {label}: {} threat rasters given for {} threats",
+                s.threats.len(),
+                threats.len()
+            ));
+            continue;
+        }
+        specs.push((format!("lulc_{label}_path"), s.lulc.spec()));
+        for (th, g) in threats.iter().zip(s.threats) {
+            specs.push((format!("threat `{}` ({label})", th.name), g.spec()));
+            if let Some(m) = threat_values_problem(&th.name, g) {
+                problems.push(m);
+            }
+        }
+        if let Some(m) = missing_codes(s.lulc, &sens.habitat, &format!("lulc_{label}_path"), "sensitivity") {
+            problems.push(m);
+        }
+    }
+    if let Some(b) = baseline {
+        specs.push(("lulc_bas_path".into(), b.spec()));
+    }
+    if let Some(a) = access {
+        specs.push(("access".into(), a.spec()));
+    }
+    AssessError::check(problems)?;
+    let named: Vec<(&str, ecoplan_grid::GridSpec)> = specs.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
+    check_aligned(&named)?;
+    progress.begin("生境质量 habitat quality", (threats.len() * if future.is_some() { 2 } else { 1 }) as u64);
+    let run = |s: &HqScenario| -> Result<HqScenarioOutputs, AssessError> {
+        let (deg_sum, quality) = scenario(s, threats, sens, access, params, progress)?;
+        let rarity = baseline.map(|b| rarity(b, s.lulc));
+        Ok(HqScenarioOutputs { deg_sum, quality, rarity })
+    };
+    let cur = run(&current)?;
+    let fut = match future {
+        Some(f) => Some(run(&f)?),
+        None => None,
+    };
+    progress.finish();
+    Ok(HqOutputs { current: cur, future: fut })
+}
+
+/// Quality from degradation, habitat suitability and k (the METHODS §2.1 formula, f64).
+pub fn quality_value(degradation: f64, habitat: f64, k: f64) -> f64 {
+    let dz = degradation.powf(Z);
+    habitat * (1.0 - dz / (dz + k.powf(Z)))
+}
+
+/// Decay of a threat at `distance` with maximum `max_dist` (same units).
+pub fn decay_value(decay: Decay, distance: f64, max_dist: f64) -> f64 {
+    if distance > max_dist {
+        return 0.0;
+    }
+    match decay {
+        Decay::Linear => 1.0 - distance / max_dist,
+        Decay::Exponential => (-2.99 * distance / max_dist).exp(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecoplan_grid::{GeoTransform, NoProgress};
+
+    #[test]
+    fn methods_worked_values() {
+        // METHODS §2.1: D = k → Q = 0.5·H; D = 0.1, k = 0.05 → 0.1502; D = 0.02 → 0.9081
+        assert!((quality_value(0.05, 0.8, 0.05) - 0.4).abs() < 1e-12);
+        assert!((quality_value(0.1, 1.0, 0.05) - 0.1502).abs() < 5e-5);
+        assert!((quality_value(0.02, 1.0, 0.05) - 0.9081).abs() < 5e-5);
+        // exponential decay at 200 m of 1000 m → 0.5499; linear → 0.8
+        assert!((decay_value(Decay::Exponential, 200.0, 1000.0) - 0.5499).abs() < 5e-5);
+        assert!((decay_value(Decay::Linear, 200.0, 1000.0) - 0.8).abs() < 1e-12);
+    }
+
+    fn setup() -> (Grid<i32>, Vec<Grid<f32>>, Vec<Threat>, Sensitivity) {
+        let mut lulc = Grid::from_rows(5, 1, vec![1, 1, 1, 1, 2]).unwrap();
+        lulc.transform = GeoTransform::north_up(0.0, 0.0, 100.0);
+        let t = Grid { data: vec![0.0f32, 0.0, 0.0, 0.0, 1.0], transform: lulc.transform, width: 5, height: 1, crs: None, nodata: None };
+        let threats = vec![Threat {
+            name: "urban".into(),
+            max_dist: 400.0,
+            weight: 1.0,
+            decay: Decay::Linear,
+            cur_path: "u.tif".into(),
+            fut_path: String::new(),
+            base_path: String::new(),
+        }];
+        let tab = Table::parse("s.csv", "lucode,habitat,urban\n1,1.0,0.5\n2,0,0\n").unwrap();
+        let sens = Sensitivity::from_table(&tab, &threats).unwrap();
+        (lulc, vec![t], threats, sens)
+    }
+
+    #[test]
+    fn degradation_follows_distance_decay() {
+        let (lulc, tg, threats, sens) = setup();
+        let o = habitat_quality(
+            HqScenario { lulc: &lulc, threats: &tg },
+            None,
+            None,
+            None,
+            &threats,
+            &sens,
+            &HabitatQualityParams { half_saturation: 0.2, ..Default::default() },
+            &NoProgress,
+        )
+        .unwrap();
+        // max 400 m = 4 px; pixel 3 is 1 px away: 0.75 · 0.5 sensitivity
+        assert!((o.current.deg_sum.data[3] - 0.375).abs() < 1e-6);
+        assert!((o.current.deg_sum.data[1] - 0.125).abs() < 1e-6);
+        assert_eq!(o.current.deg_sum.data[0], 0.0);
+        let q = quality_value(0.375, 1.0, 0.2);
+        assert!((o.current.quality.data[3] as f64 - q).abs() < 1e-6);
+        // legacy mode with km: 0.4 km, kernel normalised → much smaller impact
+        let legacy = habitat_quality(
+            HqScenario { lulc: &lulc, threats: &tg },
+            None,
+            None,
+            None,
+            &[Threat { max_dist: 0.4, ..threats[0].clone() }],
+            &sens,
+            &HabitatQualityParams { half_saturation: 0.2, mode: HqMode::LegacyConvolution, distance_unit: DistanceUnit::Kilometres },
+            &NoProgress,
+        )
+        .unwrap();
+        let d = &legacy.current.deg_sum.data;
+        assert!(d[3] > d[2] && d[2] > d[1] && d[3] < 0.375);
+    }
+
+    #[test]
+    fn rarity_and_table_problems() {
+        let (lulc, ..) = setup();
+        let base = Grid { data: vec![1, 1, 2, 2, 2], ..lulc.clone() };
+        let (r, rows) = rarity(&base, &lulc);
+        // class 1: 4 now, 2 in the baseline → 1 − 4/6
+        assert!((rows[&1] - (1.0 - 4.0 / 6.0)).abs() < 1e-12);
+        assert!((r.data[0] as f64 - (1.0 - 4.0 / 6.0)).abs() < 1e-6);
+        let bad = Table::parse("t.csv", "threat,max_dist,weight,decay,cur_path\nroad,-1,1.5,cubic,\n").unwrap();
+        let e = threats_from_table(&bad).unwrap_err().to_string();
+        for needle in ["max_dist", "weight", "cubic", "cur_path"] {
+            assert!(e.contains(needle), "{e}");
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! InVEST-compatible models with natcap.invest 3.20 semantics.
+//!
+//! Each model takes aligned grids and typed tables and returns its output grids under the
+//! same names natcap.invest writes into its workspace (see each `*Outputs::files`). Per-pixel
+//! values match natcap.invest 3.20.2 (tested against committed fixtures made by
+//! `scripts/invest_fixtures/make_fixtures.py`).
+//!
+//! Land-use grids are `Grid<i32>` (convert with [`lulc_from_any`]); continuous inputs are
+//! `Grid<f32>` whose nodata is the grid's nodata value or NaN.
+
+pub mod carbon;
+pub mod habitat_quality;
+pub mod sdr;
+pub mod water_yield;
+
+use crate::AssessError;
+use ecoplan_grid::{AnyGrid, Cell, Grid, GridSpec};
+use std::collections::{BTreeSet, HashMap};
+
+/// Nodata used for land-use codes converted by [`lulc_from_any`] when the source had none.
+pub const LULC_NODATA: i32 = i32::MIN;
+
+/// Land-use codes as `Grid<i32>`: integer grids keep their values and nodata; float grids are
+/// truncated (nodata/NaN → [`LULC_NODATA`]).
+pub fn lulc_from_any(g: &AnyGrid) -> Grid<i32> {
+    match g {
+        AnyGrid::I32(g) => g.clone(),
+        other => {
+            let nd = other.nodata_f64();
+            let nodata = match nd {
+                Some(v) if v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64 => v as i32,
+                _ => LULC_NODATA,
+            };
+            let f = other.to_f64();
+            let data = f
+                .data
+                .iter()
+                .map(|&v| if v.is_nan() { nodata } else { v as i32 })
+                .collect();
+            Grid {
+                width: f.width,
+                height: f.height,
+                data,
+                transform: f.transform,
+                crs: f.crs.clone(),
+                nodata: Some(nodata),
+            }
+        }
+    }
+}
+
+/// A named grid geometry, for alignment checks.
+pub(crate) fn check_aligned(specs: &[(&str, GridSpec)]) -> Result<(), AssessError> {
+    let Some((first_name, first)) = specs.first() else { return Ok(()) };
+    let mut problems = Vec::new();
+    for (name, s) in &specs[1..] {
+        if let Err(e) = first.check_aligned(s) {
+            problems.push(format!("{name} vs {first_name}: {e}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AssessError::NotAligned(problems.join("; ")))
+    }
+}
+
+/// Codes present in `lulc` (excluding nodata) that `map` lacks, as a problem message.
+pub(crate) fn missing_codes<V>(
+    lulc: &Grid<i32>,
+    map: &HashMap<i64, V>,
+    raster: &str,
+    table: &str,
+) -> Option<String> {
+    let mut missing = BTreeSet::new();
+    for &v in &lulc.data {
+        if lulc.is_nodata(v) {
+            continue;
+        }
+        if !map.contains_key(&(v as i64)) {
+            missing.insert(v);
+        }
+    }
+    if missing.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "{raster}: codes {} are not in the `lucode` column of the {table} table; add rows for them",
+            missing.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+        ))
+    }
+}
+
+/// Maps land-use codes to values (nodata → `nodata`); codes must have been checked with
+/// [`missing_codes`].
+pub(crate) fn reclassify(lulc: &Grid<i32>, map: &HashMap<i64, f64>, nodata: f32) -> Grid<f32> {
+    let data = lulc
+        .data
+        .iter()
+        .map(|&v| {
+            if lulc.is_nodata(v) {
+                nodata
+            } else {
+                map.get(&(v as i64)).map_or(nodata, |&x| x as f32)
+            }
+        })
+        .collect();
+    like(lulc, data, Some(nodata))
+}
+
+/// A grid with `base`'s geometry.
+pub(crate) fn like<T: Cell, U: Cell>(base: &Grid<U>, data: Vec<T>, nodata: Option<T>) -> Grid<T> {
+    Grid {
+        width: base.width,
+        height: base.height,
+        data,
+        transform: base.transform,
+        crs: base.crs.clone(),
+        nodata,
+    }
+}
+
+/// True when `v` is a valid value of `g` (not nodata, not NaN).
+#[inline]
+pub(crate) fn valid<T: Cell>(g: &Grid<T>, i: usize) -> bool {
+    !g.is_nodata(g.data[i])
+}
+
+/// Cell area in m² (|dx·dy|).
+pub(crate) fn cell_area<T: Cell>(g: &Grid<T>) -> f64 {
+    g.transform.cell_area()
+}
+
+/// One output grid and the workspace-relative file name natcap.invest gives it.
+#[derive(Debug, Clone)]
+pub struct OutputGrid {
+    /// Path relative to the workspace, e.g. `intermediate_outputs/ls.tif`.
+    pub path: String,
+    pub grid: OutputData,
+}
+
+/// Cell data of an output grid.
+#[derive(Debug, Clone)]
+pub enum OutputData {
+    F32(Grid<f32>),
+    F64(Grid<f64>),
+    U8(Grid<u8>),
+    I32(Grid<i32>),
+}
+
+impl OutputData {
+    pub fn to_any(&self) -> AnyGrid {
+        match self {
+            OutputData::F32(g) => AnyGrid::F32(g.clone()),
+            OutputData::F64(g) => AnyGrid::F64(g.clone()),
+            OutputData::U8(g) => AnyGrid::U8(g.clone()),
+            OutputData::I32(g) => AnyGrid::I32(g.clone()),
+        }
+    }
+}
+
+/// A CSV output: path relative to the workspace and its text.
+#[derive(Debug, Clone)]
+pub struct OutputTable {
+    pub path: String,
+    pub csv: String,
+}
+
+/// Formats a float for CSV output with full precision (Python's `repr` style).
+pub(crate) fn fmt_f64(v: f64) -> String {
+    if v.is_nan() {
+        return String::new();
+    }
+    let s = format!("{v:?}");
+    s
+}

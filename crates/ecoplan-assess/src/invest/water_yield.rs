@@ -1,0 +1,325 @@
+//! InVEST Annual Water Yield (natcap.invest 3.20 `annual_water_yield`), Budyko/Fu form.
+//!
+//! Per pixel (natcap.invest `fractp_op`, float32 arithmetic):
+//! * vegetated classes (lulc_veg = 1): PET = Kc·ET₀, AWC = min(root_depth, soil depth)·PAWC,
+//!   ω = min(Z·AWC/P + 1.25, 5), AET/P = 1 + PET/P − (1 + (PET/P)^ω)^(1/ω), then
+//!   fractp = min(AET/P, PET/P);
+//! * other classes: fractp = min(Kc·ET₀, P)/P;
+//! * invalid where P = 0 or any input is nodata.
+//!
+//! wyield = (1 − fractp)·P and aet = fractp·P (mm). Per watershed: means over valid pixels of
+//! precip, PET, AET and wyield, and wyield_vol = wyield_mn · area / 1000 (m³). Watersheds are
+//! given as an id raster (0 or nodata = outside); the area is the zone's pixel count × pixel
+//! area (natcap.invest uses the polygon area — identical when polygons follow pixel edges).
+//! The optional demand/valuation tables (water scarcity, hydropower) are not implemented.
+
+use super::{check_aligned, fmt_f64, like, missing_codes, OutputData, OutputGrid, OutputTable};
+use crate::table::Table;
+use crate::AssessError;
+use ecoplan_grid::{Grid, Progress};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Nodata of water-yield rasters (natcap.invest `out_nodata`).
+pub const AWY_NODATA: f32 = -1.0;
+
+/// Biophysical table row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AwyClass {
+    /// 1 = vegetated (Budyko curve), 0 = AET = min(Kc·ET₀, P).
+    pub lulc_veg: f64,
+    /// Maximum root depth, mm (vegetated classes).
+    pub root_depth: f64,
+    /// Crop coefficient Kc.
+    pub kc: f64,
+}
+
+/// Parses the biophysical table (lucode, lulc_veg, root_depth, kc).
+pub fn biophysical_from_table(t: &Table) -> Result<HashMap<i64, AwyClass>, AssessError> {
+    let mut p = Vec::new();
+    t.require_columns(&["lucode", "lulc_veg", "root_depth", "kc"], &mut p);
+    AssessError::check(p.clone())?;
+    let codes = t.codes("lucode", &mut p);
+    let veg = t.numbers("lulc_veg", false, &mut p);
+    let root = t.numbers("root_depth", true, &mut p);
+    let kc = t.numbers("kc", false, &mut p);
+    let mut m = HashMap::new();
+    for r in 0..codes.len() {
+        if let (Some(c), Some(v), Some(k)) = (codes[r], veg[r], kc[r]) {
+            if v != 0.0 && v != 1.0 {
+                p.push(format!("{}: row {} lulc_veg must be 0 or 1, found {v}", t.name, r + 2));
+            }
+            if v == 1.0 && root[r].is_none() {
+                p.push(format!("{}: row {} is vegetated (lulc_veg = 1) but root_depth is blank", t.name, r + 2));
+            }
+            m.insert(c, AwyClass { lulc_veg: v, root_depth: root[r].unwrap_or(1.0), kc: k });
+        }
+    }
+    AssessError::check(p)?;
+    Ok(m)
+}
+
+/// Parameters of [`annual_water_yield`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaterYieldParams {
+    /// Seasonality constant Z (natcap.invest accepts 1–30; typical 1–30, calibrate).
+    pub seasonality_constant: f64,
+}
+
+impl WaterYieldParams {
+    pub fn validate(&self) -> Vec<String> {
+        let z = self.seasonality_constant;
+        if !(z.is_finite() && z > 0.0) {
+            vec![format!("seasonality_constant must be a positive number, found {z}")]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Aligned inputs of [`annual_water_yield`].
+#[derive(Debug, Clone, Copy)]
+pub struct WaterYieldInputs<'a> {
+    pub lulc: &'a Grid<i32>,
+    /// Depth to root-restricting layer, mm.
+    pub depth_to_root_rest_layer: &'a Grid<f32>,
+    /// Annual precipitation, mm.
+    pub precipitation: &'a Grid<f32>,
+    /// Plant-available water content, fraction 0–1.
+    pub pawc: &'a Grid<f32>,
+    /// Reference evapotranspiration ET₀, mm.
+    pub eto: &'a Grid<f32>,
+    /// Watershed ids (0/nodata = none).
+    pub watersheds: Option<&'a Grid<i32>>,
+    pub sub_watersheds: Option<&'a Grid<i32>>,
+}
+
+/// One row of the watershed results table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatershedYield {
+    pub id: i64,
+    pub precip_mn: Option<f64>,
+    pub pet_mn: Option<f64>,
+    pub aet_mn: Option<f64>,
+    pub wyield_mn: Option<f64>,
+    /// m³.
+    pub wyield_vol: Option<f64>,
+    /// Zone area, m².
+    pub area_m2: f64,
+}
+
+/// Results of [`annual_water_yield`].
+#[derive(Debug, Clone)]
+pub struct WaterYieldOutputs {
+    pub fractp: Grid<f32>,
+    pub aet: Grid<f32>,
+    pub wyield: Grid<f32>,
+    pub pet: Grid<f32>,
+    pub watersheds: Option<Vec<WatershedYield>>,
+    pub sub_watersheds: Option<Vec<WatershedYield>>,
+}
+
+impl WaterYieldOutputs {
+    pub fn files(&self, suffix: &str) -> (Vec<OutputGrid>, Vec<OutputTable>) {
+        let g = vec![
+            OutputGrid { path: format!("output/per_pixel/fractp{suffix}.tif"), grid: OutputData::F32(self.fractp.clone()) },
+            OutputGrid { path: format!("output/per_pixel/aet{suffix}.tif"), grid: OutputData::F32(self.aet.clone()) },
+            OutputGrid { path: format!("output/per_pixel/wyield{suffix}.tif"), grid: OutputData::F32(self.wyield.clone()) },
+            OutputGrid { path: format!("intermediate/pet{suffix}.tif"), grid: OutputData::F32(self.pet.clone()) },
+        ];
+        let mut t = Vec::new();
+        for (rows, id, name) in [
+            (&self.watersheds, "ws_id", "watershed_results_wyield"),
+            (&self.sub_watersheds, "subws_id", "subwatershed_results_wyield"),
+        ] {
+            let Some(rows) = rows else { continue };
+            let mut csv = format!("{id},precip_mn,PET_mn,AET_mn,wyield_mn,wyield_vol\n");
+            let f = |v: Option<f64>| v.map(fmt_f64).unwrap_or_default();
+            for r in rows {
+                csv.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    r.id,
+                    f(r.precip_mn),
+                    f(r.pet_mn),
+                    f(r.aet_mn),
+                    f(r.wyield_mn),
+                    f(r.wyield_vol)
+                ));
+            }
+            t.push(OutputTable { path: format!("output/{name}{suffix}.csv"), csv });
+        }
+        (g, t)
+    }
+}
+
+/// fractp for one pixel (natcap.invest `fractp_op`, float32), `None` when invalid.
+pub fn fractp_value(kc: f32, eto: f32, precip: f32, root: f32, soil: f32, pawc: f32, veg: f32, z: f32) -> Option<f32> {
+    if precip == 0.0 {
+        return None;
+    }
+    let pet = kc * eto;
+    let phi = pet / precip;
+    if veg == 1.0 {
+        let awc = (if root < soil { root } else { soil }) * pawc;
+        let mut w = ((awc / precip) * z) + 1.25;
+        if w > 5.0 {
+            w = 5.0;
+        }
+        let ratio = pet / precip;
+        let aet_p = (1.0 + ratio) - (1.0 + ratio.powf(w)).powf(1.0 / w);
+        Some(if phi < aet_p { phi } else { aet_p })
+    } else {
+        let aet = if precip < pet { precip } else { pet };
+        Some(aet / precip)
+    }
+}
+
+fn zone_stats(
+    ids: &Grid<i32>,
+    layers: [&Grid<f32>; 4],
+    layer_nodata: [Option<f32>; 4],
+) -> Vec<WatershedYield> {
+    let cell = ids.transform.cell_area();
+    // per zone: count of cells, and (sum, count) per layer
+    let mut zones: BTreeMap<i64, (u64, [(f64, u64); 4])> = BTreeMap::new();
+    for i in 0..ids.data.len() {
+        let z = ids.data[i];
+        if ids.is_nodata(z) || z == 0 {
+            continue;
+        }
+        let e = zones.entry(z as i64).or_insert((0, [(0.0, 0); 4]));
+        e.0 += 1;
+        for k in 0..4 {
+            let g = layers[k];
+            let v = g.data[i];
+            if g.is_nodata(v) || layer_nodata[k] == Some(v) {
+                continue;
+            }
+            e.1[k].0 += v as f64;
+            e.1[k].1 += 1;
+        }
+    }
+    zones
+        .into_iter()
+        .map(|(id, (n, s))| {
+            let mean = |k: usize| if s[k].1 > 0 { Some(s[k].0 / s[k].1 as f64) } else { None };
+            let area = n as f64 * cell;
+            let wy = mean(3);
+            WatershedYield {
+                id,
+                precip_mn: mean(0),
+                pet_mn: mean(1),
+                aet_mn: mean(2),
+                wyield_mn: wy,
+                wyield_vol: wy.map(|m| m * area / 1000.0),
+                area_m2: area,
+            }
+        })
+        .collect()
+}
+
+/// Runs Annual Water Yield on aligned grids.
+pub fn annual_water_yield(
+    inp: &WaterYieldInputs,
+    bio: &HashMap<i64, AwyClass>,
+    params: &WaterYieldParams,
+    progress: &dyn Progress,
+) -> Result<WaterYieldOutputs, AssessError> {
+    let mut problems = params.validate();
+    if let Some(m) = missing_codes(inp.lulc, bio, "lulc_path", "biophysical") {
+        problems.push(m);
+    }
+    AssessError::check(problems)?;
+    let mut specs = vec![
+        ("lulc_path", inp.lulc.spec()),
+        ("depth_to_root_rest_layer_path", inp.depth_to_root_rest_layer.spec()),
+        ("precipitation_path", inp.precipitation.spec()),
+        ("pawc_path", inp.pawc.spec()),
+        ("eto_path", inp.eto.spec()),
+    ];
+    if let Some(w) = inp.watersheds {
+        specs.push(("watersheds_path", w.spec()));
+    }
+    if let Some(w) = inp.sub_watersheds {
+        specs.push(("sub_watersheds_path", w.spec()));
+    }
+    check_aligned(&specs)?;
+    progress.begin("产水量 water yield", 2);
+    let z = params.seasonality_constant as f32;
+    let lulc = inp.lulc;
+    let n = lulc.data.len();
+    let (p, e, d, pw) = (inp.precipitation, inp.eto, inp.depth_to_root_rest_layer, inp.pawc);
+    let cls = |i: usize| -> Option<&AwyClass> {
+        let c = lulc.data[i];
+        if lulc.is_nodata(c) {
+            None
+        } else {
+            bio.get(&(c as i64))
+        }
+    };
+    let fractp: Vec<f32> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let Some(c) = cls(i) else { return AWY_NODATA };
+            let (pv, ev, dv, wv) = (p.data[i], e.data[i], d.data[i], pw.data[i]);
+            if p.is_nodata(pv) || e.is_nodata(ev) || d.is_nodata(dv) || pw.is_nodata(wv) {
+                return AWY_NODATA;
+            }
+            let root = if c.lulc_veg == 1.0 { c.root_depth as f32 } else { 1.0 };
+            fractp_value(c.kc as f32, ev, pv, root, dv, wv, c.lulc_veg as f32, z).unwrap_or(AWY_NODATA)
+        })
+        .collect();
+    progress.advance(1);
+    let map2 = |f: &dyn Fn(f32, f32) -> f32| -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let (fr, pv) = (fractp[i], p.data[i]);
+                if fr == AWY_NODATA || p.is_nodata(pv) {
+                    AWY_NODATA
+                } else {
+                    f(fr, pv)
+                }
+            })
+            .collect()
+    };
+    let wyield = map2(&|fr, pv| (1.0 - fr) * pv);
+    let aet = map2(&|fr, pv| fr * pv);
+    let pet: Vec<f32> = (0..n)
+        .map(|i| match cls(i) {
+            Some(c) if !e.is_nodata(e.data[i]) => e.data[i] * c.kc as f32,
+            _ => AWY_NODATA,
+        })
+        .collect();
+    let fractp = like(lulc, fractp, Some(AWY_NODATA));
+    let wyield = like(lulc, wyield, Some(AWY_NODATA));
+    let aet = like(lulc, aet, Some(AWY_NODATA));
+    let pet = like(lulc, pet, Some(AWY_NODATA));
+    let stats = |ids: &Grid<i32>| {
+        zone_stats(ids, [p, &pet, &aet, &wyield], [None, Some(AWY_NODATA), Some(AWY_NODATA), Some(AWY_NODATA)])
+    };
+    let watersheds = inp.watersheds.map(stats);
+    let sub_watersheds = inp.sub_watersheds.map(stats);
+    progress.finish();
+    Ok(WaterYieldOutputs { fractp, aet, wyield, pet, watersheds, sub_watersheds })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_worked_value() {
+        // METHODS §2.3: P 500, ET0 1000, Kc 1, root 2000, soil 1000, PAWC 0.1, Z 5
+        // → ω = 2.25, AET/P = 0.8230, Y = 88.50 mm
+        let f = fractp_value(1.0, 1000.0, 500.0, 2000.0, 1000.0, 0.1, 1.0, 5.0).unwrap();
+        assert!((f - 0.8230).abs() < 5e-5, "{f}");
+        assert!(((1.0 - f) * 500.0 - 88.50).abs() < 0.01);
+        // non-vegetated: AET = min(Kc·ET0, P)
+        assert_eq!(fractp_value(0.5, 600.0, 500.0, 1.0, 1000.0, 0.1, 0.0, 5.0), Some(0.6));
+        assert_eq!(fractp_value(1.0, 600.0, 500.0, 1.0, 1000.0, 0.1, 0.0, 5.0), Some(1.0));
+        assert_eq!(fractp_value(1.0, 600.0, 0.0, 1.0, 1000.0, 0.1, 1.0, 5.0), None);
+        // the ω cap at 5 and the min(AET/P, PET/P) rule: tiny PET
+        let f = fractp_value(0.1, 100.0, 1000.0, 5000.0, 5000.0, 0.5, 1.0, 30.0).unwrap();
+        assert!((f - 0.01).abs() < 1e-6);
+    }
+}
