@@ -85,7 +85,8 @@ pub fn raster_info(path: &Path, stats: bool) -> Result<Value> {
         "transform": info.transform.to_gdal(),
         "cell_size": [info.transform.cell_width(), info.transform.cell_height()],
         "extent": extent_json(info.transform.bounds(info.width, info.height)),
-        "nodata": info.nodata,
+        // JSON has no NaN: a NaN nodata is written as the string "nan".
+        "nodata": match info.nodata { Some(v) if v.is_nan() => json!("nan"), Some(v) => json!(v), None => Value::Null },
         "compression": info.compression,
         "tiling": info.tiling,
         "overviews": info.overviews,

@@ -33,6 +33,7 @@ pub mod mspa;
 pub mod cost_distance;
 pub mod circuitscape;
 pub mod omniscape;
+pub mod metrics;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -54,6 +55,7 @@ pub fn all() -> Vec<Subcommand> {
         sub!(cost_distance),
         sub!(circuitscape),
         sub!(omniscape),
+        sub!(metrics),
         // --- end registry ---
     ]
 }
