@@ -9,6 +9,8 @@ pub mod crs;
 pub mod align;
 pub mod vector;
 pub mod zonal;
+pub mod geotiff;
+pub mod raster;
 // --- end modules ---
 
 pub use error::IoError;

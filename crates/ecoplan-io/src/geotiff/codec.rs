@@ -57,10 +57,16 @@ pub(crate) fn max_ratio(c: Compression) -> u64 {
 
 /// Decompresses `input` into exactly `out.len()` bytes.
 /// More output than needed is cut off (some writers store a full last strip); less is an error.
-pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &str) -> Res<()> {
+pub(crate) fn decompress(
+    c: Compression,
+    input: &[u8],
+    out: &mut [u8],
+    what: &dyn Fn() -> String,
+) -> Res<()> {
     let short = |got: usize, out: &[u8]| {
         Fail::Format(format!(
-            "{what}: decompressed to {got} bytes, but the image layout needs {}; the data is truncated or corrupt",
+            "{}: decompressed to {got} bytes, but the image layout needs {}; the data is truncated or corrupt",
+            what(),
             out.len()
         ))
     };
@@ -75,7 +81,7 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
             let mut d = flate2::Decompress::new(true);
             let status = d
                 .decompress(input, out, flate2::FlushDecompress::Finish)
-                .map_err(|e| Fail::Format(format!("{what}: deflate data is corrupt: {e}")))?;
+                .map_err(|e| Fail::Format(format!("{}: deflate data is corrupt: {e}", what())))?;
             let got = d.total_out() as usize;
             if got < out.len() {
                 return Err(short(got, out));
@@ -94,7 +100,9 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
                         &mut scratch,
                         flate2::FlushDecompress::Finish,
                     )
-                    .map_err(|e| Fail::Format(format!("{what}: deflate data is corrupt: {e}")))?;
+                    .map_err(|e| {
+                        Fail::Format(format!("{}: deflate data is corrupt: {e}", what()))
+                    })?;
                 if (d.total_in(), d.total_out()) == before {
                     break;
                 }
@@ -104,7 +112,8 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
         Compression::Lzw => {
             if input.len() >= 2 && input[0] == 0 && input[1] & 1 == 1 {
                 return Err(Fail::Unsupported(format!(
-                    "{what}: old-style (pre TIFF 6.0, LSB-first) LZW; rewrite the file with GDAL"
+                    "{}: old-style (pre TIFF 6.0, LSB-first) LZW; rewrite the file with GDAL",
+                    what()
                 )));
             }
             let mut d = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
@@ -121,7 +130,10 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
                     }
                     Ok(weezl::LzwStatus::Done) | Ok(weezl::LzwStatus::NoProgress) => break,
                     Err(e) => {
-                        return Err(Fail::Format(format!("{what}: LZW data is corrupt: {e}")))
+                        return Err(Fail::Format(format!(
+                            "{}: LZW data is corrupt: {e}",
+                            what()
+                        )))
                     }
                 }
             }
@@ -131,7 +143,7 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
         }
         Compression::Zstd => {
             let mut d = zstd::bulk::Decompressor::new()
-                .map_err(|e| Fail::Format(format!("{what}: zstd: {e}")))?;
+                .map_err(|e| Fail::Format(format!("{}: zstd: {e}", what())))?;
             match d.decompress_to_buffer(input, out) {
                 Ok(n) if n == out.len() => {}
                 Ok(n) => return Err(short(n, out)),
@@ -143,7 +155,10 @@ pub(crate) fn decompress(c: Compression, input: &[u8], out: &mut [u8], what: &st
                         out.copy_from_slice(&big[..out.len()]);
                     } else {
                         let _ = ok;
-                        return Err(Fail::Format(format!("{what}: zstd data is corrupt: {e}")));
+                        return Err(Fail::Format(format!(
+                            "{}: zstd data is corrupt: {e}",
+                            what()
+                        )));
                     }
                 }
             }
@@ -272,27 +287,27 @@ pub(crate) fn undo_horizontal(buf: &mut [u8], size: usize, row_samples: usize, s
     macro_rules! acc {
         ($t:ty) => {{
             const S: usize = std::mem::size_of::<$t>();
+            let get = |c: &[u8]| <$t>::from_ne_bytes(c.try_into().unwrap());
             for row in buf.chunks_exact_mut(row_bytes) {
-                for i in stride..row_samples {
-                    let p = <$t>::from_ne_bytes(
-                        row[(i - stride) * S..(i - stride + 1) * S]
-                            .try_into()
-                            .unwrap(),
-                    );
-                    let c = <$t>::from_ne_bytes(row[i * S..(i + 1) * S].try_into().unwrap());
-                    row[i * S..(i + 1) * S].copy_from_slice(&c.wrapping_add(p).to_ne_bytes());
+                if stride == 1 {
+                    // Running sum kept in a register: the common single-band case.
+                    let mut acc: $t = 0;
+                    for c in row.chunks_exact_mut(S) {
+                        acc = acc.wrapping_add(get(c));
+                        c.copy_from_slice(&acc.to_ne_bytes());
+                    }
+                } else {
+                    for i in stride..row_samples {
+                        let p = get(&row[(i - stride) * S..(i - stride + 1) * S]);
+                        let c = get(&row[i * S..(i + 1) * S]);
+                        row[i * S..(i + 1) * S].copy_from_slice(&c.wrapping_add(p).to_ne_bytes());
+                    }
                 }
             }
         }};
     }
     match size {
-        1 => {
-            for row in buf.chunks_exact_mut(row_bytes) {
-                for i in stride..row_samples {
-                    row[i] = row[i].wrapping_add(row[i - stride]);
-                }
-            }
-        }
+        1 => acc!(u8),
         2 => acc!(u16),
         4 => acc!(u32),
         _ => acc!(u64),
@@ -308,30 +323,31 @@ pub(crate) fn apply_horizontal(buf: &mut [u8], size: usize, row_samples: usize, 
     macro_rules! diff {
         ($t:ty) => {{
             const S: usize = std::mem::size_of::<$t>();
+            let get = |c: &[u8]| <$t>::from_ne_bytes(c.try_into().unwrap());
             for row in buf.chunks_exact_mut(row_bytes) {
                 for i in (stride..row_samples).rev() {
-                    let p = <$t>::from_ne_bytes(
-                        row[(i - stride) * S..(i - stride + 1) * S]
-                            .try_into()
-                            .unwrap(),
-                    );
-                    let c = <$t>::from_ne_bytes(row[i * S..(i + 1) * S].try_into().unwrap());
+                    let p = get(&row[(i - stride) * S..(i - stride + 1) * S]);
+                    let c = get(&row[i * S..(i + 1) * S]);
                     row[i * S..(i + 1) * S].copy_from_slice(&c.wrapping_sub(p).to_ne_bytes());
                 }
             }
         }};
     }
     match size {
-        1 => {
-            for row in buf.chunks_exact_mut(row_bytes) {
-                for i in (stride..row_samples).rev() {
-                    row[i] = row[i].wrapping_sub(row[i - stride]);
-                }
-            }
-        }
+        1 => diff!(u8),
         2 => diff!(u16),
         4 => diff!(u32),
         _ => diff!(u64),
+    }
+}
+
+/// Byte `j` (counted from the most significant) of a native-order value of `size` bytes.
+#[inline]
+fn ne_index(j: usize, size: usize) -> usize {
+    if cfg!(target_endian = "little") {
+        size - 1 - j
+    } else {
+        j
     }
 }
 
@@ -344,20 +360,44 @@ pub(crate) fn undo_float(buf: &mut [u8], size: usize, row_samples: usize, stride
     }
     let mut tmp = vec![0u8; row_bytes];
     for row in buf.chunks_exact_mut(row_bytes) {
-        for i in stride..row_bytes {
-            row[i] = row[i].wrapping_add(row[i - stride]);
+        if stride == 1 {
+            let mut acc = 0u8;
+            for (t, &b) in tmp.iter_mut().zip(row.iter()) {
+                acc = acc.wrapping_add(b);
+                *t = acc;
+            }
+        } else {
+            tmp.copy_from_slice(row);
+            for i in stride..row_bytes {
+                tmp[i] = tmp[i].wrapping_add(tmp[i - stride]);
+            }
         }
-        tmp.copy_from_slice(row);
-        for k in 0..row_samples {
-            let v = &mut row[k * size..(k + 1) * size];
-            for (j, b) in v.iter_mut().enumerate() {
-                // Plane j holds byte j counted from the most significant.
-                let plane = if cfg!(target_endian = "little") {
-                    size - 1 - j
-                } else {
-                    j
-                };
-                *b = tmp[plane * row_samples + k];
+        let n = row_samples;
+        match size {
+            4 => {
+                let (p0, p1, p2, p3) =
+                    (&tmp[..n], &tmp[n..2 * n], &tmp[2 * n..3 * n], &tmp[3 * n..]);
+                for ((((out, &a), &b), &c), &d) in
+                    row.chunks_exact_mut(4).zip(p0).zip(p1).zip(p2).zip(p3)
+                {
+                    out.copy_from_slice(&u32::from_be_bytes([a, b, c, d]).to_ne_bytes());
+                }
+            }
+            8 => {
+                let p: Vec<&[u8]> = tmp.chunks_exact(n).collect();
+                for (k, out) in row.chunks_exact_mut(8).enumerate() {
+                    let v = u64::from_be_bytes([
+                        p[0][k], p[1][k], p[2][k], p[3][k], p[4][k], p[5][k], p[6][k], p[7][k],
+                    ]);
+                    out.copy_from_slice(&v.to_ne_bytes());
+                }
+            }
+            _ => {
+                for k in 0..n {
+                    for j in 0..size {
+                        row[k * size + ne_index(j, size)] = tmp[j * n + k];
+                    }
+                }
             }
         }
     }
@@ -369,22 +409,25 @@ pub(crate) fn apply_float(buf: &mut [u8], size: usize, row_samples: usize, strid
     if row_bytes == 0 {
         return;
     }
+    let n = row_samples;
     let mut tmp = vec![0u8; row_bytes];
     for row in buf.chunks_exact_mut(row_bytes) {
-        for k in 0..row_samples {
-            let v = &row[k * size..(k + 1) * size];
-            for (j, &b) in v.iter().enumerate() {
-                let plane = if cfg!(target_endian = "little") {
-                    size - 1 - j
-                } else {
-                    j
-                };
-                tmp[plane * row_samples + k] = b;
+        for (k, v) in row.chunks_exact(size).enumerate() {
+            for j in 0..size {
+                tmp[j * n + k] = v[ne_index(j, size)];
             }
         }
-        row.copy_from_slice(&tmp);
-        for i in (stride..row_bytes).rev() {
-            row[i] = row[i].wrapping_sub(row[i - stride]);
+        if stride == 1 {
+            let mut prev = 0u8;
+            for (out, &t) in row.iter_mut().zip(tmp.iter()) {
+                *out = t.wrapping_sub(prev);
+                prev = t;
+            }
+        } else {
+            for i in (stride..row_bytes).rev() {
+                tmp[i] = tmp[i].wrapping_sub(tmp[i - stride]);
+            }
+            row.copy_from_slice(&tmp);
         }
     }
 }
@@ -408,11 +451,14 @@ mod tests {
         ] {
             let z = compress(c, &data).unwrap();
             let mut out = vec![0u8; data.len()];
-            decompress(c, &z, &mut out, "test").unwrap();
+            decompress(c, &z, &mut out, &|| "test".into()).unwrap();
             assert_eq!(out, data, "{c:?}");
             // One byte more than the data holds must be reported, not invented.
             let mut longer = vec![0u8; data.len() + 1];
-            assert!(decompress(c, &z, &mut longer, "test").is_err(), "{c:?}");
+            assert!(
+                decompress(c, &z, &mut longer, &|| "test".into()).is_err(),
+                "{c:?}"
+            );
         }
     }
 
@@ -447,7 +493,7 @@ mod tests {
             0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA,
         ];
         let mut out = vec![0u8; unpacked.len()];
-        decompress(Compression::PackBits, &packed, &mut out, "t").unwrap();
+        decompress(Compression::PackBits, &packed, &mut out, &|| "t".into()).unwrap();
         assert_eq!(out, unpacked);
     }
 }

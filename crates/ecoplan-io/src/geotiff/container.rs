@@ -111,6 +111,33 @@ pub(crate) fn read_checked(src: &dyn Source, offset: u64, len: u64, what: &str) 
     Ok(buf)
 }
 
+/// Like [`read_checked`], into a reusable buffer (grown as needed, never shrunk).
+pub(crate) fn read_checked_into<'b>(
+    src: &dyn Source,
+    offset: u64,
+    len: u64,
+    buf: &'b mut Vec<u8>,
+    what: &dyn Fn() -> String,
+) -> Res<&'b [u8]> {
+    match offset.checked_add(len) {
+        Some(e) if e <= src.len() => {}
+        _ => {
+            return format(format!(
+                "{}: {len} bytes at offset {offset} run past the end of the file ({} bytes); \
+                 the file is truncated or corrupt",
+                what(),
+                src.len()
+            ))
+        }
+    }
+    let len = len as usize;
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    src.read_at(offset, &mut buf[..len]).map_err(Fail::Io)?;
+    Ok(&buf[..len])
+}
+
 /// TIFF field types (TIFF 6.0 §2 and BigTIFF).
 pub(crate) mod ty {
     pub const BYTE: u16 = 1;

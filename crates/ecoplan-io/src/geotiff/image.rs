@@ -215,13 +215,15 @@ impl Image {
         }
     }
 
-    /// Decodes chunk `index` (of band 1) into native-order sample bytes; `None` for a sparse chunk.
-    fn decode_chunk(
+    /// Decodes chunk `index` (of band 1) into native-order sample bytes held in `scratch`;
+    /// `None` for a sparse (absent) chunk.
+    fn decode_chunk<'s>(
         &self,
         src: &dyn Source,
         index: usize,
         comp: Compression,
-    ) -> Res<Option<Vec<u8>>> {
+        scratch: &'s mut Scratch,
+    ) -> Res<Option<&'s [u8]>> {
         let (offset, count) = (self.offsets[index], self.counts[index]);
         let kind = if self.tiled { "tile" } else { "strip" };
         if count == 0 {
@@ -236,30 +238,34 @@ impl Image {
             self.chunk_h.min(self.height - first)
         };
         let need = rows * row_samples * size;
-        let what = format!("{kind} {index} (offset {offset}, {count} bytes)");
+        let what = || format!("{kind} {index} (offset {offset}, {count} bytes)");
         if (need as u64) > count.saturating_mul(codec::max_ratio(comp)) {
             return format(format!(
-                "{what}: {count} compressed bytes cannot hold the {need} bytes the {kind} needs \
+                "{}: {count} compressed bytes cannot hold the {need} bytes the {kind} needs \
                  with {} compression; the file is corrupt",
+                what(),
                 codec::compression_name(self.compression_code)
             ));
         }
-        let data = super::container::read_checked(src, offset, count, &what)?;
-        let mut buf = vec![0u8; need];
-        codec::decompress(comp, &data, &mut buf, &what)?;
-        drop(data);
+        let Scratch { packed, plain } = scratch;
+        let data = super::container::read_checked_into(src, offset, count, packed, &what)?;
+        if plain.len() < need {
+            plain.resize(need, 0);
+        }
+        let buf = &mut plain[..need];
+        codec::decompress(comp, data, buf, &what)?;
         let swap = self.big_endian != cfg!(target_endian = "big");
         match self.predictor {
             1 => {
                 if swap {
-                    codec::swap_samples(&mut buf, size);
+                    codec::swap_samples(buf, size);
                 }
             }
             2 => {
                 if swap {
-                    codec::swap_samples(&mut buf, size);
+                    codec::swap_samples(buf, size);
                 }
-                codec::undo_horizontal(&mut buf, size, row_samples, self.chunk_samples());
+                codec::undo_horizontal(buf, size, row_samples, self.chunk_samples());
             }
             3 => {
                 if !matches!(self.file_cell.cell_type(), CellType::F32 | CellType::F64) {
@@ -268,7 +274,7 @@ impl Image {
                         self.file_cell.cell_type()
                     )));
                 }
-                codec::undo_float(&mut buf, size, row_samples, self.chunk_samples());
+                codec::undo_float(buf, size, row_samples, self.chunk_samples());
             }
             p => {
                 return Err(Fail::Unsupported(format!(
@@ -276,7 +282,7 @@ impl Image {
                 )))
             }
         }
-        Ok(Some(buf))
+        Ok(Some(&plain[..need]))
     }
 
     /// Reads band 1 of the window into a new row-major vector; sparse chunks read as `fill`.
@@ -302,44 +308,77 @@ impl Image {
         })?;
         out.resize(cells, fill);
         let (cw, ch) = (self.chunk_w, self.chunk_h);
-        let first_band = row_off / ch;
-        let last_band = (row_off + h - 1) / ch;
+        let (first_band, last_band) = (row_off / ch, (row_off + h - 1) / ch);
         let (c0, c1) = (col_off / cw, (col_off + w - 1) / cw);
-        // Split the output into one slice per chunk row so they can be filled in parallel.
-        let mut bands: Vec<(usize, &mut [T])> = Vec::with_capacity(last_band - first_band + 1);
+        // One job per chunk, each owning the row segments of the output it fills: the jobs
+        // write disjoint parts of `out`, so they run in parallel without locks or unsafe code.
+        let mut jobs: Vec<(usize, usize, Vec<&mut [T]>)> = Vec::new();
         let mut rest: &mut [T] = &mut out;
         for b in first_band..=last_band {
-            let r_start = (b * ch).max(row_off);
-            let r_end = ((b + 1) * ch).min(row_off + h);
-            let (head, tail) = rest.split_at_mut((r_end - r_start) * w);
-            bands.push((b, head));
-            rest = tail;
+            let rows = ((b + 1) * ch).min(row_off + h) - (b * ch).max(row_off);
+            let first_job = jobs.len();
+            for c in c0..=c1 {
+                jobs.push((b, c, Vec::with_capacity(rows)));
+            }
+            for _ in 0..rows {
+                let (mut row, tail) = std::mem::take(&mut rest).split_at_mut(w);
+                rest = tail;
+                for (k, c) in (c0..=c1).enumerate() {
+                    let x_end = ((c + 1) * cw).min(col_off + w);
+                    let x_start = (c * cw).max(col_off);
+                    let (seg, r) = std::mem::take(&mut row).split_at_mut(x_end - x_start);
+                    row = r;
+                    jobs[first_job + k].2.push(seg);
+                }
+            }
         }
         let across = self.across();
         let stride = self.chunk_samples();
         let file_cell = self.file_cell;
-        bands.into_par_iter().try_for_each(|(b, band)| -> Res<()> {
-            let band_row0 = (b * ch).max(row_off);
-            let decoded: Vec<(usize, Option<Vec<u8>>)> = (c0..=c1)
-                .into_par_iter()
-                .map(|c| Ok((c, self.decode_chunk(src, b * across + c, comp)?)))
-                .collect::<Res<_>>()?;
-            for (c, chunk) in decoded {
-                let Some(chunk) = chunk else { continue };
-                let x_start = (c * cw).max(col_off);
-                let x_end = ((c + 1) * cw).min(col_off + w).min(self.width);
-                let n = x_end - x_start;
-                for (i, out_row) in band.chunks_exact_mut(w).enumerate() {
-                    let chunk_row = band_row0 + i - b * ch;
-                    let src_first = (chunk_row * cw + (x_start - c * cw)) * stride;
-                    let dst = &mut out_row[x_start - col_off..x_start - col_off + n];
-                    T::copy_from(dst, &chunk, src_first, stride, file_cell);
-                }
-            }
-            Ok(())
-        })?;
+        jobs.into_par_iter()
+            .try_for_each(|(b, c, segs)| -> Res<()> {
+                SCRATCH.with(|s| {
+                    // Nothing below calls into rayon, so this thread cannot re-enter the borrow.
+                    let mut scratch = s.borrow_mut();
+                    let result = self
+                        .decode_chunk(src, b * across + c, comp, &mut scratch)
+                        .map(|chunk| {
+                            let Some(chunk) = chunk else { return };
+                            let band_row0 = (b * ch).max(row_off);
+                            let x_start = (c * cw).max(col_off);
+                            for (i, seg) in segs.into_iter().enumerate() {
+                                let chunk_row = band_row0 + i - b * ch;
+                                let src_first = (chunk_row * cw + (x_start - c * cw)) * stride;
+                                T::copy_from(seg, chunk, src_first, stride, file_cell);
+                            }
+                        });
+                    // Do not keep huge buffers (big strips) alive in the thread pool.
+                    let Scratch { packed, plain } = &mut *scratch;
+                    for buf in [packed, plain] {
+                        if buf.len() > SCRATCH_KEEP {
+                            *buf = Vec::new();
+                        }
+                    }
+                    result
+                })
+            })?;
         Ok(out)
     }
+}
+
+/// Per-thread buffers for compressed and decompressed chunk bytes, reused across chunks
+/// (fresh 100 KiB+ allocations per tile cost page faults that showed up in profiles).
+#[derive(Default)]
+struct Scratch {
+    packed: Vec<u8>,
+    plain: Vec<u8>,
+}
+
+/// Scratch buffers above this size are freed after use.
+const SCRATCH_KEEP: usize = 16 << 20;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// Cell types the reader and writer move between grids and native-order bytes.
