@@ -241,6 +241,21 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         "do not add up",
     );
     case(
+        "overflowing_chunk_count.tif",
+        &|b| {
+            // (2³²−1)² one-cell tiles × 4096 separate planes overflows 64 bits.
+            for (tag, v) in [(256, u32::MAX), (257, u32::MAX), (322, 1), (323, 1)] {
+                let p = value(b, tag);
+                put_u32(b, p, v);
+            }
+            let spp = value(b, 277);
+            put_u16(b, spp, 4096);
+            let planar = value(b, 284);
+            put_u16(b, planar, 2)
+        },
+        "is absurd",
+    );
+    case(
         "huge_tiles.tif",
         &|b| {
             let (w, h) = (value(b, 322), value(b, 323));

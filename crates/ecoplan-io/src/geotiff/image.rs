@@ -151,7 +151,11 @@ impl Image {
         let across = width.div_ceil(chunk_w);
         let down = height.div_ceil(chunk_h);
         let planes = if planar_separate { samples } else { 1 };
-        let expected = across * down * planes;
+        let Some(expected) = across.checked_mul(down).and_then(|n| n.checked_mul(planes)) else {
+            return format(format!(
+                "a {width}×{height} image in {chunk_w}×{chunk_h} chunks × {planes} planes is absurd"
+            ));
+        };
         let offsets = t.uints(off_tag)?.ok_or_else(|| {
             Fail::Format(format!("required tag {} is missing", tag::name(off_tag)))
         })?;
