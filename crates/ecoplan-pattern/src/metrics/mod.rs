@@ -29,6 +29,7 @@
 mod analysis;
 mod enn;
 mod hull;
+pub mod window;
 
 use analysis::{Analysis, OUTSIDE};
 use ecoplan_grid::{Cell, Grid, Progress};
