@@ -12,14 +12,167 @@ use geo_types::{
     Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
     Point, Polygon,
 };
+use json::{Json, Obj};
 use serde_json::{Map, Value};
 use std::io::Write;
 
 const MAX_DEPTH: usize = 32;
 
+/// A JSON document whose objects keep their member order (GeoJSON property order becomes the
+/// field order, as in GDAL), without switching serde_json's `preserve_order` on for everyone.
+mod json {
+    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Json {
+        Null,
+        Bool(bool),
+        Num(serde_json::Number),
+        Str(String),
+        Arr(Vec<Json>),
+        Obj(Obj),
+    }
+
+    /// Object members in document order (a repeated key: the last one wins on lookup).
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Obj(pub Vec<(String, Json)>);
+
+    impl Obj {
+        pub fn get(&self, key: &str) -> Option<&Json> {
+            self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        }
+        pub fn iter(&self) -> impl Iterator<Item = (&String, &Json)> {
+            self.0.iter().map(|(k, v)| (k, v))
+        }
+    }
+
+    impl Json {
+        pub fn as_object(&self) -> Option<&Obj> {
+            match self {
+                Json::Obj(o) => Some(o),
+                _ => None,
+            }
+        }
+        pub fn as_array(&self) -> Option<&Vec<Json>> {
+            match self {
+                Json::Arr(a) => Some(a),
+                _ => None,
+            }
+        }
+        pub fn as_str(&self) -> Option<&str> {
+            match self {
+                Json::Str(s) => Some(s),
+                _ => None,
+            }
+        }
+        pub fn as_f64(&self) -> Option<f64> {
+            match self {
+                Json::Num(n) => n.as_f64(),
+                _ => None,
+            }
+        }
+        pub fn get(&self, key: &str) -> Option<&Json> {
+            self.as_object().and_then(|o| o.get(key))
+        }
+        pub fn is_null(&self) -> bool {
+            matches!(self, Json::Null)
+        }
+    }
+
+    impl fmt::Display for Json {
+        /// Compact JSON text.
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Json::Null => f.write_str("null"),
+                Json::Bool(b) => write!(f, "{b}"),
+                Json::Num(n) => write!(f, "{n}"),
+                Json::Str(s) => f.write_str(&serde_json::to_string(s).map_err(|_| fmt::Error)?),
+                Json::Arr(a) => {
+                    f.write_str("[")?;
+                    for (i, v) in a.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(",")?;
+                        }
+                        write!(f, "{v}")?;
+                    }
+                    f.write_str("]")
+                }
+                Json::Obj(o) => {
+                    f.write_str("{")?;
+                    for (i, (k, v)) in o.0.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(",")?;
+                        }
+                        let key = serde_json::to_string(k).map_err(|_| fmt::Error)?;
+                        write!(f, "{key}:{v}")?;
+                    }
+                    f.write_str("}")
+                }
+            }
+        }
+    }
+
+    struct JsonVisitor;
+
+    impl<'de> Visitor<'de> for JsonVisitor {
+        type Value = Json;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+            Ok(Json::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+            Ok(Json::Num(v.into()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+            Ok(Json::Num(v.into()))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
+            Ok(serde_json::Number::from_f64(v).map_or(Json::Null, Json::Num))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+            Ok(Json::Str(v.to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Json, E> {
+            Ok(Json::Str(v))
+        }
+        fn visit_unit<E>(self) -> Result<Json, E> {
+            Ok(Json::Null)
+        }
+        fn visit_none<E>(self) -> Result<Json, E> {
+            Ok(Json::Null)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+            Json::deserialize(d)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+            let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(x) = seq.next_element()? {
+                v.push(x);
+            }
+            Ok(Json::Arr(v))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+            let mut v = Vec::new();
+            while let Some((k, x)) = map.next_entry::<String, Json>()? {
+                v.push((k, x));
+            }
+            Ok(Json::Obj(Obj(v)))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Json {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+            d.deserialize_any(JsonVisitor)
+        }
+    }
+}
+
 /// Parses GeoJSON text into a layer (CRS EPSG:4326 unless a legacy `crs` member says otherwise).
 pub fn parse_geojson(text: &str) -> Result<Layer, ParseError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| {
+    let root: Json = serde_json::from_str(text).map_err(|e| {
         ParseError::new(format!(
             "不是有效的 JSON (invalid JSON) at line {} column {}: {e}",
             e.line(),
@@ -31,7 +184,7 @@ pub fn parse_geojson(text: &str) -> Result<Layer, ParseError> {
     })?;
     let ty = member_str(obj, "type", "$")?;
     let mut layer = Layer::new(
-        obj.get("name").and_then(Value::as_str).unwrap_or_default(),
+        obj.get("name").and_then(Json::as_str).unwrap_or_default(),
         Some(Crs::Epsg(4326)),
     );
     if let Some(crs) = obj.get("crs") {
@@ -44,7 +197,7 @@ pub fn parse_geojson(text: &str) -> Result<Layer, ParseError> {
         }
     }
     // Raw (geometry, properties) pairs first: field types need all features.
-    let mut raw: Vec<(Option<Geometry<f64>>, Option<&Map<String, Value>>)> = Vec::new();
+    let mut raw: Vec<(Option<Geometry<f64>>, Option<&Obj>)> = Vec::new();
     match ty {
         "FeatureCollection" => {
             let feats = obj
@@ -108,12 +261,12 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(v: &Value) -> Kind {
+    fn of(v: &Json) -> Kind {
         match v {
-            Value::Null => Kind::Empty,
-            Value::Bool(_) => Kind::Bool,
-            Value::Number(n) if n.is_i64() => Kind::Int,
-            Value::Number(_) => Kind::Real,
+            Json::Null => Kind::Empty,
+            Json::Bool(_) => Kind::Bool,
+            Json::Num(n) if n.is_i64() => Kind::Int,
+            Json::Num(_) => Kind::Real,
             _ => Kind::Text,
         }
     }
@@ -137,40 +290,34 @@ impl Kind {
     }
 }
 
-fn convert(v: &Value, t: FieldType) -> FieldValue {
+fn convert(v: &Json, t: FieldType) -> FieldValue {
     match (v, t) {
-        (Value::Null, _) => FieldValue::Null,
-        (Value::Number(n), FieldType::Int) => n.as_i64().map_or(FieldValue::Null, FieldValue::Int),
-        (Value::Number(n), FieldType::Real) => {
-            n.as_f64().map_or(FieldValue::Null, FieldValue::Real)
-        }
-        (Value::Bool(b), FieldType::Bool) => FieldValue::Bool(*b),
-        (Value::String(s), _) => FieldValue::Text(s.clone()),
+        (Json::Null, _) => FieldValue::Null,
+        (Json::Num(n), FieldType::Int) => n.as_i64().map_or(FieldValue::Null, FieldValue::Int),
+        (Json::Num(n), FieldType::Real) => n.as_f64().map_or(FieldValue::Null, FieldValue::Real),
+        (Json::Bool(b), FieldType::Bool) => FieldValue::Bool(*b),
+        (Json::Str(s), _) => FieldValue::Text(s.clone()),
         (other, _) => FieldValue::Text(other.to_string()),
     }
 }
 
-fn member_str<'a>(
-    obj: &'a Map<String, Value>,
-    key: &str,
-    path: &str,
-) -> Result<&'a str, ParseError> {
+fn member_str<'a>(obj: &'a Obj, key: &str, path: &str) -> Result<&'a str, ParseError> {
     match obj.get(key) {
-        Some(Value::String(s)) => Ok(s),
+        Some(Json::Str(s)) => Ok(s),
         Some(_) => Err(ParseError::new(format!("{path}.{key}: must be a string"))),
         None => Err(ParseError::new(format!("{path}.{key}: missing"))),
     }
 }
 
 /// CRS of a legacy `"crs": {"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4547"}}`.
-fn legacy_crs(crs: &Value) -> Result<Option<Crs>, String> {
+fn legacy_crs(crs: &Json) -> Result<Option<Crs>, String> {
     if crs.is_null() {
         return Ok(None);
     }
     let name = crs
         .get("properties")
         .and_then(|p| p.get("name"))
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .ok_or_else(|| format!("GeoJSON \"crs\" member not understood ({crs}); CRS left unset"))?;
     crs_from_name(name).map(Some).ok_or_else(|| {
         format!(
@@ -197,9 +344,9 @@ pub(crate) fn crs_from_name(name: &str) -> Option<Crs> {
     Crs::parse(n)
 }
 
-type RawFeature<'a> = (Option<Geometry<f64>>, Option<&'a Map<String, Value>>);
+type RawFeature<'a> = (Option<Geometry<f64>>, Option<&'a Obj>);
 
-fn feature<'a>(v: &'a Value, path: &str) -> Result<RawFeature<'a>, ParseError> {
+fn feature<'a>(v: &'a Json, path: &str) -> Result<RawFeature<'a>, ParseError> {
     let obj = v
         .as_object()
         .ok_or_else(|| ParseError::new(format!("{path}: a Feature must be an object")))?;
@@ -210,12 +357,12 @@ fn feature<'a>(v: &'a Value, path: &str) -> Result<RawFeature<'a>, ParseError> {
         )));
     }
     let geom = match obj.get("geometry") {
-        None | Some(Value::Null) => None,
+        None | Some(Json::Null) => None,
         Some(g) => Some(geometry(g, &format!("{path}.geometry"), 0)?),
     };
     let props = match obj.get("properties") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(m)) => Some(m),
+        None | Some(Json::Null) => None,
+        Some(Json::Obj(m)) => Some(m),
         Some(_) => {
             return Err(ParseError::new(format!(
                 "{path}.properties: must be an object or null"
@@ -225,7 +372,7 @@ fn feature<'a>(v: &'a Value, path: &str) -> Result<RawFeature<'a>, ParseError> {
     Ok((geom, props))
 }
 
-fn geometry(v: &Value, path: &str, depth: usize) -> Result<Geometry<f64>, ParseError> {
+fn geometry(v: &Json, path: &str, depth: usize) -> Result<Geometry<f64>, ParseError> {
     if depth > MAX_DEPTH {
         return Err(ParseError::new(format!(
             "{path}: geometry collections nested too deeply"
@@ -238,7 +385,7 @@ fn geometry(v: &Value, path: &str, depth: usize) -> Result<Geometry<f64>, ParseE
     if ty == "GeometryCollection" {
         let gs = obj
             .get("geometries")
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .ok_or_else(|| {
                 ParseError::new(format!("{path}.geometries: missing or not an array"))
             })?;
@@ -285,24 +432,24 @@ fn geometry(v: &Value, path: &str, depth: usize) -> Result<Geometry<f64>, ParseE
     })
 }
 
-fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>, ParseError> {
+fn array<'a>(v: &'a Json, path: &str) -> Result<&'a Vec<Json>, ParseError> {
     v.as_array().ok_or_else(|| {
         ParseError::new(format!("{path}: expected an array, found {}", kind_name(v)))
     })
 }
 
-fn kind_name(v: &Value) -> &'static str {
+fn kind_name(v: &Json) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Num(_) => "a number",
+        Json::Str(_) => "a string",
+        Json::Arr(_) => "an array",
+        Json::Obj(_) => "an object",
     }
 }
 
-fn position(v: &Value, path: &str) -> Result<Coord<f64>, ParseError> {
+fn position(v: &Json, path: &str) -> Result<Coord<f64>, ParseError> {
     let a = array(v, path)?;
     if a.len() < 2 {
         return Err(ParseError::new(format!(
@@ -324,7 +471,7 @@ fn position(v: &Value, path: &str) -> Result<Coord<f64>, ParseError> {
     })
 }
 
-fn line(v: &Value, path: &str) -> Result<LineString<f64>, ParseError> {
+fn line(v: &Json, path: &str) -> Result<LineString<f64>, ParseError> {
     Ok(LineString(
         array(v, path)?
             .iter()
@@ -334,7 +481,7 @@ fn line(v: &Value, path: &str) -> Result<LineString<f64>, ParseError> {
     ))
 }
 
-fn polygon(v: &Value, path: &str) -> Result<Polygon<f64>, ParseError> {
+fn polygon(v: &Json, path: &str) -> Result<Polygon<f64>, ParseError> {
     let rings = array(v, path)?;
     let mut it = rings
         .iter()
@@ -443,18 +590,22 @@ pub(crate) fn write_geojson<W: Write>(w: &mut W, layer: &Layer) -> std::io::Resu
     }
     w.write_all(b"\"features\": [\n")?;
     for (i, f) in layer.features.iter().enumerate() {
-        let mut props = Map::new();
-        for ((name, _), v) in layer.fields.iter().zip(&f.properties) {
-            props.insert(name.clone(), value_json(v));
+        // Properties in field order (a serde_json Map would sort them).
+        w.write_all(b"{\"type\": \"Feature\", \"properties\": {")?;
+        for (k, ((name, _), v)) in layer.fields.iter().zip(&f.properties).enumerate() {
+            if k > 0 {
+                w.write_all(b", ")?;
+            }
+            serde_json::to_writer(&mut *w, name)?;
+            w.write_all(b": ")?;
+            serde_json::to_writer(&mut *w, &value_json(v))?;
         }
-        let mut o = Map::new();
-        o.insert("type".into(), "Feature".into());
-        o.insert("properties".into(), Value::Object(props));
-        o.insert(
-            "geometry".into(),
-            f.geometry.as_ref().map_or(Value::Null, geometry_json),
-        );
-        serde_json::to_writer(&mut *w, &Value::Object(o))?;
+        w.write_all(b"}, \"geometry\": ")?;
+        serde_json::to_writer(
+            &mut *w,
+            &f.geometry.as_ref().map_or(Value::Null, geometry_json),
+        )?;
+        w.write_all(b"}")?;
         w.write_all(if i + 1 < layer.features.len() {
             b",\n"
         } else {

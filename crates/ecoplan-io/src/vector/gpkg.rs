@@ -154,7 +154,7 @@ pub fn list_gpkg_layers(path: &Path) -> Result<Vec<GpkgLayerInfo>, IoError> {
 }
 
 /// Decodes a GeoPackage geometry blob (header + WKB); `None` for the empty geometry.
-pub(crate) fn geometry_from_gpkg_blob(b: &[u8]) -> Result<Option<Geometry<f64>>, ParseError> {
+pub fn geometry_from_gpkg_blob(b: &[u8]) -> Result<Option<Geometry<f64>>, ParseError> {
     if b.len() < 8 || &b[0..2] != b"GP" {
         return Err(ParseError::new(
             "geometry blob does not start with the GeoPackage magic \"GP\"",

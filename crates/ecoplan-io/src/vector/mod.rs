@@ -28,7 +28,7 @@ mod wkb;
 
 pub use area::{geodesic_area, planar_area, Ellipsoid};
 pub use geojson::{parse_geojson, to_geojson_string};
-pub use gpkg::{list_gpkg_layers, GpkgLayerInfo};
+pub use gpkg::{geometry_from_gpkg_blob, list_gpkg_layers, write_gpkg_layers, GpkgLayerInfo};
 pub use polygonize::{polygonize, Connectivity, PolygonizeOptions};
 pub use prj::{epsg_from_wkt, wkt_for_epsg};
 pub use rasterize::{rasterize_ids, rasterize_layer, rasterize_values, Burn, RasterizeOptions};
