@@ -19,9 +19,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
@@ -89,7 +91,10 @@ fn main() {
     let (n1, n2) = (g.node_of_cell[c1], g.node_of_cell[c2]);
     assert!(n1 != NO_NODE && n2 != NO_NODE, "focal points on nodata");
     let comp = &comps.nodes[comps.of_node[n1 as usize] as usize];
-    assert_eq!(comps.of_node[n1 as usize], comps.of_node[n2 as usize], "points disconnected");
+    assert_eq!(
+        comps.of_node[n1 as usize], comps.of_node[n2 as usize],
+        "points disconnected"
+    );
     let l2 = comps.local_index(n2);
     let keep: Vec<u32> = comp
         .iter()

@@ -527,7 +527,10 @@ fn spectral_radius_dinv_a(a: &Csr, dinv: &[f64]) -> f64 {
         }
         v.iter_mut().for_each(|x| *x /= nv);
         // w = S A S v
-        tmp.iter_mut().zip(&v).zip(&sq).for_each(|((t, vi), s)| *t = vi * s);
+        tmp.iter_mut()
+            .zip(&v)
+            .zip(&sq)
+            .for_each(|((t, vi), s)| *t = vi * s);
         a.spmv(&tmp, &mut w);
         w.iter_mut().zip(&sq).for_each(|(wi, s)| *wi *= s);
         lambda = crate::csr::dot(&v, &w);
@@ -716,7 +719,11 @@ mod tests {
             a.residual(&x, &b, &mut r);
         }
         let r1 = crate::csr::dot(&r, &r).sqrt();
-        assert!(r1 < 1e-4 * r0, "stationary AMG reduced residual only to {}", r1 / r0);
+        assert!(
+            r1 < 1e-4 * r0,
+            "stationary AMG reduced residual only to {}",
+            r1 / r0
+        );
     }
 
     #[test]

@@ -66,7 +66,9 @@ fn pair_voltages(
         graph.laplacian.principal_submatrix(&nodes)
     };
     // Ground `a`: the reduced system is positive definite for both solvers.
-    let keep: Vec<u32> = (0..nodes.len() as u32).filter(|&i| i as usize != la).collect();
+    let keep: Vec<u32> = (0..nodes.len() as u32)
+        .filter(|&i| i as usize != la)
+        .collect();
     let reduced = l.principal_submatrix(&keep);
     let mut rhs = vec![0.0; keep.len()];
     rhs[if lb > la { lb - 1 } else { lb }] = 1.0;
@@ -116,7 +118,11 @@ pub fn current_map_between(
     if ground_cells.is_empty() {
         problems.push("no ground cells given".to_string());
     }
-    if let Some(&c) = source_cells.iter().chain(ground_cells).find(|&&c| c >= cells) {
+    if let Some(&c) = source_cells
+        .iter()
+        .chain(ground_cells)
+        .find(|&&c| c >= cells)
+    {
         problems.push(format!("cell index {c} is outside the {w}×{h} grid"));
     }
     if source_cells.iter().any(|c| ground_cells.contains(c)) {
@@ -138,7 +144,12 @@ pub fn current_map_between(
         poly[c] = 2;
     }
     let graph = CellGraph::new(w, h, &g, Some(&poly), &opts.graph)?;
-    let node = |cells: &[usize]| cells.iter().map(|&c| graph.node_of_cell[c]).find(|&n| n != NO_NODE);
+    let node = |cells: &[usize]| {
+        cells
+            .iter()
+            .map(|&c| graph.node_of_cell[c])
+            .find(|&n| n != NO_NODE)
+    };
     let spec = GridSpec::new(w, h, conductance.transform, conductance.crs.clone());
     let nan = Grid::filled(&spec, f64::NAN, Some(f64::NAN));
     let (Some(src), Some(gnd)) = (node(source_cells), node(ground_cells)) else {
@@ -197,7 +208,12 @@ mod tests {
     fn current_between_strip_ends() {
         // 1×5 strip; source region = 2 left cells, ground = right cell: 2 unit resistors
         // in series between the regions.
-        let spec = GridSpec::new(5, 1, ecoplan_grid::GeoTransform::north_up(0.0, 1.0, 1.0), None);
+        let spec = GridSpec::new(
+            5,
+            1,
+            ecoplan_grid::GeoTransform::north_up(0.0, 1.0, 1.0),
+            None,
+        );
         let g = Grid::from_vec(&spec, vec![1.0; 5], None).unwrap();
         let opts = CurrentMapOptions {
             graph: GraphOptions {

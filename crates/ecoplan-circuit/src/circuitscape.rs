@@ -409,7 +409,11 @@ pub fn pairwise(
 ) -> Result<PairwiseResult, CircuitError> {
     check_focal(land, focal)?;
     let focal: Vec<FocalPoint> = match filter {
-        Some(f) => focal.iter().copied().filter(|p| f.keeps_point(p.id)).collect(),
+        Some(f) => focal
+            .iter()
+            .copied()
+            .filter(|p| f.keeps_point(p.id))
+            .collect(),
         None => focal.to_vec(),
     };
     let mut unique: Vec<i64> = focal.iter().map(|p| p.id).collect();
@@ -427,8 +431,9 @@ pub fn pairwise(
     let ids: Vec<i64> = focal.iter().map(|p| p.id).collect();
     let nodes = focal_nodes(&g, &focal);
     let accum = Accum::new(land.width * land.height, maps);
-    let resistances =
-        pairwise_on_graph(&g, &ids, &nodes, filter, maps, solver, sink, &accum, progress)?;
+    let resistances = pairwise_on_graph(
+        &g, &ids, &nodes, filter, maps, solver, sink, &accum, progress,
+    )?;
     let (cum_current, max_current) = accum.finish();
     Ok(PairwiseResult {
         ids,
@@ -533,7 +538,9 @@ fn pairwise_on_graph(
             b
         };
         let map_pair = |a: usize, b: usize, v: &[f64], combos: &[(usize, usize)]| {
-            emit_pair_maps(g, &comps, &local, c, l, v, csub[a], csub[b], ids, combos, maps, sink, accum, cells)
+            emit_pair_maps(
+                g, &comps, &local, c, l, v, csub[a], csub[b], ids, combos, maps, sink, accum, cells,
+            )
         };
         let cache_ok = (m as u128) * (n as u128) * 8 <= maps.voltage_cache_bytes as u128;
         if !maps.any() || cache_ok {
@@ -582,7 +589,10 @@ fn pairwise_on_graph(
                 .enumerate()
                 .map(|(k, (a, b, combos))| {
                     let (a, b) = (*a, *b);
-                    let (la, lb) = (local[csub[a] as usize] as usize, local[csub[b] as usize] as usize);
+                    let (la, lb) = (
+                        local[csub[a] as usize] as usize,
+                        local[csub[b] as usize] as usize,
+                    );
                     let mut rhs = vec![0.0; n];
                     rhs[la] = -1.0;
                     rhs[lb] = 1.0;
@@ -656,7 +666,12 @@ fn emit_pair_maps(
 
 /// All-zero voltage/current maps for a solve that carries no current (focal points on one node,
 /// or a focal point with nothing to connect to), written as Circuitscape 4 writes them.
-fn emit_zero_maps(label: &str, maps: &MapOptions, sink: &MapSink, cells: usize) -> Result<(), CircuitError> {
+fn emit_zero_maps(
+    label: &str,
+    maps: &MapOptions,
+    sink: &MapSink,
+    cells: usize,
+) -> Result<(), CircuitError> {
     if !(maps.write_volt_maps || maps.per_pair_current()) {
         return Ok(());
     }
@@ -681,12 +696,7 @@ fn cells_of(focal: &[FocalPoint], width: usize, id: i64) -> Vec<usize> {
 
 /// Circuitscape's polygon map for solving the region pair (pt1, pt2): each region is merged into
 /// one node — with the polygons it touches when it overlaps any.
-fn region_pair_polygons(
-    land: &Landscape,
-    focal: &[FocalPoint],
-    pt1: i64,
-    pt2: i64,
-) -> Vec<i64> {
+fn region_pair_polygons(land: &Landscape, focal: &[FocalPoint], pt1: i64, pt2: i64) -> Vec<i64> {
     let cells = land.width * land.height;
     match land.polygons {
         None => {
@@ -749,14 +759,23 @@ fn pairwise_regions(
             pairs.push((i, j));
         }
     }
-    progress.begin("pairwise 成对求解 (focal regions)", pairs.len().max(1) as u64);
+    progress.begin(
+        "pairwise 成对求解 (focal regions)",
+        pairs.len().max(1) as u64,
+    );
     for (k, &(i, j)) in pairs.iter().enumerate() {
         if progress.cancelled() {
             return Err(CircuitError::Cancelled);
         }
         let (pt1, pt2) = (unique[i], unique[j]);
         let poly = region_pair_polygons(land, focal, pt1, pt2);
-        let g = CellGraph::new(land.width, land.height, land.conductance, Some(&poly), &land.graph)?;
+        let g = CellGraph::new(
+            land.width,
+            land.height,
+            land.conductance,
+            Some(&poly),
+            &land.graph,
+        )?;
         let first = |id: i64| {
             let p = focal.iter().find(|p| p.id == id).expect("focal id present");
             g.node_of_cell[p.row * land.width + p.col]
@@ -913,7 +932,13 @@ pub fn advanced(
             "source and ground grids must have {cells} cells like the habitat grid"
         )));
     }
-    let g = CellGraph::new(land.width, land.height, land.conductance, land.polygons, &land.graph)?;
+    let g = CellGraph::new(
+        land.width,
+        land.height,
+        land.conductance,
+        land.polygons,
+        &land.graph,
+    )?;
     let (s, gr) = node_sources_grounds(&g, sources, grounds, policy);
     let r = solve_advanced_on_graph(&g, &s, &gr, None, maps, solver, &[], progress)?;
     if r.solved {
@@ -1020,7 +1045,11 @@ pub fn one_to_all(
 ) -> Result<OneToAllResult, CircuitError> {
     check_focal(land, focal)?;
     let focal: Vec<FocalPoint> = match filter {
-        Some(f) => focal.iter().copied().filter(|p| f.keeps_point(p.id)).collect(),
+        Some(f) => focal
+            .iter()
+            .copied()
+            .filter(|p| f.keeps_point(p.id))
+            .collect(),
         None => focal.to_vec(),
     };
     let (w, h) = (land.width, land.height);
@@ -1237,9 +1266,21 @@ mod tests {
             },
         };
         let focal = [
-            FocalPoint { row: 0, col: 0, id: 1 },
-            FocalPoint { row: 0, col: 2, id: 2 },
-            FocalPoint { row: 0, col: 4, id: 3 },
+            FocalPoint {
+                row: 0,
+                col: 0,
+                id: 1,
+            },
+            FocalPoint {
+                row: 0,
+                col: 2,
+                id: 2,
+            },
+            FocalPoint {
+                row: 0,
+                col: 4,
+                id: 3,
+            },
         ];
         for kind in [SolverKind::CgAmg, SolverKind::Cholesky] {
             let r = pairwise(
@@ -1252,10 +1293,56 @@ mod tests {
                 &ecoplan_grid::NoProgress,
             )
             .unwrap();
-            assert!((r.resistance(0, 2) - 4.0).abs() < 1e-6, "{:?}", r.resistances);
+            assert!(
+                (r.resistance(0, 2) - 4.0).abs() < 1e-6,
+                "{:?}",
+                r.resistances
+            );
             assert!((r.resistance(1, 2) - 2.0).abs() < 1e-6);
             assert_eq!(r.resistance(1, 1), 0.0);
         }
+    }
+
+    #[test]
+    fn focal_node_currents_can_be_zeroed() {
+        let g = uniform(5, 1);
+        let land = Landscape {
+            width: 5,
+            height: 1,
+            conductance: &g,
+            polygons: None,
+            graph: GraphOptions::default(),
+        };
+        let focal = [
+            FocalPoint {
+                row: 0,
+                col: 0,
+                id: 1,
+            },
+            FocalPoint {
+                row: 0,
+                col: 4,
+                id: 2,
+            },
+        ];
+        let maps = MapOptions {
+            write_cur_maps: true,
+            set_focal_node_currents_to_zero: true,
+            ..Default::default()
+        };
+        let r = pairwise(
+            &land,
+            &focal,
+            None,
+            &maps,
+            &SolverOptions::with_kind(SolverKind::Cholesky),
+            &discard_maps,
+            &ecoplan_grid::NoProgress,
+        )
+        .unwrap();
+        let cum = r.cum_current.unwrap();
+        assert_eq!((cum[0], cum[4]), (0.0, 0.0));
+        assert!((cum[2] - 1.0).abs() < 1e-9);
     }
 
     #[test]
@@ -1270,9 +1357,21 @@ mod tests {
             graph: GraphOptions::default(),
         };
         let focal = [
-            FocalPoint { row: 0, col: 0, id: 1 },
-            FocalPoint { row: 0, col: 1, id: 2 },
-            FocalPoint { row: 0, col: 4, id: 3 },
+            FocalPoint {
+                row: 0,
+                col: 0,
+                id: 1,
+            },
+            FocalPoint {
+                row: 0,
+                col: 1,
+                id: 2,
+            },
+            FocalPoint {
+                row: 0,
+                col: 4,
+                id: 3,
+            },
         ];
         let maps = MapOptions {
             write_cur_maps: true,
@@ -1281,7 +1380,9 @@ mod tests {
         };
         let seen = Mutex::new(Vec::new());
         let sink = |label: &str, kind: MapKind, m: &[f64]| {
-            seen.lock().unwrap().push((label.to_string(), kind, m.to_vec()));
+            seen.lock()
+                .unwrap()
+                .push((label.to_string(), kind, m.to_vec()));
             Ok(())
         };
         let r = pairwise(

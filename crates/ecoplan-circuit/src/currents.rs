@@ -45,35 +45,38 @@ pub fn node_currents(l: &Csr, v: &[f64], finite_grounds: Option<&[f64]>) -> Vec<
     let cut_fwd = RELATIVE_CUTOFF * max_fwd.abs();
     let cut_bwd = RELATIVE_CUTOFF * max_bwd.abs();
     let mut out = vec![0.0; n];
-    out.par_iter_mut().enumerate().with_min_len(4096).for_each(|(k, o)| {
-        let (c, x) = l.row(k);
-        let (mut inflow, mut outflow) = (0.0, 0.0);
-        for (&j, &w) in c.iter().zip(x) {
-            let j = j as usize;
-            if j == k {
-                continue;
-            }
-            // Circuitscape thresholds inflows against the largest low→high branch current and
-            // outflows against the largest high→low one, whatever the edge's direction.
-            let i_kj = w.abs() * (v[k] - v[j]);
-            if i_kj > 0.0 {
-                if i_kj >= cut_bwd {
-                    outflow += i_kj;
+    out.par_iter_mut()
+        .enumerate()
+        .with_min_len(4096)
+        .for_each(|(k, o)| {
+            let (c, x) = l.row(k);
+            let (mut inflow, mut outflow) = (0.0, 0.0);
+            for (&j, &w) in c.iter().zip(x) {
+                let j = j as usize;
+                if j == k {
+                    continue;
                 }
-            } else if i_kj < 0.0 && -i_kj >= cut_fwd {
-                inflow -= i_kj;
+                // Circuitscape thresholds inflows against the largest low→high branch current and
+                // outflows against the largest high→low one, whatever the edge's direction.
+                let i_kj = w.abs() * (v[k] - v[j]);
+                if i_kj > 0.0 {
+                    if i_kj >= cut_bwd {
+                        outflow += i_kj;
+                    }
+                } else if i_kj < 0.0 && -i_kj >= cut_fwd {
+                    inflow -= i_kj;
+                }
             }
-        }
-        if let Some(fg) = finite_grounds {
-            let ig = fg[k] * v[k];
-            if ig > 0.0 {
-                outflow += ig;
-            } else {
-                inflow -= ig;
+            if let Some(fg) = finite_grounds {
+                let ig = fg[k] * v[k];
+                if ig > 0.0 {
+                    outflow += ig;
+                } else {
+                    inflow -= ig;
+                }
             }
-        }
-        *o = inflow.max(outflow);
-    });
+            *o = inflow.max(outflow);
+        });
     out
 }
 

@@ -381,6 +381,14 @@ mod tests {
         assert_eq!(comps.nodes.len(), 2);
         // merged node has two parallel unit edges to the middle cell: conductance 2
         let m = cg.node_of_cell[3] as usize;
-        assert_eq!(cg.laplacian.row(m).1.iter().filter(|v| **v < 0.0).sum::<f64>(), -2.0);
+        assert_eq!(
+            cg.laplacian
+                .row(m)
+                .1
+                .iter()
+                .filter(|v| **v < 0.0)
+                .sum::<f64>(),
+            -2.0
+        );
     }
 }

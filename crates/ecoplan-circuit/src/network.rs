@@ -124,7 +124,10 @@ pub fn network_pairwise(
             SolverKind::CgAmg => (PreparedSolver::new(lc.clone(), solver)?, false),
             SolverKind::Cholesky => {
                 let keep: Vec<u32> = (0..n as u32).filter(|&i| i as usize != anchor).collect();
-                (PreparedSolver::new(lc.principal_submatrix(&keep), solver)?, true)
+                (
+                    PreparedSolver::new(lc.principal_submatrix(&keep), solver)?,
+                    true,
+                )
             }
         };
         let solve = |b: Vec<f64>| -> Result<Vec<f64>, CircuitError> {
@@ -274,7 +277,10 @@ pub fn network_advanced(
             continue;
         }
         let lc = component_matrix(&l, &comps, c);
-        let finite: Vec<f64> = lg.iter().map(|&x| if x.is_finite() { x } else { 0.0 }).collect();
+        let finite: Vec<f64> = lg
+            .iter()
+            .map(|&x| if x.is_finite() { x } else { 0.0 })
+            .collect();
         let keep: Vec<u32> = (0..nodes.len() as u32)
             .filter(|&i| lg[i as usize] != f64::INFINITY)
             .collect();

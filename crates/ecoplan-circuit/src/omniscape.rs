@@ -80,7 +80,10 @@ impl OmniscapeParams {
             p.push("radius must be a positive number of cells".to_string());
         }
         if self.block_size == 0 || self.block_size % 2 == 0 {
-            p.push(format!("block_size must be odd and positive, got {}", self.block_size));
+            p.push(format!(
+                "block_size must be odd and positive, got {}",
+                self.block_size
+            ));
         }
         if self.block_size / 2 > self.radius + self.buffer {
             p.push(format!(
@@ -220,7 +223,9 @@ impl Ctx<'_> {
         }
         let sum: f64 = s.v.iter().filter(|&&v| v > 0.0).sum();
         if sum > 0.0 {
-            s.v.iter_mut().filter(|v| **v > 0.0).for_each(|v| *v = *v * amps / sum);
+            s.v.iter_mut()
+                .filter(|v| **v > 0.0)
+                .for_each(|v| *v = *v * amps / sum);
         }
         if conditional && !self.conditions.is_empty() {
             let (xlb, xub) = ((x - r - b).max(1), (x + r + b).min(self.ncols));
@@ -347,7 +352,9 @@ fn window_current(
     } else {
         g.laplacian.principal_submatrix(nodes)
     };
-    let keep: Vec<u32> = (0..nodes.len() as u32).filter(|&i| i as usize != gl).collect();
+    let keep: Vec<u32> = (0..nodes.len() as u32)
+        .filter(|&i| i as usize != gl)
+        .collect();
     let mut v = vec![0.0; nodes.len()];
     if !keep.is_empty() {
         let a = l.principal_submatrix(&keep);
@@ -388,7 +395,10 @@ fn correction(
         }
     });
     null.set(c, c, 0.0);
-    null.v.iter_mut().filter(|v| **v != 0.0).for_each(|v| *v = 1.0 / (n_sources - 1.0));
+    null.v
+        .iter_mut()
+        .filter(|v| **v != 0.0)
+        .for_each(|v| *v = 1.0 / (n_sources - 1.0));
     let blk_ctx = Ctx {
         nrows: d,
         ncols: d,
@@ -507,10 +517,8 @@ pub fn run(
     let (r, b) = (ctx.r, ctx.b);
     progress.begin("omniscape 移动窗口", targets.len().max(1) as u64);
     let done = std::sync::atomic::AtomicU64::new(0);
-    targets
-        .par_iter()
-        .with_min_len(4)
-        .try_for_each(|&(x, y, amps)| -> Result<(), CircuitError> {
+    targets.par_iter().with_min_len(4).try_for_each(
+        |&(x, y, amps)| -> Result<(), CircuitError> {
             if progress.cancelled() {
                 return Err(CircuitError::Cancelled);
             }
@@ -524,7 +532,14 @@ pub fn run(
                     cols: cond.cols,
                     v: vec![1.0; cond.rows * cond.cols],
                 };
-                Some(window_current(&null, &src, gy, gx, params.connectivity, &params.solver)?)
+                Some(window_current(
+                    &null,
+                    &src,
+                    gy,
+                    gx,
+                    params.connectivity,
+                    &params.solver,
+                )?)
             } else {
                 None
             };
@@ -573,7 +588,8 @@ pub fn run(
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress.advance(n);
             Ok(())
-        })?;
+        },
+    )?;
     progress.finish();
     Ok(OmniscapeResult {
         cum_current: cum.into_inner().expect("accumulator lock"),
@@ -620,7 +636,11 @@ mod tests {
         // Every cell is a target of 1 A whose whole current flows into it, so each cell carries
         // at least 1 A in total; flow potential likewise.
         let fp = r.flow_potential.as_ref().unwrap();
-        assert!(r.cum_current.iter().all(|&c| c >= 1.0 - 1e-9), "{:?}", r.cum_current);
+        assert!(
+            r.cum_current.iter().all(|&c| c >= 1.0 - 1e-9),
+            "{:?}",
+            r.cum_current
+        );
         assert!(fp.iter().all(|&c| c >= 1.0 - 1e-9));
         // The centre is symmetric: its 4 rook neighbours carry equal current.
         let at = |r: usize, c: usize| r * w + c;

@@ -68,10 +68,17 @@ impl SolverOptions {
 }
 
 enum Inner {
-    Amg { a: Csr, amg: Amg },
-    Cholesky { llt: faer::sparse::linalg::solvers::Llt<usize, f64> },
+    Amg {
+        a: Csr,
+        amg: Amg,
+    },
+    Cholesky {
+        llt: faer::sparse::linalg::solvers::Llt<usize, f64>,
+    },
     /// 0×0 or 1×1 systems.
-    Tiny { diag: Vec<f64> },
+    Tiny {
+        diag: Vec<f64>,
+    },
 }
 
 /// A matrix prepared for repeated solves: AMG hierarchy or Cholesky factor.
@@ -108,9 +115,7 @@ impl PreparedSolver {
                 let amg = Amg::new(&a, &opts.amg);
                 Inner::Amg { a, amg }
             }
-            SolverKind::Cholesky => Inner::Cholesky {
-                llt: cholesky(&a)?,
-            },
+            SolverKind::Cholesky => Inner::Cholesky { llt: cholesky(&a)? },
         };
         Ok(PreparedSolver {
             n,
@@ -279,7 +284,9 @@ fn pcg(
         let rz_new = dot(&r, &z);
         let beta = rz_new / rz;
         rz = rz_new;
-        p.iter_mut().zip(&z).for_each(|(pi, zi)| *pi = zi + beta * *pi);
+        p.iter_mut()
+            .zip(&z)
+            .for_each(|(pi, zi)| *pi = zi + beta * *pi);
     }
     a.residual(&x, b, &mut q);
     let true_norm = dot(&q, &q).sqrt();
@@ -313,7 +320,12 @@ mod tests {
         let mut diag = vec![0.0; n * n];
         for r in 0..n {
             for c in 0..n {
-                for (dr, dc, w) in [(0i64, 1i64, 1.0), (1, 0, 1.0), (1, 1, 0.5f64.sqrt()), (1, -1, 0.5f64.sqrt())] {
+                for (dr, dc, w) in [
+                    (0i64, 1i64, 1.0),
+                    (1, 0, 1.0),
+                    (1, 1, 0.5f64.sqrt()),
+                    (1, -1, 0.5f64.sqrt()),
+                ] {
                     let (rr, cc) = (r as i64 + dr, c as i64 + dc);
                     if rr < 0 || cc < 0 || rr as usize >= n || cc as usize >= n {
                         continue;
@@ -342,14 +354,24 @@ mod tests {
         b[a.nrows / 2] = 0.5;
         let amg = PreparedSolver::new(a.clone(), &SolverOptions::default()).unwrap();
         let (x1, st) = amg.solve_with_stats(&b).unwrap();
-        assert!(st.iterations > 0 && st.iterations < 40, "iterations {}", st.iterations);
-        let chol =
-            PreparedSolver::new(a.clone(), &SolverOptions::with_kind(SolverKind::Cholesky)).unwrap();
+        assert!(
+            st.iterations > 0 && st.iterations < 40,
+            "iterations {}",
+            st.iterations
+        );
+        let chol = PreparedSolver::new(a.clone(), &SolverOptions::with_kind(SolverKind::Cholesky))
+            .unwrap();
         let x2 = chol.solve(&b).unwrap();
-        let err = x1.iter().zip(&x2).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+        let err = x1
+            .iter()
+            .zip(&x2)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max);
         let scale = x2.iter().map(|v| v.abs()).fold(0.0, f64::max);
         assert!(err < 1e-5 * scale, "max difference {err} vs scale {scale}");
-        let many = chol.solve_many(&[b.clone(), b.iter().map(|v| 2.0 * v).collect()]).unwrap();
+        let many = chol
+            .solve_many(&[b.clone(), b.iter().map(|v| 2.0 * v).collect()])
+            .unwrap();
         assert!((many[1][5] - 2.0 * x2[5]).abs() < 1e-9 * scale);
     }
 }

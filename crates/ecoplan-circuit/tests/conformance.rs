@@ -107,7 +107,12 @@ enum Layout {
     ThreeColumns,
 }
 
-fn compare_resistances(ours: &Path, verify: &Path, layout: Layout, network: bool) -> Result<(), String> {
+fn compare_resistances(
+    ours: &Path,
+    verify: &Path,
+    layout: Layout,
+    network: bool,
+) -> Result<(), String> {
     let (a, b) = (table(ours), table(verify));
     if a.len() != b.len() || a.iter().zip(&b).any(|(x, y)| x.len() != y.len()) {
         return Err(format!(
@@ -129,7 +134,11 @@ fn compare_resistances(ours: &Path, verify: &Path, layout: Layout, network: bool
             };
             // Network verify files number nodes from 0.
             let y = if network && id { y + 1.0 } else { y };
-            let tol = if id || (layout == Layout::Matrix && i == 0 && j == 0) { 0.0 } else { 1e-3 };
+            let tol = if id || (layout == Layout::Matrix && i == 0 && j == 0) {
+                0.0
+            } else {
+                1e-3
+            };
             if (x - y).abs() > tol {
                 bad.push(format!("[{i},{j}] ours {x} peer {y}"));
             }
@@ -162,7 +171,12 @@ fn check_cs_case(
     };
     let summary = match cs::run(ini, &opts, &NoProgress) {
         Ok(s) => s,
-        Err(e) => return (vec![format!("{name} [{}]: run failed: {e}", solver.name())], 0),
+        Err(e) => {
+            return (
+                vec![format!("{name} [{}]: run failed: {e}", solver.name())],
+                0,
+            )
+        }
     };
     let network = name.contains("Network");
     let mut problems = Vec::new();
@@ -224,7 +238,11 @@ fn check_cs_case(
         let (a, b) = (map_values(path), map_values(&v));
         compared += 1;
         if a.len() != b.len() {
-            problems.push(format!("{fname}: {} cells vs the peer's {}", a.len(), b.len()));
+            problems.push(format!(
+                "{fname}: {} cells vs the peer's {}",
+                a.len(),
+                b.len()
+            ));
             continue;
         }
         let s: f64 = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum();
@@ -274,8 +292,16 @@ fn run_cs_suite(filter: impl Fn(&str) -> bool) {
         n_cases += 1;
     }
     assert!(n_cases > 0, "no cases found under {}", root.display());
-    assert!(n_compared >= n_cases, "only {n_compared} outputs compared for {n_cases} cases");
-    assert!(all.is_empty(), "{} disagreement(s):\n{}", all.len(), all.join("\n"));
+    assert!(
+        n_compared >= n_cases,
+        "only {n_compared} outputs compared for {n_cases} cases"
+    );
+    assert!(
+        all.is_empty(),
+        "{} disagreement(s):\n{}",
+        all.len(),
+        all.join("\n")
+    );
 }
 
 #[test]
@@ -317,12 +343,22 @@ fn circuitscape_peer_output_flags() {
         if !peer_ini.exists() {
             continue;
         }
-        let peer = ecoplan_circuit::files::ini::Ini::parse(&std::fs::read_to_string(&peer_ini).unwrap());
-        let keys = ["write_cur_maps", "write_volt_maps", "write_max_cur_maps", "write_cum_cur_map_only"];
+        let peer =
+            ecoplan_circuit::files::ini::Ini::parse(&std::fs::read_to_string(&peer_ini).unwrap());
+        let keys = [
+            "write_cur_maps",
+            "write_volt_maps",
+            "write_max_cur_maps",
+            "write_cum_cur_map_only",
+        ];
         let text = std::fs::read_to_string(&ini).unwrap();
         let mut lines: Vec<String> = text
             .lines()
-            .filter(|l| !keys.iter().any(|k| l.trim_start().to_ascii_lowercase().starts_with(k)))
+            .filter(|l| {
+                !keys
+                    .iter()
+                    .any(|k| l.trim_start().to_ascii_lowercase().starts_with(k))
+            })
             .map(String::from)
             .collect();
         for k in keys {
@@ -337,8 +373,16 @@ fn circuitscape_peer_output_flags() {
         }
         n += 1;
     }
-    assert!(n >= 5, "expected peer .ini files in output_verify, found {n}");
-    assert!(all.is_empty(), "{} disagreement(s):\n{}", all.len(), all.join("\n"));
+    assert!(
+        n >= 5,
+        "expected peer .ini files in output_verify, found {n}"
+    );
+    assert!(
+        all.is_empty(),
+        "{} disagreement(s):\n{}",
+        all.len(),
+        all.join("\n")
+    );
 }
 
 /// mgVerify7 (355×481 cells, 25 text-list sources, unit currents, compressed output) is not
@@ -368,7 +412,12 @@ fn arrays_equal(a: &[f64], b: &[f64]) -> Result<(), String> {
     if a.len() != b.len() {
         return Err(format!("{} cells vs {}", a.len(), b.len()));
     }
-    let d: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
+    let d: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt();
     let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
     let nb = b.iter().map(|x| x * x).sum::<f64>().sqrt();
     if d <= 1e-6 * na.max(nb) {
@@ -409,7 +458,11 @@ fn check_os(config: &str, project: &str) -> Vec<String> {
     ];
     for (ini, complete) in runs {
         for solver in SOLVERS {
-            let label = format!("{} [{}]", ini.strip_prefix(os_root()).unwrap().display(), solver.name());
+            let label = format!(
+                "{} [{}]",
+                ini.strip_prefix(os_root()).unwrap().display(),
+                solver.name()
+            );
             let s = match run_os_path(&ini, solver) {
                 Ok(s) => s,
                 Err(e) => {
@@ -430,7 +483,9 @@ fn check_os(config: &str, project: &str) -> Vec<String> {
                 };
                 n += 1;
                 let (a, b) = (map_values(o), map_values(&v));
-                if project == "test4a" && (f.starts_with("flow_potential") || f.starts_with("normalized")) {
+                if project == "test4a"
+                    && (f.starts_with("flow_potential") || f.starts_with("normalized"))
+                {
                     // Known difference (see `test4a_flow_potential_differs_only_next_to_targets`).
                     let agree = a
                         .iter()
@@ -438,7 +493,10 @@ fn check_os(config: &str, project: &str) -> Vec<String> {
                         .filter(|(x, y)| (*x - *y).abs() <= 1e-5 * y.abs().max(1e-3))
                         .count();
                     if agree * 100 < a.len() * 80 {
-                        problems.push(format!("{label} {f}: only {agree} of {} cells agree", a.len()));
+                        problems.push(format!(
+                            "{label} {f}: only {agree} of {} cells agree",
+                            a.len()
+                        ));
                     }
                     continue;
                 }
@@ -449,7 +507,12 @@ fn check_os(config: &str, project: &str) -> Vec<String> {
             if complete {
                 for e in std::fs::read_dir(&verify).unwrap() {
                     let f = e.unwrap().file_name().to_string_lossy().into_owned();
-                    if f != "config.ini" && !s.outputs.iter().any(|o| stem(&o.file_name().unwrap().to_string_lossy()) == stem(&f)) {
+                    if f != "config.ini"
+                        && !s
+                            .outputs
+                            .iter()
+                            .any(|o| stem(&o.file_name().unwrap().to_string_lossy()) == stem(&f))
+                    {
                         problems.push(format!("{label}: the peer wrote {f}, ecoplan did not"));
                     }
                 }
@@ -479,7 +542,12 @@ fn omniscape_valid_configs_match() {
     for (c, p) in cases {
         all.extend(check_os(c, p));
     }
-    assert!(all.is_empty(), "{} disagreement(s):\n{}", all.len(), all.join("\n"));
+    assert!(
+        all.is_empty(),
+        "{} disagreement(s):\n{}",
+        all.len(),
+        all.join("\n")
+    );
 }
 
 /// config4b / config4c (future condition for one layer only) have no verified outputs in the
@@ -492,7 +560,12 @@ fn omniscape_future_condition_variants_run() {
             assert!(!s.outputs.is_empty() && s.n_targets > 0);
             for o in &s.outputs {
                 let v = map_values(o);
-                assert!(v.iter().all(|x| x.is_finite() && (*x >= 0.0 || *x == -9999.0)), "{}", o.display());
+                assert!(
+                    v.iter()
+                        .all(|x| x.is_finite() && (*x >= 0.0 || *x == -9999.0)),
+                    "{}",
+                    o.display()
+                );
                 assert!(v.iter().any(|x| *x > 0.0));
             }
             let _ = std::fs::remove_dir_all(&s.project_dir);
@@ -516,7 +589,10 @@ fn omniscape_rejects_invalid_configs() {
             Ok(_) => panic!("{c} must be rejected"),
             Err(e) => {
                 let msg = e.to_string();
-                assert!(msg.contains(needle), "{c}: message should mention {needle}: {msg}");
+                assert!(
+                    msg.contains(needle),
+                    "{c}: message should mention {needle}: {msg}"
+                );
             }
         }
     }
@@ -530,23 +606,38 @@ fn omniscape_rejects_invalid_configs() {
 /// injection is below 10 A), so they are recorded here as a known, localized difference.
 #[test]
 fn test4a_flow_potential_differs_only_next_to_targets() {
-    let s = run_os_path(&os_root().join("output_verify/test4a/config.ini"), SolverKind::Cholesky).unwrap();
-    let ours = s.outputs.iter().find(|o| o.to_string_lossy().contains("flow_potential")).unwrap();
+    let s = run_os_path(
+        &os_root().join("output_verify/test4a/config.ini"),
+        SolverKind::Cholesky,
+    )
+    .unwrap();
+    let ours = s
+        .outputs
+        .iter()
+        .find(|o| o.to_string_lossy().contains("flow_potential"))
+        .unwrap();
     let a = map_values(ours);
     let b = map_values(&os_root().join("output_verify/test4a/flow_potential.tif"));
     let w = 30usize;
     let mut odd = 0;
     for (k, (x, y)) in a.iter().zip(&b).enumerate() {
         let (r, c) = (k / w, k % w);
-        let next_to_target = (r % 3 == 1 && c % 3 == 2 && c >= 8) || (c % 3 == 1 && r % 3 == 2 && r >= 8);
+        let next_to_target =
+            (r % 3 == 1 && c % 3 == 2 && c >= 8) || (c % 3 == 1 && r % 3 == 2 && r >= 8);
         let agrees = (x - y).abs() <= 1e-5 * y.abs().max(1e-3);
         if !next_to_target {
             assert!(agrees, "cell ({r}, {c}): ours {x}, peer {y}");
         } else if !agrees {
             odd += 1;
-            assert!(*y > *x, "cell ({r}, {c}): the peer's value {y} is not the larger ({x})");
+            assert!(
+                *y > *x,
+                "cell ({r}, {c}): the peer's value {y} is not the larger ({x})"
+            );
         }
     }
-    assert!(odd > 100, "{odd} anomalous cells; the peer fixture changed?");
+    assert!(
+        odd > 100,
+        "{odd} anomalous cells; the peer fixture changed?"
+    );
     let _ = std::fs::remove_dir_all(&s.project_dir);
 }

@@ -1,7 +1,9 @@
 //! `ecoplan circuitscape CONFIG.ini`: Circuitscape.jl 5 configuration files, inputs and outputs.
 
 use super::ini::Ini;
-use super::rasters::{first_line, read_raster, read_table, write_map, write_text, OutputMeta, Raster};
+use super::rasters::{
+    first_line, read_raster, read_table, write_map, write_text, OutputMeta, Raster,
+};
 use super::{resolve_input, resolve_output, FilesError, RunOptions};
 use crate::circuitscape::{
     self as cs, ConflictPolicy, FocalPoint, Landscape, MapKind, MapOptions, OneToAllMode,
@@ -75,12 +77,18 @@ pub fn load_config(ini_path: &Path, opts: &RunOptions) -> Result<CsConfig, Files
     let mut p: Vec<String> = Vec::new();
     let mut warnings = Vec::new();
     let base = opts.base_dir.as_deref();
-    let data_type = ini.get("data_type").unwrap_or("raster").to_ascii_lowercase();
+    let data_type = ini
+        .get("data_type")
+        .unwrap_or("raster")
+        .to_ascii_lowercase();
     let network = match data_type.as_str() {
         "raster" => false,
         "network" | "graph" => true,
         other => {
-            p.push(format!("data_type = {other}: expected raster or network{}", ini.at("data_type")));
+            p.push(format!(
+                "data_type = {other}: expected raster or network{}",
+                ini.at("data_type")
+            ));
             false
         }
     };
@@ -134,8 +142,12 @@ pub fn load_config(ini_path: &Path, opts: &RunOptions) -> Result<CsConfig, Files
     let polygon_file = (use_polygons && !network)
         .then(|| file("polygon_file", true, &mut p))
         .flatten();
-    let mask_file = (use_mask && !network).then(|| file("mask_file", true, &mut p)).flatten();
-    let point_file = (!advanced).then(|| file("point_file", true, &mut p)).flatten();
+    let mask_file = (use_mask && !network)
+        .then(|| file("mask_file", true, &mut p))
+        .flatten();
+    let point_file = (!advanced)
+        .then(|| file("point_file", true, &mut p))
+        .flatten();
     let included_pairs_file = (use_pairs && !advanced)
         .then(|| file("included_pairs_file", true, &mut p))
         .flatten();
@@ -143,8 +155,12 @@ pub fn load_config(ini_path: &Path, opts: &RunOptions) -> Result<CsConfig, Files
         && matches!(scenario, Scenario::OneToAll | Scenario::AllToOne))
     .then(|| file("variable_source_file", true, &mut p))
     .flatten();
-    let source_file = advanced.then(|| file("source_file", true, &mut p)).flatten();
-    let ground_file = advanced.then(|| file("ground_file", true, &mut p)).flatten();
+    let source_file = advanced
+        .then(|| file("source_file", true, &mut p))
+        .flatten();
+    let ground_file = advanced
+        .then(|| file("ground_file", true, &mut p))
+        .flatten();
     let policy_s = ini.get("remove_src_or_gnd").unwrap_or("keepall");
     let policy = ConflictPolicy::from_name(policy_s).unwrap_or_else(|| {
         p.push(format!(
@@ -153,13 +169,16 @@ pub fn load_config(ini_path: &Path, opts: &RunOptions) -> Result<CsConfig, Files
         ConflictPolicy::KeepAll
     });
     let solver_name = ini.get("solver").unwrap_or("cg+amg");
-    let kind = opts.solver.or_else(|| SolverKind::from_name(solver_name)).unwrap_or_else(|| {
-        p.push(format!(
-            "solver = {solver_name}: expected cg+amg or cholmod{}",
-            ini.at("solver")
-        ));
-        SolverKind::CgAmg
-    });
+    let kind = opts
+        .solver
+        .or_else(|| SolverKind::from_name(solver_name))
+        .unwrap_or_else(|| {
+            p.push(format!(
+                "solver = {solver_name}: expected cg+amg or cholmod{}",
+                ini.at("solver")
+            ));
+            SolverKind::CgAmg
+        });
     if ini
         .get("precision")
         .is_some_and(|v| v.eq_ignore_ascii_case("single"))
@@ -245,7 +264,11 @@ pub fn load_config(ini_path: &Path, opts: &RunOptions) -> Result<CsConfig, Files
 }
 
 /// Runs the configuration and writes Circuitscape's outputs.
-pub fn run(ini_path: &Path, opts: &RunOptions, progress: &dyn Progress) -> Result<CsSummary, FilesError> {
+pub fn run(
+    ini_path: &Path,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<CsSummary, FilesError> {
     let cfg = load_config(ini_path, opts)?;
     let mut summary = CsSummary {
         warnings: cfg.warnings.clone(),
@@ -342,7 +365,11 @@ fn is_raster_file(path: &Path) -> Result<bool, FilesError> {
 
 /// Focal points from a raster (non-zero ids, column-major scan) or a text list `id x y`,
 /// stably sorted by id; negative ids dropped.
-fn read_points(path: &Path, hab: &Raster, p: &mut Vec<String>) -> Result<Vec<FocalPoint>, FilesError> {
+fn read_points(
+    path: &Path,
+    hab: &Raster,
+    p: &mut Vec<String>,
+) -> Result<Vec<FocalPoint>, FilesError> {
     let mut pts = Vec::new();
     if is_raster_file(path)? {
         let r = read_raster(path)?;
@@ -443,7 +470,11 @@ fn read_pairs(path: &Path) -> Result<PairFilter, FilesError> {
         let include = match first.split_whitespace().nth(1) {
             Some("include") => true,
             Some("exclude") => false,
-            _ => return Err(fail("line 1: expected `mode include` or `mode exclude`".into())),
+            _ => {
+                return Err(fail(
+                    "line 1: expected `mode include` or `mode exclude`".into(),
+                ))
+            }
         };
         let rest: String = lines.collect::<Vec<_>>().join("\n");
         let t = super::rasters::parse_table(&rest, false).map_err(fail)?;
@@ -475,7 +506,11 @@ fn read_cell_values(
         if !same_shape(&r, hab, key, p) {
             return Ok(vec![0.0; cells]);
         }
-        Ok(r.grid.data.iter().map(|&v| if valid(v) { v } else { f64::NAN }).collect())
+        Ok(r.grid
+            .data
+            .iter()
+            .map(|&v| if valid(v) { v } else { f64::NAN })
+            .collect())
     } else {
         let t = read_table(path, false)?;
         let mut out = vec![f64::NAN; cells];
@@ -580,7 +615,13 @@ fn write_resistances(
 }
 
 /// Applies the output options to a current or voltage map.
-fn postprocess(map: &[f64], kind: MapKind, cfg: &CsConfig, conductance: &[f64], nodata: f64) -> Vec<f64> {
+fn postprocess(
+    map: &[f64],
+    kind: MapKind,
+    cfg: &CsConfig,
+    conductance: &[f64],
+    nodata: f64,
+) -> Vec<f64> {
     let mut m = map.to_vec();
     if kind == MapKind::Current && cfg.log_transform {
         m.iter_mut()
@@ -591,13 +632,11 @@ fn postprocess(map: &[f64], kind: MapKind, cfg: &CsConfig, conductance: &[f64], 
         MapKind::Voltage => cfg.null_voltages_to_nodata,
     };
     if null {
-        m.iter_mut()
-            .zip(conductance)
-            .for_each(|(v, &g)| {
-                if g <= 0.0 {
-                    *v = nodata
-                }
-            });
+        m.iter_mut().zip(conductance).for_each(|(v, &g)| {
+            if g <= 0.0 {
+                *v = nodata
+            }
+        });
     }
     m
 }
@@ -665,7 +704,10 @@ fn run_raster(
                 }
             }
             if conductance.iter().all(|&g| g <= 0.0) {
-                p.push(format!("mask_file {}: the mask removes every cell", f.display()));
+                p.push(format!(
+                    "mask_file {}: the mask removes every cell",
+                    f.display()
+                ));
             }
         }
     }
@@ -708,7 +750,11 @@ fn run_raster(
     }
     let meta = OutputMeta::from_raster(&hab, cfg.compress);
     let prefix = cfg.output_prefix.display().to_string();
-    if let Some(dir) = cfg.output_prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = cfg
+        .output_prefix
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|e| ecoplan_io::IoError::io(dir, e))?;
     }
     let land = Landscape {
@@ -735,7 +781,10 @@ fn run_raster(
         written.lock().expect("lock").push(path);
         Ok(())
     };
-    let write_cum = |cum: Option<Vec<f64>>, max: Option<Vec<f64>>, summary: &mut CsSummary| -> Result<(), FilesError> {
+    let write_cum = |cum: Option<Vec<f64>>,
+                     max: Option<Vec<f64>>,
+                     summary: &mut CsSummary|
+     -> Result<(), FilesError> {
         if let Some(c) = cum {
             let path = meta.path(&format!("{prefix}_cum_curmap"));
             let m = postprocess(&c, MapKind::Current, cfg, &conductance, meta.nodata);
@@ -752,7 +801,15 @@ fn run_raster(
     };
     match cfg.scenario {
         Scenario::Pairwise => {
-            let r = cs::pairwise(&land, &focal, filter.as_ref(), &cfg.maps, &cfg.solver, &sink, progress)?;
+            let r = cs::pairwise(
+                &land,
+                &focal,
+                filter.as_ref(),
+                &cfg.maps,
+                &cfg.solver,
+                &sink,
+                progress,
+            )?;
             write_resistances(&cfg.output_prefix, &r.ids, &r.resistances, summary)?;
             write_cum(r.cum_current, r.max_current, summary)?;
             summary.ids = r.ids;
@@ -790,20 +847,38 @@ fn run_raster(
             let sources = source_values(&sources, cfg.unit_currents);
             let grounds = ground_conductances(&grounds, cfg);
             let _ = cells;
-            cs::advanced(&land, &sources, &grounds, cfg.policy, &cfg.maps, &cfg.solver, &sink, progress)?;
+            cs::advanced(
+                &land,
+                &sources,
+                &grounds,
+                cfg.policy,
+                &cfg.maps,
+                &cfg.solver,
+                &sink,
+                progress,
+            )?;
         }
     }
     summary.outputs.extend(written.into_inner().expect("lock"));
     Ok(())
 }
 
-fn run_network(cfg: &CsConfig, summary: &mut CsSummary, progress: &dyn Progress) -> Result<(), FilesError> {
+fn run_network(
+    cfg: &CsConfig,
+    summary: &mut CsSummary,
+    progress: &dyn Progress,
+) -> Result<(), FilesError> {
     let mut p = Vec::new();
     let t = read_table(&cfg.habitat_file, false)?;
     let mut edges = Vec::with_capacity(t.len());
     let mut n = 0usize;
     for (k, row) in t.iter().enumerate() {
-        if row.len() < 3 || row[0] < 0.0 || row[1] < 0.0 || row[0].fract() != 0.0 || row[1].fract() != 0.0 {
+        if row.len() < 3
+            || row[0] < 0.0
+            || row[1] < 0.0
+            || row[0].fract() != 0.0
+            || row[1].fract() != 0.0
+        {
             p.push(format!(
                 "habitat_file {}: row {} must be `node node value` with node ids ≥ 0",
                 cfg.habitat_file.display(),
@@ -831,7 +906,11 @@ fn run_network(cfg: &CsConfig, summary: &mut CsSummary, progress: &dyn Progress)
     }
     let net = Network { n, edges };
     let prefix = cfg.output_prefix.display().to_string();
-    if let Some(dir) = cfg.output_prefix.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = cfg
+        .output_prefix
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|e| ecoplan_io::IoError::io(dir, e))?;
     }
     match cfg.scenario {
@@ -840,7 +919,11 @@ fn run_network(cfg: &CsConfig, summary: &mut CsSummary, progress: &dyn Progress)
                 return problems(cfg, p);
             };
             let fp = read_table(pf, false)?;
-            let focal: Vec<u32> = fp.iter().filter_map(|r| r.first()).map(|&v| v as u32).collect();
+            let focal: Vec<u32> = fp
+                .iter()
+                .filter_map(|r| r.first())
+                .map(|&v| v as u32)
+                .collect();
             for &f in &focal {
                 if f as usize >= net.n {
                     p.push(format!(
@@ -856,7 +939,9 @@ fn run_network(cfg: &CsConfig, summary: &mut CsSummary, progress: &dyn Progress)
             };
             problems(cfg, p)?;
             let ids: Vec<i64> = focal.iter().map(|&f| f as i64 + 1).collect();
-            let want = cfg.maps.write_cur_maps || cfg.maps.write_volt_maps || cfg.maps.write_cum_cur_map_only;
+            let want = cfg.maps.write_cur_maps
+                || cfg.maps.write_volt_maps
+                || cfg.maps.write_cum_cur_map_only;
             let written = Mutex::new(Vec::<PathBuf>::new());
             let sink = |o: &NetworkPairOutput| -> Result<(), CircuitError> {
                 let tag = format!("{}_{}", o.ids.0, o.ids.1);
@@ -887,7 +972,16 @@ fn run_network(cfg: &CsConfig, summary: &mut CsSummary, progress: &dyn Progress)
                 }
                 Ok(())
             };
-            let r = network::network_pairwise(&net, &focal, &ids, filter.as_ref(), want, &cfg.solver, &sink, progress)?;
+            let r = network::network_pairwise(
+                &net,
+                &focal,
+                &ids,
+                filter.as_ref(),
+                want,
+                &cfg.solver,
+                &sink,
+                progress,
+            )?;
             write_resistances(&cfg.output_prefix, &r.ids, &r.resistances, summary)?;
             if cfg.maps.write_cur_maps || cfg.maps.write_cum_cur_map_only {
                 let mut s = String::new();
@@ -925,7 +1019,11 @@ fn run_network(cfg: &CsConfig, summary: &mut CsSummary, progress: &dyn Progress)
                     }
                     let nd = row[0];
                     if nd < 0.0 || nd.fract() != 0.0 || nd as usize >= net.n {
-                        p.push(format!("{key} {}: node {} is not in the graph", f.display(), nd));
+                        p.push(format!(
+                            "{key} {}: node {} is not in the graph",
+                            f.display(),
+                            nd
+                        ));
                         continue;
                     }
                     dst[nd as usize] = row[1];

@@ -71,6 +71,9 @@ pub(crate) fn resolve_output(ini: &Path, base: Option<&Path>, p: &str) -> PathBu
     }
     match base {
         Some(b) => b.join(p),
-        None => ini.parent().map(|d| d.join(p)).unwrap_or_else(|| p.to_path_buf()),
+        None => ini
+            .parent()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|| p.to_path_buf()),
     }
 }

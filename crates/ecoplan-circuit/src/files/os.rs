@@ -102,7 +102,10 @@ pub fn load_config(ini_path: &Path, opts: &RunOptions) -> Result<OsConfig, Files
         .filter(|k| !SUPPORTED.contains(k))
         .collect();
     if !unknown.is_empty() {
-        warnings.push(format!("unsupported arguments ignored: {}", unknown.join(" ")));
+        warnings.push(format!(
+            "unsupported arguments ignored: {}",
+            unknown.join(" ")
+        ));
     }
     for key in ["resistance_file", "radius", "project_name"] {
         if ini.get(key).is_none_or(str::is_empty) {
@@ -135,7 +138,10 @@ pub fn load_config(ini_path: &Path, opts: &RunOptions) -> Result<OsConfig, Files
     };
     let radius = ini.num("radius", 0.0, &mut p).round();
     if ini.get("radius").is_some() && radius < 1.0 {
-        p.push(format!("radius = {}: must be at least 1 cell", ini.get("radius").unwrap_or("")));
+        p.push(format!(
+            "radius = {}: must be at least 1 cell",
+            ini.get("radius").unwrap_or("")
+        ));
     }
     let mut block = ini.num("block_size", 1.0, &mut p).round();
     if block < 1.0 {
@@ -165,9 +171,14 @@ pub fn load_config(ini_path: &Path, opts: &RunOptions) -> Result<OsConfig, Files
                 0
             }
         };
-        let ctf = ini.get("compare_to_future").unwrap_or("none").to_ascii_lowercase();
+        let ctf = ini
+            .get("compare_to_future")
+            .unwrap_or("none")
+            .to_ascii_lowercase();
         if !["none", "1", "2", "both"].contains(&ctf.as_str()) {
-            p.push(format!("compare_to_future = {ctf}: must be none, 1, 2 or both"));
+            p.push(format!(
+                "compare_to_future = {ctf}: must be none, 1, 2 or both"
+            ));
         }
         for k in 1..=n_cond {
             let ck = format!("comparison{k}");
@@ -302,13 +313,20 @@ fn check_shape(r: &Raster, res: &Raster, key: &str, p: &mut Vec<String>) -> bool
 }
 
 /// Runs an Omniscape configuration and writes its outputs into a new project folder.
-pub fn run(ini_path: &Path, opts: &RunOptions, progress: &dyn Progress) -> Result<OsSummary, FilesError> {
+pub fn run(
+    ini_path: &Path,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<OsSummary, FilesError> {
     let mut cfg = load_config(ini_path, opts)?;
     let mut p = Vec::new();
     let res = read_raster(&cfg.resistance_file)?;
     let cells = res.width() * res.height();
     let original = res.grid.data.clone();
-    let bad = original.iter().filter(|v| !v.is_nan() && **v <= 0.0).count();
+    let bad = original
+        .iter()
+        .filter(|v| !v.is_nan() && **v <= 0.0)
+        .count();
     if bad > 0 {
         p.push(format!(
             "resistance_file {}: {bad} cells hold 0 or negative values; resistances (and \
@@ -348,7 +366,13 @@ pub fn run(ini_path: &Path, opts: &RunOptions, progress: &dyn Progress) -> Resul
                 s.grid
                     .data
                     .iter()
-                    .map(|&v| if v.is_nan() || v < cfg.source_threshold { 0.0 } else { v })
+                    .map(|&v| {
+                        if v.is_nan() || v < cfg.source_threshold {
+                            0.0
+                        } else {
+                            v
+                        }
+                    })
                     .collect()
             } else {
                 vec![0.0; cells]
@@ -449,13 +473,11 @@ pub fn run(ini_path: &Path, opts: &RunOptions, progress: &dyn Progress) -> Resul
     };
     let mask = |mut m: Vec<f64>| -> Vec<f64> {
         if cfg.mask_nodata {
-            m.iter_mut()
-                .zip(&resistance)
-                .for_each(|(v, r)| {
-                    if r.is_nan() {
-                        *v = f64::NAN
-                    }
-                });
+            m.iter_mut().zip(&resistance).for_each(|(v, r)| {
+                if r.is_nan() {
+                    *v = f64::NAN
+                }
+            });
         }
         if cfg.single_precision {
             m.iter_mut().for_each(|v| *v = *v as f32 as f64);

@@ -34,7 +34,8 @@ impl Raster {
 }
 
 fn is_gz(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 /// True for `.tif`, `.tiff`, `.tif.gz`.
@@ -112,13 +113,24 @@ impl OutputMeta {
 
 /// Writes a map like Circuitscape: ASCII grid with values rounded to 8 decimals (gzipped when
 /// asked), or a Float32 GeoTIFF when the habitat was a GeoTIFF. NaN cells are written as nodata.
-pub fn write_map(path: &Path, values: &[f64], meta: &OutputMeta, f32_tif: bool) -> Result<(), IoError> {
+pub fn write_map(
+    path: &Path,
+    values: &[f64],
+    meta: &OutputMeta,
+    f32_tif: bool,
+) -> Result<(), IoError> {
     if meta.as_tif {
         let spec = GridSpec::new(meta.width, meta.height, meta.transform, meta.crs.clone());
         let any: AnyGrid = if f32_tif {
             let data: Vec<f32> = values
                 .iter()
-                .map(|&v| if v.is_nan() { meta.nodata as f32 } else { v as f32 })
+                .map(|&v| {
+                    if v.is_nan() {
+                        meta.nodata as f32
+                    } else {
+                        v as f32
+                    }
+                })
                 .collect();
             Grid::from_vec(&spec, data, Some(meta.nodata as f32))?.into()
         } else {
@@ -164,7 +176,8 @@ pub fn write_map(path: &Path, values: &[f64], meta: &OutputMeta, f32_tif: bool) 
                 .and_then(|_| enc.finish().map(|_| ()))
                 .map_err(|e| IoError::io(path, e))
         } else {
-            w.write_all(body.as_bytes()).map_err(|e| IoError::io(path, e))
+            w.write_all(body.as_bytes())
+                .map_err(|e| IoError::io(path, e))
         }
     })
 }
@@ -172,7 +185,8 @@ pub fn write_map(path: &Path, values: &[f64], meta: &OutputMeta, f32_tif: bool) 
 /// Writes text atomically.
 pub fn write_text(path: &Path, text: &str) -> Result<(), IoError> {
     ecoplan_io::atomic::write_atomic(path, |w| {
-        w.write_all(text.as_bytes()).map_err(|e| IoError::io(path, e))
+        w.write_all(text.as_bytes())
+            .map_err(|e| IoError::io(path, e))
     })
 }
 

@@ -54,7 +54,8 @@ pub fn run(m: &clap::ArgMatches) -> anyhow::Result<()> {
     };
     let t0 = std::time::Instant::now();
     let bar = crate::progress::Bar::new();
-    let s = cs::run(config, &opts, &bar).with_context(|| format!("circuitscape {}", config.display()))?;
+    let s = cs::run(config, &opts, &bar)
+        .with_context(|| format!("circuitscape {}", config.display()))?;
     eprintln!(
         "完成 done in {:.2} s: {} output file(s)",
         t0.elapsed().as_secs_f64(),

@@ -54,7 +54,8 @@ pub fn run(m: &clap::ArgMatches) -> anyhow::Result<()> {
     };
     let t0 = std::time::Instant::now();
     let bar = crate::progress::Bar::new();
-    let s = os::run(config, &opts, &bar).with_context(|| format!("omniscape {}", config.display()))?;
+    let s =
+        os::run(config, &opts, &bar).with_context(|| format!("omniscape {}", config.display()))?;
     eprintln!(
         "完成 done in {:.2} s: {} targets, outputs in {}",
         t0.elapsed().as_secs_f64(),
