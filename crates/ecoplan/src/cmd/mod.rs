@@ -34,6 +34,8 @@ pub mod cost_distance;
 pub mod circuitscape;
 pub mod omniscape;
 pub mod metrics;
+pub mod corridors;
+pub mod resistance;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -56,6 +58,8 @@ pub fn all() -> Vec<Subcommand> {
         sub!(circuitscape),
         sub!(omniscape),
         sub!(metrics),
+        sub!(corridors),
+        sub!(resistance),
         // --- end registry ---
     ]
 }
