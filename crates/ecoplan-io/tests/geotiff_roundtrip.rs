@@ -452,3 +452,30 @@ fn real_dem_files_read_with_their_georeferencing() {
     };
     assert!(g.data.iter().any(|&v| v != 0 && v != 255));
 }
+
+/// Writes a 66000×66000 u8 grid (4.36·10⁹ cells, more than 4 GiB uncompressed): the writer must
+/// pick BigTIFF by itself. Needs ~5 GB of memory and ~30 s; run with `-- --ignored`.
+#[test]
+#[ignore = "needs ~5 GB of memory; run explicitly"]
+fn files_over_4_gib_become_bigtiff_automatically() {
+    let n = 66_000usize;
+    let spec = GridSpec::new(
+        n,
+        n,
+        GeoTransform::north_up(0.0, 0.0, 1.0),
+        Some(Crs::Epsg(32650)),
+    );
+    let data: Vec<u8> = (0..n * n)
+        .map(|i| ((i % n) / 1000 + (i / n) / 1000) as u8)
+        .collect();
+    let g: AnyGrid = Grid::from_vec(&spec, data, None).unwrap().into();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("huge.tif");
+    raster::write_raster(&p, &g, &WriteOptions::default()).unwrap();
+    let t = GeoTiff::open(&p).unwrap();
+    assert!(t.info().bigtiff);
+    let win = t.read_window(n - 300, n - 200, 300, 200).unwrap();
+    let expect =
+        with_any_grid!(&g, g => AnyGrid::from(g.window(n - 300, n - 200, 300, 200).unwrap()));
+    assert_same(&expect, &win, "corner of the huge file");
+}

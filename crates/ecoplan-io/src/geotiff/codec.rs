@@ -116,27 +116,8 @@ pub(crate) fn decompress(
                     what()
                 )));
             }
-            let mut d = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
-            let (mut inp, mut pos) = (input, 0usize);
-            while pos < out.len() {
-                let r = d.decode_bytes(inp, &mut out[pos..]);
-                pos += r.consumed_out;
-                inp = &inp[r.consumed_in..];
-                match r.status {
-                    Ok(weezl::LzwStatus::Ok) => {
-                        if r.consumed_in == 0 && r.consumed_out == 0 {
-                            break;
-                        }
-                    }
-                    Ok(weezl::LzwStatus::Done) | Ok(weezl::LzwStatus::NoProgress) => break,
-                    Err(e) => {
-                        return Err(Fail::Format(format!(
-                            "{}: LZW data is corrupt: {e}",
-                            what()
-                        )))
-                    }
-                }
-            }
+            let pos = lzw_decode(input, out)
+                .map_err(|e| Fail::Format(format!("{}: LZW data is corrupt: {e}", what())))?;
             if pos < out.len() {
                 return Err(short(pos, out));
             }
@@ -194,6 +175,95 @@ pub(crate) fn decompress(
         }
     }
     Ok(())
+}
+
+/// TIFF LZW decoder (MSB-first codes of 9–12 bits, "early change" width switch).
+///
+/// Every LZW string is an earlier piece of the output plus one byte, so the table stores only
+/// where that piece was emitted and its length, and decoding a code is one copy inside `out`.
+/// Returns the number of bytes written; stops when `out` is full or at EndOfInformation.
+fn lzw_decode(input: &[u8], out: &mut [u8]) -> Result<usize, String> {
+    const CLEAR: usize = 256;
+    const EOI: usize = 257;
+    const FIRST: usize = 258;
+    const MAX_CODES: usize = 4096;
+    // (start in `out`, length) of each code's string.
+    let mut table = vec![(0usize, 0usize); MAX_CODES];
+    let (mut next, mut width) = (FIRST, 9u32);
+    let (mut bits, mut nbits, mut inpos) = (0u64, 0u32, 0usize);
+    let mut pos = 0usize;
+    // The previous code's string, where it was emitted.
+    let mut prev: Option<(usize, usize)> = None;
+    loop {
+        while nbits < width {
+            let Some(&b) = input.get(inpos) else {
+                return Ok(pos); // End of data without EndOfInformation: some writers do that.
+            };
+            bits = (bits << 8) | b as u64;
+            nbits += 8;
+            inpos += 1;
+        }
+        let code = ((bits >> (nbits - width)) & ((1 << width) - 1)) as usize;
+        nbits -= width;
+        if code == CLEAR {
+            next = FIRST;
+            width = 9;
+            prev = None;
+            continue;
+        }
+        if code == EOI {
+            return Ok(pos);
+        }
+        let (start, len) = if code < CLEAR {
+            (usize::MAX, 1) // a literal byte, written below
+        } else if code < next {
+            table[code]
+        } else if code == next {
+            // The KwKwK case: the previous string plus its own first byte.
+            match prev {
+                Some((s, l)) => (s, l + 1),
+                None => return Err(format!("code {code} before any string")),
+            }
+        } else {
+            return Err(format!(
+                "code {code} is not in the table (next free code {next})"
+            ));
+        };
+        let room = out.len() - pos;
+        if start == usize::MAX {
+            if room == 0 {
+                return Ok(pos);
+            }
+            out[pos] = code as u8;
+        } else {
+            let n = len.min(room);
+            if start + len <= pos {
+                out.copy_within(start..start + n, pos);
+            } else {
+                // Overlapping copy (KwKwK): byte by byte, forwards.
+                for k in 0..n {
+                    out[pos + k] = out[start + k];
+                }
+            }
+        }
+        if let Some((ps, pl)) = prev {
+            if next < MAX_CODES {
+                table[next] = (ps, pl + 1);
+                next += 1;
+                if next + 1 >= (1 << width) && width < 12 {
+                    width += 1;
+                }
+            }
+        }
+        if len > room {
+            return Ok(out.len());
+        }
+        prev = Some((pos, len));
+        pos += len;
+        if pos == out.len() {
+            return Ok(pos);
+        }
+    }
 }
 
 /// A writer that keeps at most `limit` bytes and then refuses more (bounds the zstd fallback).
@@ -460,6 +530,30 @@ mod tests {
                 "{c:?}"
             );
         }
+    }
+
+    #[test]
+    fn lzw_decoder_matches_the_encoder_on_awkward_data() {
+        // Long runs (KwKwK codes, table resets past 4094 entries) and random bytes.
+        let mut state = 7u64;
+        let mut data: Vec<u8> = vec![0; 20000];
+        data.extend((0..50000).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 251) as u8
+        }));
+        data.extend((0..30000u32).map(|i| (i / 300) as u8));
+        let z = compress(Compression::Lzw, &data).unwrap();
+        let mut out = vec![0u8; data.len()];
+        assert_eq!(lzw_decode(&z, &mut out).unwrap(), data.len());
+        assert_eq!(out, data);
+        // A prefix of the output can be decoded alone.
+        let mut part = vec![0u8; 12345];
+        assert_eq!(lzw_decode(&z, &mut part).unwrap(), 12345);
+        assert_eq!(part, data[..12345]);
+        // Codes beyond the table are reported.
+        assert!(lzw_decode(&[0x80, 0xff, 0xff, 0xff], &mut out).is_err());
     }
 
     #[test]

@@ -141,13 +141,7 @@ fn write_typed<T: Sample>(path: &Path, g: &Grid<T>, opts: &WriteOptions) -> Resu
         .zip(&geometry)
         .map(|(_, c)| (c.count() * c.cw * c.ch * size) as u64 + 16 * c.count() as u64)
         .sum();
-    let expansion = match opts.compression {
-        Compression::None | Compression::Deflate | Compression::Zstd => 1.01,
-        Compression::PackBits => 1.02,
-        Compression::Lzw => 1.6,
-    };
-    let bigtiff =
-        opts.force_bigtiff || (raw as f64 * expansion + (16u64 << 20) as f64) > u32::MAX as f64;
+    let bigtiff = opts.force_bigtiff || needs_bigtiff(raw, opts.compression);
 
     let meta = IfdMeta {
         sample_format: match T::TYPE {
@@ -255,6 +249,18 @@ fn write_typed<T: Sample>(path: &Path, g: &Grid<T>, opts: &WriteOptions) -> Resu
         w.seek(SeekFrom::Start(pos)).map_err(io)?;
         Ok(())
     })
+}
+
+/// Whether chunks holding `raw` uncompressed bytes may push a file past 4 GiB: the worst-case
+/// growth of each codec on incompressible data, plus 16 MiB for directories.
+fn needs_bigtiff(raw: u64, compression: Compression) -> bool {
+    let expansion = match compression {
+        Compression::None | Compression::Deflate | Compression::Zstd => 1.01,
+        Compression::PackBits => 1.02,
+        // 9–12 bit codes for 8-bit input: random data grows by up to half.
+        Compression::Lzw => 1.6,
+    };
+    raw as f64 * expansion + (16u64 << 20) as f64 > u32::MAX as f64
 }
 
 /// The bytes of chunk `i` of a level: native-order samples, edge tiles padded with zeros,
@@ -597,6 +603,15 @@ mod tests {
         let f = Grid::from_vec(&spec, vec![1.0f32, f32::NAN, 2.0, 4.0, 2.0, 2.5], None).unwrap();
         let o = overview(&f, 2, OverviewResampling::Average);
         assert!((o[0] - 7.0 / 3.0).abs() < 1e-6 && o[1] == 2.25, "{o:?}");
+    }
+
+    #[test]
+    fn bigtiff_is_chosen_before_4_gib_can_be_reached() {
+        assert!(!needs_bigtiff(1 << 30, Compression::Deflate));
+        assert!(!needs_bigtiff(4_000_000_000, Compression::Zstd));
+        assert!(needs_bigtiff(4_250_000_000, Compression::Deflate));
+        assert!(needs_bigtiff(3_000_000_000, Compression::Lzw));
+        assert!(needs_bigtiff(u32::MAX as u64, Compression::None));
     }
 
     #[test]
