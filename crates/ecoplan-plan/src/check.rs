@@ -742,8 +742,18 @@ fn check_projects(c: &mut Ctx) {
     let kas: HashSet<&str> = plan.key_areas.iter().map(|z| z.id.as_str()).collect();
     let any_investment = plan.projects.iter().any(|p| p.investment.is_some());
     if !any_investment && !plan.projects.is_empty() {
-        c.push(Severity::Info, t, "全部项目", "investment", "", "",
-            format!("{}个项目均未列投资估算，无法核对投资与资金来源 | no project states an investment", plan.projects.len()));
+        c.push(
+            Severity::Info,
+            t,
+            "全部项目",
+            "investment",
+            "",
+            "",
+            format!(
+                "{}个项目均未列投资估算，无法核对投资与资金来源 | no project states an investment",
+                plan.projects.len()
+            ),
+        );
     }
     for p in &plan.projects {
         let row = format!("{} {}", p.id, p.name);
@@ -991,7 +1001,7 @@ pub fn computed_total(plan: &Plan, st: &StatedTotal) -> Option<Dec> {
         TotalBy::Zone => Dec::sum(
             plan.projects
                 .iter()
-                .filter(|p| p.zones.iter().any(|z| *z == st.key))
+                .filter(|p| p.zones.contains(&st.key))
                 .filter_map(inv),
         ),
         TotalBy::Source => Dec::sum(

@@ -30,6 +30,7 @@
 pub mod check;
 pub mod format;
 pub mod gazetteer;
+pub mod indicators;
 pub mod model;
 pub mod num;
 pub mod qty;

@@ -57,13 +57,16 @@ impl Dec {
         self.mantissa * 10i128.pow(scale - self.scale)
     }
     /// Exact sum, at the larger of the two scales.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, other: Dec) -> Dec {
         let s = self.scale.max(other.scale);
         Dec::new(self.rescaled(s) + other.rescaled(s), s)
     }
+    #[allow(clippy::should_implement_trait)]
     pub fn sub(self, other: Dec) -> Dec {
         self.add(other.neg())
     }
+    #[allow(clippy::should_implement_trait)]
     pub fn neg(self) -> Dec {
         Dec::new(-self.mantissa, self.scale)
     }
