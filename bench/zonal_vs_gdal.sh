@@ -17,7 +17,8 @@ ours=$(./target/release/examples/zonal_files "$DIR/values.tif" "$DIR/zones.tif" 
 t0=$(date +%s.%N)
 ./target/release/examples/zonal_files "$DIR/values.tif" "$DIR/zones.tif" "$DIR/ours.csv" > /dev/null
 t1=$(date +%s.%N)
-echo "ecoplan (zonal_files example): $ours, process wall $(echo "$t1 - $t0" | bc) s"
+example=$(echo "$t1 - $t0" | bc)
+echo "ecoplan (zonal_files example): $ours, process wall $example s"
 cli=""
 if cargo build -q --release -p ecoplan 2>/dev/null; then
   t0=$(date +%s.%N)
@@ -28,4 +29,4 @@ if cargo build -q --release -p ecoplan 2>/dev/null; then
 else
   echo "ecoplan CLI did not build; timing the example only"
 fi
-"$PY" bench/zonal_vs_gdal.py compare "$DIR" "$(echo "$t1 - $t0" | bc)" "$cli"
+"$PY" bench/zonal_vs_gdal.py compare "$DIR" "$example" "$cli"

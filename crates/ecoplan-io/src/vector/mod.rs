@@ -416,6 +416,85 @@ pub fn write_vector(path: &Path, layer: &Layer) -> Result<(), IoError> {
     }
 }
 
+/// The layer with every geometry transformed to `to` (a clone when it is already there).
+/// Fails when the layer has no CRS or a point cannot be transformed.
+pub fn reproject(layer: &Layer, to: &Crs) -> Result<Layer, IoError> {
+    let from = layer.crs.as_ref().ok_or_else(|| {
+        IoError::Crs(format!(
+            "图层 {} 没有坐标系 (layer has no CRS): give it with --crs before reprojecting",
+            layer.name
+        ))
+    })?;
+    if from == to {
+        return Ok(layer.clone());
+    }
+    let t = crate::crs::CrsTransform::new(from, to)?;
+    let mut out = layer.clone();
+    out.crs = Some(to.clone());
+    let tf = |c: &mut geo_types::Coord<f64>| -> Result<(), IoError> {
+        let (x, y) = t.transform(c.x, c.y)?;
+        *c = geo_types::Coord { x, y };
+        Ok(())
+    };
+    for f in &mut out.features {
+        if let Some(g) = &mut f.geometry {
+            map_coords(g, &tf)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Applies `f` to every coordinate (geo's `MapCoordsInPlace` recurses too deeply in generics
+/// for geometry collections).
+fn map_coords(
+    g: &mut Geometry<f64>,
+    f: &dyn Fn(&mut geo_types::Coord<f64>) -> Result<(), IoError>,
+) -> Result<(), IoError> {
+    use geo_types::{LineString, Polygon};
+    fn line(
+        l: &mut LineString<f64>,
+        f: &dyn Fn(&mut geo_types::Coord<f64>) -> Result<(), IoError>,
+    ) -> Result<(), IoError> {
+        l.0.iter_mut().try_for_each(f)
+    }
+    fn poly(
+        p: &mut Polygon<f64>,
+        f: &dyn Fn(&mut geo_types::Coord<f64>) -> Result<(), IoError>,
+    ) -> Result<(), IoError> {
+        let mut r = Ok(());
+        p.exterior_mut(|e| r = line(e, f));
+        r?;
+        let mut r = Ok(());
+        p.interiors_mut(|rings| r = rings.iter_mut().try_for_each(|l| line(l, f)));
+        r
+    }
+    match g {
+        Geometry::Point(p) => f(&mut p.0),
+        Geometry::Line(l) => {
+            f(&mut l.start)?;
+            f(&mut l.end)
+        }
+        Geometry::LineString(l) => line(l, f),
+        Geometry::Polygon(p) => poly(p, f),
+        Geometry::MultiPoint(m) => m.0.iter_mut().try_for_each(|p| f(&mut p.0)),
+        Geometry::MultiLineString(m) => m.0.iter_mut().try_for_each(|l| line(l, f)),
+        Geometry::MultiPolygon(m) => m.0.iter_mut().try_for_each(|p| poly(p, f)),
+        Geometry::Rect(r) => {
+            let mut p = r.to_polygon();
+            poly(&mut p, f)?;
+            *g = Geometry::Polygon(p);
+            Ok(())
+        }
+        Geometry::Triangle(t) => {
+            let mut p = t.to_polygon();
+            poly(&mut p, f)?;
+            *g = Geometry::Polygon(p);
+            Ok(())
+        }
+        Geometry::GeometryCollection(c) => c.0.iter_mut().try_for_each(|g| map_coords(g, f)),
+    }
+}
+
 pub(crate) fn file_stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -425,6 +504,23 @@ pub(crate) fn file_stem(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn reprojects_to_a_gk_zone() {
+        let mut l = Layer::new("p", Some(Crs::Epsg(4490)));
+        l.push(Some(geo_types::Point::new(114.0, 40.0).into()), vec![]);
+        let p = reproject(&l, &Crs::Epsg(4547)).unwrap();
+        let Some(Geometry::Point(pt)) = p.features[0].geometry else {
+            panic!()
+        };
+        // PROJ (pyproj): (500000.0, 4429529.030236589).
+        assert!(
+            (pt.x() - 500_000.0).abs() < 1e-6 && (pt.y() - 4_429_529.030_236_589).abs() < 1e-3,
+            "{pt:?}"
+        );
+        assert_eq!(p.crs, Some(Crs::Epsg(4547)));
+        assert!(reproject(&Layer::new("n", None), &Crs::Epsg(4547)).is_err());
+    }
+
     #[test]
     fn loose_equality_and_filter() {
         assert!(FieldValue::Int(5).loosely_equals(&FieldValue::Real(5.0)));
