@@ -50,7 +50,8 @@ step "cargo test --workspace"
 cargo test --workspace 2>&1 | tee "$LOG" || status=1
 
 step "Full demo end to end + GDAL check of its rasters (ignored tests of crates/ecoplan/tests/demo.rs)"
-cargo test -p ecoplan --test demo -- --ignored --test-threads 1 2>&1 | tee -a "$LOG" || status=1
+# --workspace keeps feature unification identical to the run above, so nothing is rebuilt.
+cargo test --workspace --test demo -- --ignored --test-threads 1 2>&1 | tee -a "$LOG" || status=1
 
 # --- Summary -----------------------------------------------------------------------------------
 step "Summary"
