@@ -3,9 +3,10 @@
 //! patches (4-connected on request), patches smaller than a minimum area dropped, optional
 //! policy-forced cells (生态保护红线 / 自然保护地 core zones) always kept.
 //!
-//! Patch ids are 1..=n in ranking order. Ranking is by area (largest first): the connectivity
-//! ranking by dPC needs the Conefor indices, which take these patches plus a distance threshold —
-//! apply them to [`Sources::table`] and re-rank with [`Sources::rerank`].
+//! Patch ids are 1..=n in ranking order: by area (largest first) from [`extract_sources`], then
+//! optionally by connectivity importance dPC with [`rank_by_dpc`] (Conefor PC on edge-to-edge
+//! distances between patches, [`crate::conefor`]), which can also drop patches below a dPC cut
+//! (Turpan: dPC > 3 with p = 0.5 at 1500 m; METHODS §3.1).
 
 use ecoplan_grid::{Cell, Grid, Progress};
 
@@ -115,6 +116,8 @@ pub struct Sources {
     pub ranking: Ranking,
     /// Candidate patches dropped by the area threshold.
     pub dropped_small: usize,
+    /// Patches dropped by the dPC cut of [`rank_by_dpc`].
+    pub dropped_low_dpc: usize,
 }
 
 impl Sources {
@@ -137,8 +140,10 @@ impl Sources {
                     .then(a.cmp(&b))
             }),
         }
-        // new id of old id k+1 = position in order + 1
-        let mut new_id = vec![0u32; self.table.len() + 1];
+        // New id of each old id (ids no longer in the table → 0).
+        let max_old = self.table.iter().map(|p| p.id).max().unwrap_or(0) as usize;
+        let max_cell = self.patches.data.iter().copied().max().unwrap_or(0) as usize;
+        let mut new_id = vec![0u32; max_old.max(max_cell) + 1];
         for (pos, &old) in order.iter().enumerate() {
             new_id[self.table[old].id as usize] = pos as u32 + 1;
         }
@@ -326,5 +331,116 @@ pub fn extract_sources<M: Cell, F: Cell>(
         table: kept.into_iter().map(|(_, p)| p).collect(),
         ranking: Ranking::Area,
         dropped_small,
+        dropped_low_dpc: 0,
     })
+}
+
+/// Parameters of [`rank_by_dpc`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DpcParams {
+    /// Dispersal kernel on edge-to-edge Euclidean distance in metres (Turpan: p = 0.5 at 1500 m).
+    pub kernel: crate::conefor::DispersalKernel,
+    /// Drop patches (except policy patches) with dPC below this, in % (Turpan: 3). None = keep.
+    pub min_dpc: Option<f64>,
+    /// Pairs whose direct probability would fall below this are not linked (speeds up large
+    /// sets; 1e-4 changes PC by far less than its own uncertainty). Default 1e-4.
+    pub min_probability: f64,
+}
+
+impl DpcParams {
+    /// Turpan settings (METHODS §3.1): p = 0.5 at 1500 m, keep dPC > 3.
+    pub fn turpan() -> Self {
+        DpcParams {
+            kernel: crate::conefor::DispersalKernel {
+                distance: 1500.0,
+                probability: 0.5,
+            },
+            min_dpc: Some(3.0),
+            min_probability: 1e-4,
+        }
+    }
+}
+
+/// Computes dPC of every patch (attribute = area in ha, A_L = the grid's area), stores it in the
+/// table, drops patches below `min_dpc` (policy patches stay) and re-ranks by dPC.
+pub fn rank_by_dpc(sources: &mut Sources, params: &DpcParams) -> Result<(), SourcesError> {
+    use crate::conefor::{probability_connectivity, ProbabilityGraph};
+    params
+        .kernel
+        .validate()
+        .map_err(|e| SourcesError::Params(vec![e.to_string()]))?;
+    if !(params.min_probability > 0.0 && params.min_probability < 1.0) {
+        return Err(SourcesError::Params(vec![format!(
+            "min_probability {} must be in (0, 1)",
+            params.min_probability
+        )]));
+    }
+    let n = sources.table.len();
+    if n == 0 {
+        sources.ranking = Ranking::Dpc;
+        return Ok(());
+    }
+    let g = &sources.patches;
+    let (w, h) = (g.width, g.height);
+    let mut cells: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, &id) in g.data.iter().enumerate() {
+        if id != PATCH_NODATA {
+            cells[id as usize - 1].push(i);
+        }
+    }
+    let boundary: Vec<Vec<usize>> = cells
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            crate::corridors::boundary_cells(c, |i| g.data[i], k as u32 + 1, w, h)
+        })
+        .collect();
+    let bbox: Vec<(usize, usize, usize, usize)> = boundary
+        .iter()
+        .map(|b| {
+            b.iter().fold((usize::MAX, usize::MAX, 0, 0), |a, &i| {
+                (a.0.min(i / w), a.1.min(i % w), a.2.max(i / w), a.3.max(i % w))
+            })
+        })
+        .collect();
+    let (cw, ch) = (g.transform.cell_width(), g.transform.cell_height());
+    let max_d = -params.min_probability.ln() / params.kernel.k();
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .filter(|&(i, j)| {
+            // Gap between bounding boxes: a lower bound of the edge distance.
+            let (a, b) = (bbox[i], bbox[j]);
+            let gr = (a.0.max(b.0) as f64 - a.2.min(b.2) as f64 - 1.0).max(0.0) * ch;
+            let gc = (a.1.max(b.1) as f64 - a.3.min(b.3) as f64 - 1.0).max(0.0) * cw;
+            (gr * gr + gc * gc).sqrt() <= max_d
+        })
+        .collect();
+    use rayon::prelude::*;
+    let links: Vec<(usize, usize, f64)> = pairs
+        .par_iter()
+        .filter_map(|&(i, j)| {
+            let d = crate::corridors::edge_distance(&boundary[i], &boundary[j], w, cw, ch);
+            let p = params.kernel.probability_at(d);
+            (d <= max_d).then_some((i, j, p))
+        })
+        .collect();
+    let graph = ProbabilityGraph::from_links(n, &links)
+        .map_err(|e| SourcesError::Params(vec![e.to_string()]))?;
+    let areas: Vec<f64> = sources.table.iter().map(|p| p.area_ha).collect();
+    let landscape = (w * h) as f64 * g.transform.cell_area() / 10_000.0;
+    let landscape = landscape.max(areas.iter().sum());
+    let pc = probability_connectivity(&areas, &graph, landscape)
+        .map_err(|e| SourcesError::Params(vec![e.to_string()]))?;
+    for (p, node) in sources.table.iter_mut().zip(&pc.nodes) {
+        p.dpc = Some(node.d);
+    }
+    if let Some(cut) = params.min_dpc {
+        let before = sources.table.len();
+        sources
+            .table
+            .retain(|p| p.reason == SourceReason::Policy || p.dpc.is_some_and(|d| d >= cut));
+        sources.dropped_low_dpc += before - sources.table.len();
+    }
+    sources.rerank(Ranking::Dpc);
+    Ok(())
 }

@@ -95,3 +95,43 @@ fn bad_inputs_are_reported() {
     geo.crs = Some(ecoplan_grid::Crs::Epsg(4326));
     assert!(matches!(extract_sources::<u8, u8>(&geo, None, None, &SourceParams::default(), &NoProgress), Err(SourcesError::GeographicCrs(_))));
 }
+
+#[test]
+fn dpc_ranking_prefers_the_stepping_stone_and_cuts() {
+    use ecoplan_pattern::conefor::{probability_connectivity, DispersalKernel, ProbabilityGraph};
+    // Three 2×2 patches (4 ha at 100 m) on a row: gaps of 5 cells (500 m) between A–B and B–C.
+    // Equal areas: A comes first by area (scan order); B (the stepping stone) must lead by dPC.
+    let s = spec(24, 3, 100.0);
+    let core = mask(&s, &[
+        "##.....##.....##........",
+        "##.....##.....##........",
+        "........................",
+    ]);
+    let mut out = extract_sources::<u8, u8>(&core, None, None, &SourceParams { min_area_ha: 1.0, ..Default::default() }, &NoProgress).unwrap();
+    assert_eq!(out.patches.get(0, 0), 1);
+    let kernel = DispersalKernel { distance: 500.0, probability: 0.5 };
+    let params = DpcParams { kernel, min_dpc: None, min_probability: 1e-6 };
+    rank_by_dpc(&mut out, &params).unwrap();
+    assert_eq!(out.ranking, Ranking::Dpc);
+    // Independent check with the Conefor functions on hand-computed distances: A–B 500 m,
+    // B–C 500 m, A–C 1200 m (the B patch is 2 cells wide).
+    let areas = [4.0, 4.0, 4.0]; // A, B, C
+    let g = ProbabilityGraph::from_links(3, &[(0, 1, kernel.probability_at(500.0)), (1, 2, kernel.probability_at(500.0)), (0, 2, kernel.probability_at(1200.0))]).unwrap();
+    let pc = probability_connectivity(&areas, &g, 24.0 * 3.0).unwrap();
+    let b = out.table.iter().find(|p| p.centroid.0 > 500_700.0 && p.centroid.0 < 500_900.0).unwrap();
+    assert_eq!(b.id, 1, "{:?}", out.table);
+    assert!((b.dpc.unwrap() - pc.nodes[1].d).abs() < 1e-9);
+    assert_eq!(out.patches.get(7, 0), 1);
+    // A and C are symmetric; a cut between their dPC and B's keeps B alone.
+    let dpcs: Vec<f64> = out.table.iter().map(|p| p.dpc.unwrap()).collect();
+    assert!((dpcs[1] - dpcs[2]).abs() < 1e-9 && dpcs[0] > dpcs[1]);
+    let cut = (dpcs[0] + dpcs[1]) / 2.0;
+    rank_by_dpc(&mut out, &DpcParams { min_dpc: Some(cut), ..params }).unwrap();
+    assert_eq!(out.table.len(), 1);
+    assert_eq!(out.dropped_low_dpc, 2);
+    assert_eq!(out.patches.get(0, 0), PATCH_NODATA);
+    assert_eq!(out.patches.data.iter().filter(|&&v| v == 1).count(), 4);
+    assert!(out.patches.data.iter().all(|&v| v <= 1));
+    // The reported dPC is the one computed on the candidate set (before the cut).
+    assert_eq!(out.table[0].dpc, Some(dpcs[0]));
+}

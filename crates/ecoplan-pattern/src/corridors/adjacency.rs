@@ -36,30 +36,29 @@ pub fn touching_pairs(zones: &[u32], width: usize, height: usize) -> BTreeSet<(u
     pairs
 }
 
-/// Euclidean allocation: for every cell the id of the nearest seed cell (`seeds[i] != 0`) by
-/// centre-to-centre distance with cell width `cw` and height `ch`. Ties go to the seed found
-/// first by the scan (lowest column in the row pass, lowest row in the column pass).
-/// Returns all zeros when there is no seed.
-pub fn euclidean_allocation(seeds: &[u32], width: usize, height: usize, cw: f64, ch: f64) -> Vec<u32> {
+/// Exact Euclidean feature transform: for every cell the index of the nearest cell where
+/// `is_seed` holds (centre-to-centre distance, cell width `cw`, height `ch`), [`NO_SEED`] when
+/// there is none. Ties go to the seed found first by the scans.
+pub fn nearest_seed(is_seed: impl Fn(usize) -> bool, width: usize, height: usize, cw: f64, ch: f64) -> Vec<u32> {
     let n = width * height;
-    let mut out = vec![0u32; n];
+    let mut out = vec![NO_SEED; n];
     if n == 0 {
         return out;
     }
-    const NONE: u32 = u32::MAX;
+    const NONE: u32 = NO_SEED;
     // Pass 1, per column: row of the nearest seed in the same column.
     let mut near_row = vec![NONE; n];
     for c in 0..width {
         let mut last = NONE;
         for r in 0..height {
-            if seeds[r * width + c] != 0 {
+            if is_seed(r * width + c) {
                 last = r as u32;
             }
             near_row[r * width + c] = last;
         }
         let mut next = NONE;
         for r in (0..height).rev() {
-            if seeds[r * width + c] != 0 {
+            if is_seed(r * width + c) {
                 next = r as u32;
             }
             let cur = near_row[r * width + c];
@@ -116,10 +115,40 @@ pub fn euclidean_allocation(seeds: &[u32], width: usize, height: usize, cw: f64,
                 j += 1;
             }
             let p = v[j];
-            out[row + q] = seeds[near_row[row + p] as usize * width + p];
+            out[row + q] = (near_row[row + p] as usize * width + p) as u32;
         }
     }
     out
+}
+
+/// No seed in the grid.
+pub const NO_SEED: u32 = u32::MAX;
+
+/// Euclidean allocation: for every cell the id of the nearest seed cell (`seeds[i] != 0`),
+/// 0 when there is no seed.
+pub fn euclidean_allocation(seeds: &[u32], width: usize, height: usize, cw: f64, ch: f64) -> Vec<u32> {
+    nearest_seed(|i| seeds[i] != 0, width, height, cw, ch)
+        .into_iter()
+        .map(|k| if k == NO_SEED { 0 } else { seeds[k as usize] })
+        .collect()
+}
+
+/// Euclidean distance (map units, centre to centre) to the nearest cell where `is_seed` holds;
+/// `f32::INFINITY` when there is none.
+pub fn euclidean_distance(is_seed: impl Fn(usize) -> bool, width: usize, height: usize, cw: f64, ch: f64) -> Vec<f32> {
+    nearest_seed(is_seed, width, height, cw, ch)
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| {
+            if k == NO_SEED {
+                return f32::INFINITY;
+            }
+            let k = k as usize;
+            let dc = ((i % width) as f64 - (k % width) as f64) * cw;
+            let dr = ((i / width) as f64 - (k / width) as f64) * ch;
+            (dc * dc + dr * dr).sqrt() as f32
+        })
+        .collect()
 }
 
 /// Cells of a zone that touch (4-neighbourhood) a cell outside it or the grid border: the
@@ -188,6 +217,16 @@ mod tests {
             }
         }
         assert!(euclidean_allocation(&vec![0; 6], 3, 2, 1.0, 1.0).iter().all(|&z| z == 0));
+        let d = euclidean_distance(|i| seeds[i] != 0, w, h, 30.0, 30.0);
+        for r in 0..h {
+            for c in 0..w {
+                let best = pts
+                    .iter()
+                    .map(|&(pc, pr, _)| 30.0 * ((pc as f64 - c as f64).powi(2) + (pr as f64 - r as f64).powi(2)).sqrt())
+                    .fold(f64::INFINITY, f64::min);
+                assert!((d[r * w + c] as f64 - best).abs() < 1e-3);
+            }
+        }
     }
 
     #[test]

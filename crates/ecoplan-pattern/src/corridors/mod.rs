@@ -28,7 +28,10 @@ pub mod barriers;
 mod gravity;
 pub mod pinchpoints;
 
-pub use adjacency::{boundary_cells, edge_distance, euclidean_allocation, touching_pairs};
+pub use adjacency::{
+    boundary_cells, edge_distance, euclidean_allocation, euclidean_distance, nearest_seed,
+    touching_pairs, NO_SEED,
+};
 pub use barriers::{barrier_mapper, improvement_score, BarrierOutput, BarrierParams};
 pub use gravity::{gravity_index, GravityInput};
 pub use pinchpoints::{pinchpoint_mapper, LinkCircuit, PinchpointOutput, PinchpointParams};
