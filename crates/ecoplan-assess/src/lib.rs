@@ -9,6 +9,7 @@
 //!
 //! Everything here is pure: grids and tables in, grids and tables out; no files, no printing.
 
+pub mod dual;
 pub mod edt;
 mod error;
 pub mod hydro;

@@ -191,7 +191,8 @@ fn awy_case(case: &str) {
             for (field, ours) in [("precip_mn", r.precip_mn), ("pet_mn", r.pet_mn), ("aet_mn", r.aet_mn), ("wyield_mn", r.wyield_mn), ("wyield_vol", r.wyield_vol)] {
                 let ev: f64 = e[col(field)].parse().unwrap();
                 let ov = ours.unwrap();
-                assert!((ov - ev).abs() <= 1e-6 * ev.abs().max(1.0), "{name} {field} ws {}: ours {ov} natcap {ev}", r.id);
+                // per-pixel float32 noise (see above) moves zone means by a few 1e-6 relative
+                assert!((ov - ev).abs() <= 1e-5 * ev.abs().max(1.0), "{name} {field} ws {}: ours {ov} natcap {ev}", r.id);
             }
         }
     }

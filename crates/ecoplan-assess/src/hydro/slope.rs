@@ -48,7 +48,7 @@ pub fn slope_percent(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f32> {
             let (mut dzdx, mut xden) = (0.0f64, 0i32);
             let (mut dzdy, mut yden) = (0.0f64, 0i32);
             // one corner pair (p - q), falling back to half-pairs and the centre
-            let mut pair = |acc: &mut f64, den: &mut i32, p: Option<f64>, mid: Option<f64>, q: Option<f64>| {
+            let pair = |acc: &mut f64, den: &mut i32, p: Option<f64>, mid: Option<f64>, q: Option<f64>| {
                 match (p, mid, q) {
                     (Some(p), _, Some(q)) => {
                         *acc += p - q;

@@ -120,11 +120,6 @@ pub(crate) fn like<T: Cell, U: Cell>(base: &Grid<U>, data: Vec<T>, nodata: Optio
     }
 }
 
-/// True when `v` is a valid value of `g` (not nodata, not NaN).
-#[inline]
-pub(crate) fn valid<T: Cell>(g: &Grid<T>, i: usize) -> bool {
-    !g.is_nodata(g.data[i])
-}
 
 /// Cell area in m² (|dx·dy|).
 pub(crate) fn cell_area<T: Cell>(g: &Grid<T>) -> f64 {
