@@ -164,7 +164,7 @@ fn gdal_reads_what_ecoplan_writes() {
         test_grid::<i32>(300, 200, Crs::Epsg(32617), Some(-2147483648)).into(),
         test_grid::<u32>(300, 200, Crs::Epsg(4490), None).into(),
         {
-            let mut g = test_grid::<f32>(300, 200, Crs::Epsg(3857), Some(-3.4028234663852886e38));
+            let mut g = test_grid::<f32>(300, 200, Crs::Epsg(3857), Some(f32::MIN));
             g.data[10] = f32::NAN;
             g.into()
         },

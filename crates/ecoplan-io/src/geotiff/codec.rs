@@ -510,7 +510,7 @@ mod tests {
     fn every_codec_round_trips() {
         let data: Vec<u8> = (0..5000u32)
             .map(|i| ((i / 7) % 13) as u8 ^ (i % 3) as u8)
-            .chain(std::iter::repeat(9).take(700))
+            .chain(std::iter::repeat_n(9, 700))
             .collect();
         for c in [
             Compression::None,
