@@ -141,7 +141,9 @@ mod tests {
         let mut state = 7u64;
         let region: Vec<bool> = (0..w * h)
             .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (state >> 33) % 37 == 0
             })
             .collect();

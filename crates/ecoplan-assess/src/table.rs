@@ -19,7 +19,10 @@ impl Table {
     /// Parses CSV text. Blank lines are skipped; a UTF-8 BOM is ignored; short rows are padded.
     pub fn parse(name: &str, text: &str) -> Result<Table, String> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
         let Some((_, header)) = lines.next() else {
             return Err(format!("{name}: the table is empty (no header line)"));
         };
@@ -29,8 +32,10 @@ impl Table {
             .collect();
         let mut rows = Vec::new();
         for (n, line) in lines {
-            let mut cells: Vec<String> =
-                split_csv_line(line).into_iter().map(|c| c.trim().to_string()).collect();
+            let mut cells: Vec<String> = split_csv_line(line)
+                .into_iter()
+                .map(|c| c.trim().to_string())
+                .collect();
             if cells.len() > headers.len() && cells[headers.len()..].iter().any(|c| !c.is_empty()) {
                 return Err(format!(
                     "{name}: line {} has {} values but the header has {} columns",
@@ -42,7 +47,11 @@ impl Table {
             cells.resize(headers.len(), String::new());
             rows.push(cells);
         }
-        Ok(Table { name: name.to_string(), headers, rows })
+        Ok(Table {
+            name: name.to_string(),
+            headers,
+            rows,
+        })
     }
 
     /// Column index of `name` (case-insensitive).
@@ -66,7 +75,12 @@ impl Table {
 
     /// Numbers of column `name` (None per row where blank or not a number, with a problem
     /// recorded unless `allow_blank` and the cell is blank).
-    pub fn numbers(&self, name: &str, allow_blank: bool, problems: &mut Vec<String>) -> Vec<Option<f64>> {
+    pub fn numbers(
+        &self,
+        name: &str,
+        allow_blank: bool,
+        problems: &mut Vec<String>,
+    ) -> Vec<Option<f64>> {
         let Some(c) = self.column(name) else {
             return vec![None; self.rows.len()];
         };
@@ -112,10 +126,12 @@ impl Table {
             .enumerate()
             .map(|(r, row)| {
                 let cell = &row[c];
-                let v = cell
-                    .parse::<i64>()
-                    .ok()
-                    .or_else(|| cell.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64));
+                let v = cell.parse::<i64>().ok().or_else(|| {
+                    cell.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                        .map(|f| f as i64)
+                });
                 match v {
                     None => {
                         problems.push(format!(

@@ -34,7 +34,9 @@ fn carbon_case(case: &str) {
     let a = args(&dir);
     let bas = read_i32(&dir.join(a["lulc_bas_path"].as_str().unwrap()));
     let alt = read_i32(&dir.join(a["lulc_alt_path"].as_str().unwrap()));
-    let pools = carbon::CarbonPools::from_table(&table(&dir, a["carbon_pools_path"].as_str().unwrap())).unwrap();
+    let pools =
+        carbon::CarbonPools::from_table(&table(&dir, a["carbon_pools_path"].as_str().unwrap()))
+            .unwrap();
     let val = if a["do_valuation"].as_bool().unwrap_or(false) {
         Some(carbon::CarbonValuation {
             lulc_bas_year: a["lulc_bas_year"].as_i64().unwrap() as i32,
@@ -47,9 +49,27 @@ fn carbon_case(case: &str) {
         None
     };
     let o = carbon::carbon(&bas, Some(&alt), &pools, val.as_ref(), &NoProgress).unwrap();
-    assert_close("c_storage_bas", &o.c_storage_bas, &expected(&dir, "c_storage_bas"), 1e-4, 0.0);
-    assert_close("c_storage_alt", o.c_storage_alt.as_ref().unwrap(), &expected(&dir, "c_storage_alt"), 1e-4, 0.0);
-    assert_close("c_change_bas_alt", o.c_change_bas_alt.as_ref().unwrap(), &expected(&dir, "c_change_bas_alt"), 1e-4, 0.0);
+    assert_close(
+        "c_storage_bas",
+        &o.c_storage_bas,
+        &expected(&dir, "c_storage_bas"),
+        1e-4,
+        0.0,
+    );
+    assert_close(
+        "c_storage_alt",
+        o.c_storage_alt.as_ref().unwrap(),
+        &expected(&dir, "c_storage_alt"),
+        1e-4,
+        0.0,
+    );
+    assert_close(
+        "c_change_bas_alt",
+        o.c_change_bas_alt.as_ref().unwrap(),
+        &expected(&dir, "c_change_bas_alt"),
+        1e-4,
+        0.0,
+    );
     if let Some(npv) = &o.npv_alt {
         // NPV values reach 10^4: compare at float32 precision
         assert_close("npv_alt", npv, &expected(&dir, "npv_alt"), 1e-4, 1e-6);
@@ -58,7 +78,12 @@ fn carbon_case(case: &str) {
     assert_eq!(rows.len(), o.summary.len());
     for (row, ours) in rows.iter().zip(&o.summary) {
         let e: f64 = row[1].parse().unwrap();
-        assert!((ours.1 - e).abs() <= 1e-9 * e.abs().max(1.0), "{}: {} vs {e}", row[0], ours.1);
+        assert!(
+            (ours.1 - e).abs() <= 1e-9 * e.abs().max(1.0),
+            "{}: {} vs {e}",
+            row[0],
+            ours.1
+        );
         assert_eq!(row[3], ours.3);
     }
 }
@@ -81,16 +106,29 @@ fn hq_case(case: &str) {
     let dir = case_dir("habitat_quality", case);
     let a = args(&dir);
     let lulc = read_i32(&dir.join(a["lulc_cur_path"].as_str().unwrap()));
-    let threats = hq::threats_from_table(&table(&dir, a["threats_table_path"].as_str().unwrap())).unwrap();
-    let sens = hq::Sensitivity::from_table(&table(&dir, a["sensitivity_table_path"].as_str().unwrap()), &threats).unwrap();
-    let rasters: Vec<_> = threats.iter().map(|t| read_f32(&dir.join(&t.cur_path))).collect();
-    let base = a.get("lulc_bas_path").map(|p| read_i32(&dir.join(p.as_str().unwrap())));
+    let threats =
+        hq::threats_from_table(&table(&dir, a["threats_table_path"].as_str().unwrap())).unwrap();
+    let sens = hq::Sensitivity::from_table(
+        &table(&dir, a["sensitivity_table_path"].as_str().unwrap()),
+        &threats,
+    )
+    .unwrap();
+    let rasters: Vec<_> = threats
+        .iter()
+        .map(|t| read_f32(&dir.join(&t.cur_path)))
+        .collect();
+    let base = a
+        .get("lulc_bas_path")
+        .map(|p| read_i32(&dir.join(p.as_str().unwrap())));
     let params = hq::HabitatQualityParams {
         half_saturation: a["half_saturation_constant"].as_f64().unwrap(),
         ..Default::default()
     };
     let o = hq::habitat_quality(
-        hq::HqScenario { lulc: &lulc, threats: &rasters },
+        hq::HqScenario {
+            lulc: &lulc,
+            threats: &rasters,
+        },
         None,
         base.as_ref(),
         None,
@@ -100,8 +138,20 @@ fn hq_case(case: &str) {
         &NoProgress,
     )
     .unwrap();
-    assert_close("deg_sum_c", &o.current.deg_sum, &expected(&dir, "deg_sum_c"), 1e-4, 0.0);
-    assert_close("quality_c", &o.current.quality, &expected(&dir, "quality_c"), 1e-4, 0.0);
+    assert_close(
+        "deg_sum_c",
+        &o.current.deg_sum,
+        &expected(&dir, "deg_sum_c"),
+        1e-4,
+        0.0,
+    );
+    assert_close(
+        "quality_c",
+        &o.current.quality,
+        &expected(&dir, "quality_c"),
+        1e-4,
+        0.0,
+    );
     if base.is_some() {
         let (r, rows) = o.current.rarity.as_ref().unwrap();
         assert_close("rarity_c", r, &expected(&dir, "rarity_c"), 1e-6, 0.0);
@@ -140,7 +190,9 @@ fn awy_case(case: &str) {
     let eto = read_f32(&p("eto_path"));
     let ws = read_i32(&p("watersheds_path"));
     let sub = read_i32(&p("sub_watersheds_path"));
-    let bio = awy::biophysical_from_table(&table(&dir, a["biophysical_table_path"].as_str().unwrap())).unwrap();
+    let bio =
+        awy::biophysical_from_table(&table(&dir, a["biophysical_table_path"].as_str().unwrap()))
+            .unwrap();
     let inp = awy::WaterYieldInputs {
         lulc: &lulc,
         depth_to_root_rest_layer: &depth,
@@ -150,7 +202,9 @@ fn awy_case(case: &str) {
         watersheds: Some(&ws),
         sub_watersheds: Some(&sub),
     };
-    let params = awy::WaterYieldParams { seasonality_constant: a["seasonality_constant"].as_f64().unwrap() };
+    let params = awy::WaterYieldParams {
+        seasonality_constant: a["seasonality_constant"].as_f64().unwrap(),
+    };
     let o = awy::annual_water_yield(&inp, &bio, &params, &NoProgress).unwrap();
     assert_close("fractp", &o.fractp, &expected(&dir, "fractp"), 1e-4, 0.0);
     // wyield = (1 − fractp)·P and aet = fractp·P: natcap.invest computes fractp in float32 with
@@ -173,26 +227,48 @@ fn awy_case(case: &str) {
                     }
                     let p = precip.data[i] as f64;
                     let tol = 1e-4f64.max(4.0 * f32::EPSILON as f64 * p);
-                    assert!(diff <= tol, "{name} cell {i}: ours {a} natcap {e} (P = {p})");
+                    assert!(
+                        diff <= tol,
+                        "{name} cell {i}: ours {a} natcap {e} (P = {p})"
+                    );
                 }
             }
         }
         // aet ≈ P is ~500 mm, where one float32 ulp is 6e-5: only wyield is held to 1e-4 mostly
         if name == "wyield" {
-            assert!(within_1e4 as f64 >= 0.90 * n as f64, "{name}: only {within_1e4} of {n} within 1e-4");
+            assert!(
+                within_1e4 as f64 >= 0.90 * n as f64,
+                "{name}: only {within_1e4} of {n} within 1e-4"
+            );
         }
     }
-    for (name, rows) in [("watershed_results_wyield", o.watersheds.as_ref().unwrap()), ("subwatershed_results_wyield", o.sub_watersheds.as_ref().unwrap())] {
+    for (name, rows) in [
+        ("watershed_results_wyield", o.watersheds.as_ref().unwrap()),
+        (
+            "subwatershed_results_wyield",
+            o.sub_watersheds.as_ref().unwrap(),
+        ),
+    ] {
         let (hdr, exp) = read_csv(&dir.join("expected").join(format!("{name}.csv")));
         assert_eq!(exp.len(), rows.len(), "{name}");
         let col = |n: &str| hdr.iter().position(|h| h == &n.to_lowercase()).unwrap();
         for (e, r) in exp.iter().zip(rows) {
             assert_eq!(e[0].parse::<i64>().unwrap(), r.id);
-            for (field, ours) in [("precip_mn", r.precip_mn), ("pet_mn", r.pet_mn), ("aet_mn", r.aet_mn), ("wyield_mn", r.wyield_mn), ("wyield_vol", r.wyield_vol)] {
+            for (field, ours) in [
+                ("precip_mn", r.precip_mn),
+                ("pet_mn", r.pet_mn),
+                ("aet_mn", r.aet_mn),
+                ("wyield_mn", r.wyield_mn),
+                ("wyield_vol", r.wyield_vol),
+            ] {
                 let ev: f64 = e[col(field)].parse().unwrap();
                 let ov = ours.unwrap();
                 // per-pixel float32 noise (see above) moves zone means by a few 1e-6 relative
-                assert!((ov - ev).abs() <= 1e-5 * ev.abs().max(1.0), "{name} {field} ws {}: ours {ov} natcap {ev}", r.id);
+                assert!(
+                    (ov - ev).abs() <= 1e-5 * ev.abs().max(1.0),
+                    "{name} {field} ws {}: ours {ov} natcap {ev}",
+                    r.id
+                );
             }
         }
     }
@@ -221,31 +297,71 @@ fn sdr_case(case: &str) {
     let k = read_f32(&p("erodibility_path"));
     let lulc = read_i32(&p("lulc_path"));
     let ws = read_i32(&p("watersheds_path"));
-    let usle = sdr::UsleFactors::from_table(&table(&dir, a["biophysical_table_path"].as_str().unwrap())).unwrap();
+    let usle =
+        sdr::UsleFactors::from_table(&table(&dir, a["biophysical_table_path"].as_str().unwrap()))
+            .unwrap();
     let params = sdr::SdrParams {
         threshold_flow_accumulation: a["threshold_flow_accumulation"].as_f64().unwrap(),
         k_param: a["k_param"].as_f64().unwrap(),
         sdr_max: a["sdr_max"].as_f64().unwrap(),
         ic_0_param: a["ic_0_param"].as_f64().unwrap(),
         l_max: a["l_max"].as_f64().unwrap(),
-        flow_dir_algorithm: if a["flow_dir_algorithm"] == "d8" { sdr::FlowDirAlgorithm::D8 } else { sdr::FlowDirAlgorithm::Mfd },
+        flow_dir_algorithm: if a["flow_dir_algorithm"] == "d8" {
+            sdr::FlowDirAlgorithm::D8
+        } else {
+            sdr::FlowDirAlgorithm::Mfd
+        },
     };
-    let inp = sdr::SdrInputs { dem: &dem, erosivity: &r, erodibility: &k, lulc: &lulc, watersheds: &ws, drainage: None };
+    let inp = sdr::SdrInputs {
+        dem: &dem,
+        erosivity: &r,
+        erodibility: &k,
+        lulc: &lulc,
+        watersheds: &ws,
+        drainage: None,
+    };
     let o = sdr::sdr(&inp, &usle, &params, &NoProgress).unwrap();
     assert_close("stream", &o.stream, &expected(&dir, "stream"), 0.0, 0.0);
     assert_close("ls", &o.ls, &expected(&dir, "ls"), 1e-5, 1e-5);
     assert_close("rkls", &o.rkls, &expected(&dir, "rkls"), 1e-4, 1e-5);
-    assert_close("sdr_factor", &o.sdr_factor, &expected(&dir, "sdr_factor"), 1e-5, 1e-5);
-    assert_close("sed_export", &o.sed_export, &expected(&dir, "sed_export"), 1e-4, 1e-4);
-    assert_close("sed_deposition", &o.sed_deposition, &expected(&dir, "sed_deposition"), 1e-4, 1e-4);
+    assert_close(
+        "sdr_factor",
+        &o.sdr_factor,
+        &expected(&dir, "sdr_factor"),
+        1e-5,
+        1e-5,
+    );
+    assert_close(
+        "sed_export",
+        &o.sed_export,
+        &expected(&dir, "sed_export"),
+        1e-4,
+        1e-4,
+    );
+    assert_close(
+        "sed_deposition",
+        &o.sed_deposition,
+        &expected(&dir, "sed_deposition"),
+        1e-4,
+        1e-4,
+    );
     let (hdr, exp) = read_csv(&dir.join("expected").join("watershed_results_sdr.csv"));
     let col = |n: &str| hdr.iter().position(|h| h == n).unwrap();
     assert_eq!(exp.len(), o.watersheds.len());
     for (e, w) in exp.iter().zip(&o.watersheds) {
-        for (field, ours) in [("usle_tot", w.usle_tot), ("sed_export", w.sed_export), ("sed_dep", w.sed_dep), ("avoid_exp", w.avoid_exp), ("avoid_eros", w.avoid_eros)] {
+        for (field, ours) in [
+            ("usle_tot", w.usle_tot),
+            ("sed_export", w.sed_export),
+            ("sed_dep", w.sed_dep),
+            ("avoid_exp", w.avoid_exp),
+            ("avoid_eros", w.avoid_eros),
+        ] {
             let ev: f64 = e[col(field)].parse().unwrap();
             let rel = (ours - ev).abs() / ev.abs().max(1e-12);
-            assert!(rel <= 1e-3, "{case} {field}: ours {ours} natcap {ev} (rel {rel:e})");
+            assert!(
+                rel <= 1e-3,
+                "{case} {field}: ours {ours} natcap {ev} (rel {rel:e})"
+            );
         }
     }
 }

@@ -42,13 +42,21 @@ fn landscape(n: usize) -> (Grid<f32>, Grid<u8>) {
             sorted[((acc * sorted.len() as f64) as usize).min(sorted.len() - 1)]
         })
         .collect();
-    let spec = GridSpec::new(n, n, GeoTransform::north_up(300_000.0, 2_900_000.0, 30.0), None);
+    let spec = GridSpec::new(
+        n,
+        n,
+        GeoTransform::north_up(300_000.0, 2_900_000.0, 30.0),
+        None,
+    );
     let cost: Vec<f32> = field
         .iter()
         .map(|&v| values[breaks.iter().position(|&b| v < b).unwrap_or(7)])
         .collect();
     // Sources: forest cells in the lowest 20 % of the field.
-    let src: Vec<u8> = field.iter().map(|&v| (v < sorted[sorted.len() / 5]) as u8).collect();
+    let src: Vec<u8> = field
+        .iter()
+        .map(|&v| (v < sorted[sorted.len() / 5]) as u8)
+        .collect();
     (
         Grid::from_vec(&spec, cost, None).unwrap(),
         Grid::from_vec(&spec, src, None).unwrap(),
@@ -60,7 +68,11 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("cost_distance");
     g.sample_size(10);
     g.bench_function("2000x2000 distance only", |b| {
-        let p = CostDistanceParams { backlink: false, allocation: false, ..Default::default() };
+        let p = CostDistanceParams {
+            backlink: false,
+            allocation: false,
+            ..Default::default()
+        };
         b.iter(|| cost_distance(&cost, &src, &p, &NoProgress).unwrap())
     });
     g.bench_function("2000x2000 distance+backlink+allocation", |b| {

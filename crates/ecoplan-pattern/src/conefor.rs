@@ -47,7 +47,10 @@ impl DispersalKernel {
     pub fn validate(&self) -> Result<(), ConeforError> {
         let mut p = Vec::new();
         if !(self.distance.is_finite() && self.distance > 0.0) {
-            p.push(format!("kernel distance must be > 0, got {}", self.distance));
+            p.push(format!(
+                "kernel distance must be > 0, got {}",
+                self.distance
+            ));
         }
         if !(self.probability > 0.0 && self.probability < 1.0) {
             p.push(format!(
@@ -90,7 +93,10 @@ impl ProbabilityGraph {
         let mut adj = vec![Vec::new(); n];
         for (k, &(i, j, p)) in links.iter().enumerate() {
             if i >= n || j >= n {
-                problems.push(format!("link {k}: node {} out of range (n = {n})", i.max(j)));
+                problems.push(format!(
+                    "link {k}: node {} out of range (n = {n})",
+                    i.max(j)
+                ));
                 continue;
             }
             if !(p > 0.0 && p <= 1.0) {
@@ -245,7 +251,9 @@ fn check_attributes(a: &[f64], landscape: f64) -> Result<(), ConeforError> {
         }
     }
     if !(landscape.is_finite() && landscape > 0.0) {
-        p.push(format!("landscape attribute A_L must be > 0, got {landscape}"));
+        p.push(format!(
+            "landscape attribute A_L must be > 0, got {landscape}"
+        ));
     }
     if p.is_empty() {
         Ok(())
@@ -384,7 +392,10 @@ pub fn integral_index_connectivity(
     let mut problems = Vec::new();
     for (k, &(i, j)) in links.iter().enumerate() {
         if i >= n || j >= n {
-            problems.push(format!("link {k}: node {} out of range (n = {n})", i.max(j)));
+            problems.push(format!(
+                "link {k}: node {} out of range (n = {n})",
+                i.max(j)
+            ));
         } else if i != j {
             adj[i].push(j);
             adj[j].push(i);
@@ -458,7 +469,10 @@ mod tests {
         assert!(close(m.intra, 100.0 * 4.0 / 23.5, 1e-9));
         assert!(close(m.flux, 100.0 * 8.0 / 23.5, 1e-9));
         assert!(close(m.connector, 100.0 * 0.9 / 23.5, 1e-9));
-        assert_eq!(format!("{:.2} {:.2} {:.2} {:.2}", m.d, m.intra, m.flux, m.connector), "54.89 17.02 34.04 3.83");
+        assert_eq!(
+            format!("{:.2} {:.2} {:.2} {:.2}", m.d, m.intra, m.flux, m.connector),
+            "54.89 17.02 34.04 3.83"
+        );
         // End nodes are no connectors: dPC = intra + flux.
         for k in [0, 2] {
             assert!(r.nodes[k].connector.abs() < 1e-9, "{:?}", r.nodes[k]);
@@ -469,7 +483,9 @@ mod tests {
     fn pc_matches_brute_force_on_random_graphs() {
         let mut s = 99u64;
         let mut rnd = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64
         };
         for _ in 0..20 {
@@ -525,7 +541,11 @@ mod tests {
             assert!(close(r.numerator, full, 1e-9 * full));
             for k in 0..n {
                 let d = 100.0 * (full - num(Some(k))) / full;
-                assert!(close(r.nodes[k].d, d, 1e-7), "k {k}: {} vs {d}", r.nodes[k].d);
+                assert!(
+                    close(r.nodes[k].d, d, 1e-7),
+                    "k {k}: {} vs {d}",
+                    r.nodes[k].d
+                );
                 assert!(r.nodes[k].connector > -1e-7);
             }
         }
@@ -541,7 +561,11 @@ mod tests {
         let d1 = 100.0 * (17.0 / 3.0 - 2.0) / (17.0 / 3.0);
         assert!(close(r.nodes[1].d, d1, 1e-9));
         assert!(close(r.nodes[1].intra, 100.0 / (17.0 / 3.0), 1e-9));
-        assert!(close(r.nodes[1].flux, 100.0 * 2.0 * (0.5 + 0.5) / (17.0 / 3.0), 1e-9));
+        assert!(close(
+            r.nodes[1].flux,
+            100.0 * 2.0 * (0.5 + 0.5) / (17.0 / 3.0),
+            1e-9
+        ));
         // Unreachable pairs contribute nothing.
         let r = integral_index_connectivity(&[2.0, 3.0], &[], 5.0).unwrap();
         assert!(close(r.numerator, 13.0, 1e-12));
@@ -563,10 +587,18 @@ mod tests {
         assert_eq!(components(&g), 1);
         let g = ProbabilityGraph::from_distances(3, &d, &k, Some(2000.0)).unwrap();
         assert_eq!(components(&g), 2);
-        assert_eq!(ProbabilityGraph::binary_links_within(3, &d, 1500.0), vec![(0, 1)]);
+        assert_eq!(
+            ProbabilityGraph::binary_links_within(3, &d, 1500.0),
+            vec![(0, 1)]
+        );
         assert!(ProbabilityGraph::from_links(2, &[(0, 5, 0.5)]).is_err());
         assert!(ProbabilityGraph::from_links(2, &[(0, 1, 1.5)]).is_err());
         assert!(probability_connectivity(&[1.0, -1.0], &g, 1.0).is_err());
-        assert!(DispersalKernel { distance: 0.0, probability: 0.5 }.validate().is_err());
+        assert!(DispersalKernel {
+            distance: 0.0,
+            probability: 0.5
+        }
+        .validate()
+        .is_err());
     }
 }

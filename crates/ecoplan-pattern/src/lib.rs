@@ -2,13 +2,13 @@
 //! network indices, landscape metrics. Circuit theory lives in `ecoplan-circuit`.
 
 // --- modules (one line each; each owner adds its own) ---
+pub mod conefor;
+pub mod corridors;
 pub mod cost_distance;
+pub mod metrics;
+pub mod mspa;
+pub mod network;
+pub mod nodes;
 pub mod resistance;
 pub mod sources;
-pub mod corridors;
-pub mod nodes;
-pub mod mspa;
-pub mod metrics;
-pub mod network;
-pub mod conefor;
 // --- end modules ---

@@ -590,7 +590,9 @@ impl Engine {
         let n = p.len();
         let mut core = core0.to_vec();
         let mut corefill = p.fill_holes(&core, self.bg);
-        let mut holes: Vec<u8> = (0..n).map(|i| corefill[i] - core[i].min(corefill[i])).collect();
+        let mut holes: Vec<u8> = (0..n)
+            .map(|i| corefill[i] - core[i].min(corefill[i]))
+            .collect();
         let mut edges = vec![0u8; n];
         while corefill.iter().any(|&v| v != 0) {
             let boundary = p.external_boundary(&corefill, self.t, edt);
@@ -611,7 +613,9 @@ impl Engine {
                 break;
             }
             corefill = p.fill_holes(&core, self.bg);
-            holes = (0..n).map(|i| corefill[i].saturating_sub(core[i])).collect();
+            holes = (0..n)
+                .map(|i| corefill[i].saturating_sub(core[i]))
+                .collect();
         }
         let outer = p.external_boundary(core0, self.t, edt);
         for (e, &c) in edges.iter_mut().zip(core0.iter()) {

@@ -71,11 +71,7 @@ pub fn distinct_links(
     for (index, &(a, b)) in links.iter().enumerate() {
         for node in [a, b] {
             if node >= nodes {
-                return Err(NetworkError::NodeOutOfRange {
-                    index,
-                    node,
-                    nodes,
-                });
+                return Err(NetworkError::NodeOutOfRange { index, node, nodes });
             }
         }
         if a == b {
@@ -113,7 +109,10 @@ pub fn compare_planned(
 }
 
 /// Network cost ratio 1 − Σ corridor length / Σ least-cost distance (METHODS §3.6).
-pub fn cost_ratio(corridor_lengths: &[f64], least_cost_distances: &[f64]) -> Result<f64, NetworkError> {
+pub fn cost_ratio(
+    corridor_lengths: &[f64],
+    least_cost_distances: &[f64],
+) -> Result<f64, NetworkError> {
     let check = |what: &'static str, v: &[f64]| -> Result<f64, NetworkError> {
         if let Some(x) = v.iter().find(|x| !x.is_finite() || **x < 0.0) {
             return Err(NetworkError::InvalidLength {
@@ -161,7 +160,10 @@ mod tests {
         let full = network_indices(10, 24).unwrap();
         assert!((full.gamma - 1.0).abs() < 1e-12 && (full.alpha - 1.0).abs() < 1e-12);
         assert_eq!(network_indices(10, 9).unwrap().alpha, 0.0);
-        assert!(matches!(network_indices(2, 1), Err(NetworkError::TooFewNodes(2))));
+        assert!(matches!(
+            network_indices(2, 1),
+            Err(NetworkError::TooFewNodes(2))
+        ));
     }
 
     #[test]
@@ -174,7 +176,10 @@ mod tests {
         assert!((c.before.gamma - 5.0 / 9.0).abs() < 1e-12);
         assert!((c.after.gamma - 6.0 / 9.0).abs() < 1e-12);
         assert!(compare_planned(5, &ring, &[(0, 7)]).is_err());
-        assert!(matches!(distinct_links(3, &[(1, 1)]), Err(NetworkError::SelfLoop(0))));
+        assert!(matches!(
+            distinct_links(3, &[(1, 1)]),
+            Err(NetworkError::SelfLoop(0))
+        ));
     }
 
     #[test]

@@ -16,7 +16,9 @@ use ecoplan_grid::{Cell, Grid, GridSpec};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Kind of an ecological node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     Junction,
@@ -186,10 +188,16 @@ pub fn ecological_nodes<C: Cell>(
                     mark(NodeKind::Barrier, c, v as f64);
                 }
             }
-            if layers.roads.is_some_and(|g| g.data[c] != 0 && !g.is_nodata(g.data[c])) {
+            if layers
+                .roads
+                .is_some_and(|g| g.data[c] != 0 && !g.is_nodata(g.data[c]))
+            {
                 mark(NodeKind::Road, c, 0.0);
             }
-            if layers.rivers.is_some_and(|g| g.data[c] != 0 && !g.is_nodata(g.data[c])) {
+            if layers
+                .rivers
+                .is_some_and(|g| g.data[c] != 0 && !g.is_nodata(g.data[c]))
+            {
                 mark(NodeKind::River, c, 0.0);
             }
         }
@@ -218,7 +226,9 @@ pub fn ecological_nodes<C: Cell>(
                 *cluster
                     .iter()
                     .min_by(|&&a, &&b| {
-                        let d = |i: usize| ((i / w) as f64 - mr).powi(2) + ((i % w) as f64 - mc).powi(2);
+                        let d = |i: usize| {
+                            ((i / w) as f64 - mr).powi(2) + ((i % w) as f64 - mc).powi(2)
+                        };
                         d(a).total_cmp(&d(b)).then(a.cmp(&b))
                     })
                     .expect("non-empty")
@@ -290,9 +300,18 @@ mod tests {
         // Horizontal path on row 4 and vertical path on column 4: they share cell (4,4).
         let horiz: Vec<usize> = (0..9).map(|c| 4 * 9 + c).collect();
         let vert: Vec<usize> = (0..9).map(|r| r * 9 + 4).collect();
-        let nodes = ecological_nodes::<u8>(&s, &[(1, &horiz), (2, &vert)], &NodeLayers::default(), &NodeParams::default()).unwrap();
+        let nodes = ecological_nodes::<u8>(
+            &s,
+            &[(1, &horiz), (2, &vert)],
+            &NodeLayers::default(),
+            &NodeParams::default(),
+        )
+        .unwrap();
         assert_eq!(nodes.len(), 1);
-        assert_eq!((nodes[0].col, nodes[0].row, nodes[0].kind), (4, 4, NodeKind::Junction));
+        assert_eq!(
+            (nodes[0].col, nodes[0].row, nodes[0].kind),
+            (4, 4, NodeKind::Junction)
+        );
         assert_eq!(nodes[0].links, vec![1, 2]);
         assert_eq!(NodeKind::Junction.zh(), "廊道交汇点");
     }
@@ -302,23 +321,62 @@ mod tests {
         let s = spec(6, 6);
         let a: Vec<usize> = (0..6).map(|k| k * 6 + k).collect(); // main diagonal
         let b: Vec<usize> = vec![2 * 6 + 3, 3 * 6 + 2]; // anti-diagonal step crossing it between rows 2–3
-        let nodes = ecological_nodes::<u8>(&s, &[(1, &a), (2, &b)], &NodeLayers::default(), &NodeParams::default()).unwrap();
-        assert_eq!(nodes.iter().filter(|n| n.kind == NodeKind::Junction).count(), 1);
+        let nodes = ecological_nodes::<u8>(
+            &s,
+            &[(1, &a), (2, &b)],
+            &NodeLayers::default(),
+            &NodeParams::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            nodes
+                .iter()
+                .filter(|n| n.kind == NodeKind::Junction)
+                .count(),
+            1
+        );
     }
 
     #[test]
     fn merging_paths_give_merge_and_split_points_and_road_crossings() {
         // Paths share the middle stretch of row 5 (cols 3..=6), then part.
         let s = spec(10, 10);
-        let a: Vec<usize> = vec![2 * 10 + 0, 3 * 10 + 1, 4 * 10 + 2, 5 * 10 + 3, 5 * 10 + 4, 5 * 10 + 5, 5 * 10 + 6, 4 * 10 + 7, 3 * 10 + 8];
-        let b: Vec<usize> = vec![8 * 10 + 0, 7 * 10 + 1, 6 * 10 + 2, 5 * 10 + 3, 5 * 10 + 4, 5 * 10 + 5, 5 * 10 + 6, 6 * 10 + 7, 7 * 10 + 8];
+        let a: Vec<usize> = vec![
+            2 * 10 + 0,
+            3 * 10 + 1,
+            4 * 10 + 2,
+            5 * 10 + 3,
+            5 * 10 + 4,
+            5 * 10 + 5,
+            5 * 10 + 6,
+            4 * 10 + 7,
+            3 * 10 + 8,
+        ];
+        let b: Vec<usize> = vec![
+            8 * 10 + 0,
+            7 * 10 + 1,
+            6 * 10 + 2,
+            5 * 10 + 3,
+            5 * 10 + 4,
+            5 * 10 + 5,
+            5 * 10 + 6,
+            6 * 10 + 7,
+            7 * 10 + 8,
+        ];
         let mut roads = Grid::filled(&s, 0u8, None);
         for r in 0..10 {
             roads.data[r * 10 + 8] = 1; // a road along column 8
         }
-        let layers = NodeLayers::<u8> { roads: Some(&roads), ..Default::default() };
-        let nodes = ecological_nodes(&s, &[(1, &a), (2, &b)], &layers, &NodeParams::default()).unwrap();
-        let j: Vec<_> = nodes.iter().filter(|n| n.kind == NodeKind::Junction).collect();
+        let layers = NodeLayers::<u8> {
+            roads: Some(&roads),
+            ..Default::default()
+        };
+        let nodes =
+            ecological_nodes(&s, &[(1, &a), (2, &b)], &layers, &NodeParams::default()).unwrap();
+        let j: Vec<_> = nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::Junction)
+            .collect();
         assert_eq!(j.len(), 2, "{nodes:?}");
         assert_eq!((j[0].col, j[1].col), (3, 6));
         let r: Vec<_> = nodes.iter().filter(|n| n.kind == NodeKind::Road).collect();

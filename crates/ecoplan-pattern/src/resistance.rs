@@ -28,13 +28,19 @@ pub const RESISTANCE_NODATA: f32 = -9999.0;
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum ResistanceError {
     #[error("阻力表 {table}: {problems}", problems = .problems.join("; "))]
-    Table { table: String, problems: Vec<String> },
+    Table {
+        table: String,
+        problems: Vec<String>,
+    },
     #[error(
         "土地利用栅格中有阻力表未定义的类别 land-use classes missing from resistance table \
          {table}: {list}; add rows for them (code,name_zh,name_en,resistance)",
         list = .classes.iter().map(|(c, n)| format!("{c} ({n} cells)")).collect::<Vec<_>>().join(", ")
     )]
-    UnmappedClasses { table: String, classes: Vec<(i64, u64)> },
+    UnmappedClasses {
+        table: String,
+        classes: Vec<(i64, u64)>,
+    },
     #[error("阻力面参数错误 invalid resistance parameters: {}", .0.join("; "))]
     Params(Vec<String>),
     #[error("未知阻力预设 unknown resistance preset '{0}'; available: {1}")]
@@ -129,7 +135,10 @@ impl ResistanceTable {
     /// Every problem is reported at once.
     pub fn parse_csv(name: &str, text: &str) -> Result<Self, ResistanceError> {
         let meta = comment_meta(text);
-        let table_name = meta.get("name").cloned().unwrap_or_else(|| name.to_string());
+        let table_name = meta
+            .get("name")
+            .cloned()
+            .unwrap_or_else(|| name.to_string());
         let err = |problems: Vec<String>| ResistanceError::Table {
             table: name.to_string(),
             problems,
@@ -190,9 +199,7 @@ impl ResistanceTable {
                         problems.push(format!("row {line}: code '{code_s}' is not an integer"));
                     }
                     if res.is_err() {
-                        problems.push(format!(
-                            "row {line}: resistance '{res_s}' is not a number"
-                        ));
+                        problems.push(format!("row {line}: resistance '{res_s}' is not a number"));
                     }
                 }
             }
@@ -314,11 +321,9 @@ impl BreakTable {
             };
             let r = rec.get(ri).unwrap_or("").parse::<f64>();
             match (upper, r) {
-                (Ok(u), Ok(r)) if r > 0.0 && r.is_finite() && !u.is_nan() => rows.push((
-                    u,
-                    r,
-                    li.and_then(|i| rec.get(i)).unwrap_or("").to_string(),
-                )),
+                (Ok(u), Ok(r)) if r > 0.0 && r.is_finite() && !u.is_nan() => {
+                    rows.push((u, r, li.and_then(|i| rec.get(i)).unwrap_or("").to_string()))
+                }
                 _ => problems.push(format!(
                     "row {line}: needs a number 'upper' (or inf) and a resistance > 0"
                 )),
@@ -334,7 +339,10 @@ impl BreakTable {
             return Err(err(problems));
         }
         Ok(BreakTable {
-            name: meta.get("name").cloned().unwrap_or_else(|| name.to_string()),
+            name: meta
+                .get("name")
+                .cloned()
+                .unwrap_or_else(|| name.to_string()),
             source: meta.get("source").cloned().unwrap_or_default(),
             rows,
         })
@@ -563,10 +571,8 @@ pub fn resistance_from_classes<C: Cell>(
             e.0 += x as f64;
             e.1 += 1;
         }
-        let means: BTreeMap<i64, f64> = sums
-            .iter()
-            .map(|(c, (s, k))| (*c, s / *k as f64))
-            .collect();
+        let means: BTreeMap<i64, f64> =
+            sums.iter().map(|(c, (s, k))| (*c, s / *k as f64)).collect();
         for c in counts.keys() {
             match means.get(c) {
                 Some(m) if *m > 0.0 => {}
@@ -714,7 +720,10 @@ fn validate(
     }
     for f in factors {
         if !(f.weight >= 0.0 && f.weight.is_finite()) {
-            p.push(format!("factor {}: weight {} must be ≥ 0", f.name, f.weight));
+            p.push(format!(
+                "factor {}: weight {} must be ≥ 0",
+                f.name, f.weight
+            ));
         }
         if let Err(e) = spec.check_aligned(&f.layer.spec()) {
             p.push(format!("factor {}: {e}", f.name));

@@ -249,12 +249,7 @@ pub fn extract_sources<M: Cell, F: Cell>(
         };
         (core && important) || is_forced(i)
     };
-    let (labels, n) = label_components(
-        spec.width,
-        spec.height,
-        params.eight_connected,
-        candidate,
-    );
+    let (labels, n) = label_components(spec.width, spec.height, params.eight_connected, candidate);
     progress.advance(1);
     if progress.cancelled() {
         return Err(SourcesError::Cancelled);
@@ -391,15 +386,18 @@ pub fn rank_by_dpc(sources: &mut Sources, params: &DpcParams) -> Result<(), Sour
     let boundary: Vec<Vec<usize>> = cells
         .iter()
         .enumerate()
-        .map(|(k, c)| {
-            crate::corridors::boundary_cells(c, |i| g.data[i], k as u32 + 1, w, h)
-        })
+        .map(|(k, c)| crate::corridors::boundary_cells(c, |i| g.data[i], k as u32 + 1, w, h))
         .collect();
     let bbox: Vec<(usize, usize, usize, usize)> = boundary
         .iter()
         .map(|b| {
             b.iter().fold((usize::MAX, usize::MAX, 0, 0), |a, &i| {
-                (a.0.min(i / w), a.1.min(i % w), a.2.max(i / w), a.3.max(i % w))
+                (
+                    a.0.min(i / w),
+                    a.1.min(i % w),
+                    a.2.max(i / w),
+                    a.3.max(i % w),
+                )
             })
         })
         .collect();

@@ -9,7 +9,11 @@ fn spec(w: usize, h: usize, cs: f64) -> GridSpec {
 }
 
 fn params() -> LinkageParams {
-    LinkageParams { nearest_neighbours: None, drop_crossing_cores: false, ..Default::default() }
+    LinkageParams {
+        nearest_neighbours: None,
+        drop_crossing_cores: false,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -22,14 +26,32 @@ fn one_strip_is_a_series_circuit() {
     cores.data[11] = 2;
     let mut cor = linkage_corridors(&res, &cores, &params(), &NoProgress).unwrap();
     assert_eq!(cor.links[0].cwd, 550.0);
-    let out = pinchpoint_mapper(&res, &cores, &mut cor, &PinchpointParams::new(0.0), &NoProgress).unwrap();
+    let out = pinchpoint_mapper(
+        &res,
+        &cores,
+        &mut cor,
+        &PinchpointParams::new(0.0),
+        &NoProgress,
+    )
+    .unwrap();
     let l = &out.links[0];
-    assert!((l.effective_resistance - 550.0).abs() < 1e-3, "{}", l.effective_resistance);
+    assert!(
+        (l.effective_resistance - 550.0).abs() < 1e-3,
+        "{}",
+        l.effective_resistance
+    );
     assert!((l.cwd_to_eff_resist - 1.0).abs() < 1e-6);
-    assert_eq!(cor.links[0].effective_resistance, Some(l.effective_resistance));
+    assert_eq!(
+        cor.links[0].effective_resistance,
+        Some(l.effective_resistance)
+    );
     // 1 A through every free cell, zero in the (focal) cores.
     for c in 1..11 {
-        assert!((out.current.data[c] - 1.0).abs() < 1e-4, "cell {c}: {}", out.current.data[c]);
+        assert!(
+            (out.current.data[c] - 1.0).abs() < 1e-4,
+            "cell {c}: {}",
+            out.current.data[c]
+        );
     }
     assert_eq!(out.current.data[0], 0.0);
 }
@@ -48,9 +70,20 @@ fn two_parallel_strips_halve_the_resistance() {
         cores.data[r * 12 + 11] = 2;
     }
     let mut cor = linkage_corridors(&res, &cores, &params(), &NoProgress).unwrap();
-    let out = pinchpoint_mapper(&res, &cores, &mut cor, &PinchpointParams::new(1000.0), &NoProgress).unwrap();
+    let out = pinchpoint_mapper(
+        &res,
+        &cores,
+        &mut cor,
+        &PinchpointParams::new(1000.0),
+        &NoProgress,
+    )
+    .unwrap();
     let l = &out.links[0];
-    assert!((l.effective_resistance - 275.0).abs() < 1e-3, "{}", l.effective_resistance);
+    assert!(
+        (l.effective_resistance - 275.0).abs() < 1e-3,
+        "{}",
+        l.effective_resistance
+    );
     assert!((l.cwd_to_eff_resist - 2.0).abs() < 1e-5);
     assert!((out.current.data[5] - 0.5).abs() < 1e-4);
     assert_eq!(out.current.data[12 + 5], -9999.0);
@@ -64,16 +97,39 @@ fn two_parallel_strips_halve_the_resistance() {
 #[test]
 fn demo_data_obeys_the_rayleigh_bound() {
     let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/linkagemapper_demo");
-    let res = ecoplan_io::ascii::read_ascii(&d.join("lm_resistances.asc.gz")).unwrap().to_f32();
-    let cores = ecoplan_io::ascii::read_ascii(&d.join("lm_cores.asc.gz")).unwrap().to_f32().cast::<u32>(Some(0));
-    let mut cor = linkage_corridors(&res, &cores, &LinkageParams::linkage_mapper_demo(), &NoProgress).unwrap();
+    let res = ecoplan_io::ascii::read_ascii(&d.join("lm_resistances.asc.gz"))
+        .unwrap()
+        .to_f32();
+    let cores = ecoplan_io::ascii::read_ascii(&d.join("lm_cores.asc.gz"))
+        .unwrap()
+        .to_f32()
+        .cast::<u32>(Some(0));
+    let mut cor = linkage_corridors(
+        &res,
+        &cores,
+        &LinkageParams::linkage_mapper_demo(),
+        &NoProgress,
+    )
+    .unwrap();
     // A narrow corridor keeps the debug-build solve quick.
-    let out = pinchpoint_mapper(&res, &cores, &mut cor, &PinchpointParams::new(10_000.0), &NoProgress).unwrap();
+    let out = pinchpoint_mapper(
+        &res,
+        &cores,
+        &mut cor,
+        &PinchpointParams::new(10_000.0),
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(out.links.len(), cor.kept_links().count());
     for l in &out.links {
         // The circuit contains the least-cost path, whose chain resistance (harmonic means) is
         // at most the LCD (arithmetic means): R_eff·cell ≤ LCD.
-        assert!(l.cwd_to_eff_resist >= 1.0 - 1e-4, "link {}: ratio {}", l.link_id, l.cwd_to_eff_resist);
+        assert!(
+            l.cwd_to_eff_resist >= 1.0 - 1e-4,
+            "link {}: ratio {}",
+            l.link_id,
+            l.cwd_to_eff_resist
+        );
         assert!(l.effective_resistance.is_finite() && l.cells > 0);
     }
     assert!(out.current.data.iter().any(|&c| c > 0.0));

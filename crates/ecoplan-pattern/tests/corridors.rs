@@ -44,9 +44,19 @@ fn all_links_params() -> LinkageParams {
 fn small_grids_match_brute_force_everywhere() {
     let mut rng = Rng(0xC0_7710);
     for case in 0..12 {
-        let (w, h, cs) = (18 + rng.below(10), 14 + rng.below(10), [1.0, 30.0][rng.below(2)]);
+        let (w, h, cs) = (
+            18 + rng.below(10),
+            14 + rng.below(10),
+            [1.0, 30.0][rng.below(2)],
+        );
         let s = spec(w, h, cs);
-        let costs = random_costs(&mut rng, w * h, 1.0, 40.0, if case % 3 == 0 { 0.08 } else { 0.0 });
+        let costs = random_costs(
+            &mut rng,
+            w * h,
+            1.0,
+            40.0,
+            if case % 3 == 0 { 0.08 } else { 0.0 },
+        );
         let rects = [
             (1u32, 1, 1, 3, 2),
             (2, w - 4, 2, 2, 3),
@@ -76,16 +86,27 @@ fn small_grids_match_brute_force_everywhere() {
                 assert_eq!(l.link_type, LinkType::Unreachable, "case {case}");
                 continue;
             }
-            assert!(close(l.cwd, lcd, 2e-6), "case {case} link {}-{}: {} vs {lcd}", l.core_a, l.core_b, l.cwd);
+            assert!(
+                close(l.cwd, lcd, 2e-6),
+                "case {case} link {}-{}: {} vs {lcd}",
+                l.core_a,
+                l.core_b,
+                l.cwd
+            );
             // The path: starts in B, ends in A, and its step costs add up to the LCD.
             assert_eq!(cores.data[l.path_cells[0]], l.core_b);
             assert_eq!(cores.data[*l.path_cells.last().unwrap()], l.core_a);
             let mut sum = 0.0;
             for p in l.path_cells.windows(2) {
                 let diag = p[0] % w != p[1] % w && p[0] / w != p[1] / w;
-                sum += (cost64[p[0]] + cost64[p[1]]) / 2.0 * if diag { cs * 2f64.sqrt() } else { cs };
+                sum +=
+                    (cost64[p[0]] + cost64[p[1]]) / 2.0 * if diag { cs * 2f64.sqrt() } else { cs };
             }
-            assert!(close(sum, l.cwd, 2e-6), "case {case}: path cost {sum} vs {}", l.cwd);
+            assert!(
+                close(sum, l.cwd, 2e-6),
+                "case {case}: path cost {sum} vs {}",
+                l.cwd
+            );
             assert!((l.cwd_to_path - l.cwd / l.lcp_length).abs() <= 1e-12 * l.cwd_to_path.abs());
             // Euclidean edge-to-edge distance against all cell pairs.
             let e = cells_of(&cores, l.core_a)
@@ -98,7 +119,10 @@ fn small_grids_match_brute_force_everywhere() {
                 })
                 .fold(f64::INFINITY, f64::min);
             assert!((l.euclidean - e).abs() < 1e-9, "case {case}");
-            assert!((l.cwd_to_euclidean - l.cwd / l.euclidean).abs() < 1e-9 * l.cwd_to_euclidean.abs() || l.euclidean == 0.0);
+            assert!(
+                (l.cwd_to_euclidean - l.cwd / l.euclidean).abs() < 1e-9 * l.cwd_to_euclidean.abs()
+                    || l.euclidean == 0.0
+            );
         }
         // Every NLCC cell = min over kept links of CWD_A + CWD_B − LCD.
         let kept: Vec<&Link> = out.kept_links().collect();
@@ -112,7 +136,13 @@ fn small_grids_match_brute_force_everywhere() {
                 assert_eq!(got, DISTANCE_NODATA, "case {case} cell {i}");
             } else {
                 assert!(
-                    (got as f64 - expect.max(0.0)).abs() <= 2e-6 * bf.values().map(|d| d[i]).filter(|x| x.is_finite()).fold(1.0, f64::max) * 4.0,
+                    (got as f64 - expect.max(0.0)).abs()
+                        <= 2e-6
+                            * bf.values()
+                                .map(|d| d[i])
+                                .filter(|x| x.is_finite())
+                                .fold(1.0, f64::max)
+                            * 4.0,
                     "case {case} cell {i}: {got} vs {expect}"
                 );
             }
@@ -120,7 +150,10 @@ fn small_grids_match_brute_force_everywhere() {
         // LCP cells of a kept link have NLCC ≈ 0 (the corridor's floor).
         for l in &kept {
             for &i in &l.path_cells {
-                assert!(out.nlcc.data[i] as f64 <= 1e-5 * l.cwd.max(1.0), "case {case}");
+                assert!(
+                    out.nlcc.data[i] as f64 <= 1e-5 * l.cwd.max(1.0),
+                    "case {case}"
+                );
             }
         }
         // Truncation keeps exactly the cells ≤ threshold.
@@ -143,15 +176,35 @@ fn links_through_an_intermediate_core_are_dropped() {
     // of A and C touch above and below B, so A–C is a candidate whose path crosses B.
     let (w, h) = (41, 61);
     let s = spec(w, h, 10.0);
-    let cores = cores_grid(&s, &[(1, 1, 0, 2, 61), (2, 19, 30, 3, 1), (3, 38, 0, 2, 61)]);
+    let cores = cores_grid(
+        &s,
+        &[(1, 1, 0, 2, 61), (2, 19, 30, 3, 1), (3, 38, 0, 2, 61)],
+    );
     let mut res = Grid::filled(&s, 10.0f32, None);
     for i in cells_of(&cores, 2) {
         res.data[i] = 1.0;
     }
-    let out = linkage_corridors(&res, &cores, &LinkageParams { nearest_neighbours: None, ..Default::default() }, &NoProgress).unwrap();
-    let ac = out.links.iter().find(|l| (l.core_a, l.core_b) == (1, 3)).expect("A–C candidate");
+    let out = linkage_corridors(
+        &res,
+        &cores,
+        &LinkageParams {
+            nearest_neighbours: None,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let ac = out
+        .links
+        .iter()
+        .find(|l| (l.core_a, l.core_b) == (1, 3))
+        .expect("A–C candidate");
     assert_eq!(ac.link_type, LinkType::CrossesCore);
-    assert!(out.links.iter().filter(|l| l.core_a != 1 || l.core_b != 3).all(|l| l.link_type == LinkType::Corridor));
+    assert!(out
+        .links
+        .iter()
+        .filter(|l| l.core_a != 1 || l.core_b != 3)
+        .all(|l| l.link_type == LinkType::Corridor));
     // With the option off the link is kept.
     let out2 = linkage_corridors(&res, &cores, &all_links_params(), &NoProgress).unwrap();
     assert!(out2.links.iter().all(|l| l.link_type == LinkType::Corridor));
@@ -166,7 +219,13 @@ fn nearest_neighbours_and_constellations() {
     let s = spec(w, h, 1.0);
     let cores = cores_grid(
         &s,
-        &[(1, 1, 2, 2, 2), (2, 8, 2, 2, 2), (3, 4, 12, 2, 2), (4, 60, 3, 2, 2), (5, 70, 12, 2, 2)],
+        &[
+            (1, 1, 2, 2, 2),
+            (2, 8, 2, 2, 2),
+            (3, 4, 12, 2, 2),
+            (4, 60, 3, 2, 2),
+            (5, 70, 12, 2, 2),
+        ],
     );
     let res = Grid::filled(&s, 1.0f32, None);
     let p = LinkageParams {
@@ -186,25 +245,55 @@ fn nearest_neighbours_and_constellations() {
             .unwrap();
         assert!(nearest.link_type.is_kept(), "core {c}");
     }
-    let bridges: Vec<&&Link> = kept.iter().filter(|l| l.link_type == LinkType::Constellation).collect();
+    let bridges: Vec<&&Link> = kept
+        .iter()
+        .filter(|l| l.link_type == LinkType::Constellation)
+        .collect();
     // Cross-cluster links are those with one end in {4,5}.
     let cross = |l: &Link| (l.core_a <= 3) != (l.core_b <= 3);
     assert_eq!(kept.iter().filter(|l| cross(l)).count(), 1);
     assert_eq!(bridges.len(), 1);
     assert!(cross(bridges[0]));
-    let cheapest_cross = out.links.iter().filter(|l| cross(l)).map(|l| l.cwd).fold(f64::INFINITY, f64::min);
+    let cheapest_cross = out
+        .links
+        .iter()
+        .filter(|l| cross(l))
+        .map(|l| l.cwd)
+        .fold(f64::INFINITY, f64::min);
     assert_eq!(bridges[0].cwd, cheapest_cross);
     // Without constellations the network stays split.
-    let out2 = linkage_corridors(&res, &cores, &LinkageParams { connect_constellations: false, ..p.clone() }, &NoProgress).unwrap();
+    let out2 = linkage_corridors(
+        &res,
+        &cores,
+        &LinkageParams {
+            connect_constellations: false,
+            ..p.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(out2.kept_links().filter(|l| cross(l)).count(), 0);
     // Distance limits.
-    let out3 = linkage_corridors(&res, &cores, &LinkageParams { max_euclidean: Some(30.0), nearest_neighbours: None, ..p.clone() }, &NoProgress).unwrap();
+    let out3 = linkage_corridors(
+        &res,
+        &cores,
+        &LinkageParams {
+            max_euclidean: Some(30.0),
+            nearest_neighbours: None,
+            ..p.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap();
     for l in &out3.links {
         if l.euclidean > 30.0 {
             assert_eq!(l.link_type, LinkType::TooLongEuclidean);
         }
     }
-    assert!(out3.links.iter().any(|l| l.link_type == LinkType::TooLongEuclidean));
+    assert!(out3
+        .links
+        .iter()
+        .any(|l| l.link_type == LinkType::TooLongEuclidean));
 }
 
 #[test]
@@ -215,7 +304,16 @@ fn gravity_follows_the_formula() {
     let mut rng = Rng(5);
     let costs = random_costs(&mut rng, w * h, 1.0, 20.0, 0.0);
     let res = Grid::from_vec(&s, costs.iter().map(|&c| c as f32).collect(), None).unwrap();
-    let out = linkage_corridors(&res, &cores, &LinkageParams { gravity_threshold: Some(1.0), ..all_links_params() }, &NoProgress).unwrap();
+    let out = linkage_corridors(
+        &res,
+        &cores,
+        &LinkageParams {
+            gravity_threshold: Some(1.0),
+            ..all_links_params()
+        },
+        &NoProgress,
+    )
+    .unwrap();
     let l_max = out.kept_links().map(|l| l.cwd).fold(0.0, f64::max);
     for l in out.kept_links() {
         let info = |id: u32| out.cores.iter().find(|c| c.id == id).unwrap();
@@ -235,7 +333,9 @@ fn gravity_follows_the_formula() {
 
 fn read_demo() -> (Grid<f32>, Grid<u32>) {
     let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/linkagemapper_demo");
-    let res = ecoplan_io::ascii::read_ascii(&d.join("lm_resistances.asc.gz")).unwrap().to_f32();
+    let res = ecoplan_io::ascii::read_ascii(&d.join("lm_resistances.asc.gz"))
+        .unwrap()
+        .to_f32();
     let cores = ecoplan_io::ascii::read_ascii(&d.join("lm_cores.asc.gz")).unwrap();
     let cores = match cores {
         ecoplan_grid::AnyGrid::I32(g) => g.cast::<u32>(Some(0)),
@@ -248,21 +348,35 @@ fn read_demo() -> (Grid<f32>, Grid<u32>) {
 fn linkage_mapper_demo_data() {
     let (res, cores) = read_demo();
     assert_eq!((res.width, res.height), (808, 730));
-    let out = linkage_corridors(&res, &cores, &LinkageParams::linkage_mapper_demo(), &NoProgress).unwrap();
+    let out = linkage_corridors(
+        &res,
+        &cores,
+        &LinkageParams::linkage_mapper_demo(),
+        &NoProgress,
+    )
+    .unwrap();
     let (w, h, cs) = (res.width, res.height, res.transform.cell_width());
-    let cost64: Vec<f64> = res.data.iter().map(|&x| if x.is_nan() { f64::NAN } else { x as f64 }).collect();
+    let cost64: Vec<f64> = res
+        .data
+        .iter()
+        .map(|&x| if x.is_nan() { f64::NAN } else { x as f64 })
+        .collect();
     let bf: BTreeMap<u32, Vec<f64>> = (1..=6)
         .map(|id| (id, brute_force(&cost64, w, h, cs, &cells_of(&cores, id))))
         .collect();
     // Published Conefor-style polygon distances: ours come from the rasterised cores.
     let published: BTreeMap<(u32, u32), f64> = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/linkagemapper_demo/distances_lm_cores.txt"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/linkagemapper_demo/distances_lm_cores.txt"),
     )
     .unwrap()
     .lines()
     .map(|l| {
         let v: Vec<&str> = l.split_whitespace().collect();
-        ((v[0].parse().unwrap(), v[1].parse().unwrap()), v[2].parse().unwrap())
+        (
+            (v[0].parse().unwrap(), v[1].parse().unwrap()),
+            v[2].parse().unwrap(),
+        )
     })
     .collect();
     eprintln!("id a b type euclid(published) cwd lcp_len cwd/euc cwd/path gravity");
@@ -270,12 +384,37 @@ fn linkage_mapper_demo_data() {
         let pe = published[&(l.core_a, l.core_b)];
         eprintln!(
             "{} {} {} {:?} {:.0}({:.0}) {:.0} {:.0} {:.2} {:.2} {:?}",
-            l.id, l.core_a, l.core_b, l.link_type, l.euclidean, pe, l.cwd, l.lcp_length, l.cwd_to_euclidean, l.cwd_to_path, l.gravity
+            l.id,
+            l.core_a,
+            l.core_b,
+            l.link_type,
+            l.euclidean,
+            pe,
+            l.cwd,
+            l.lcp_length,
+            l.cwd_to_euclidean,
+            l.cwd_to_path,
+            l.gravity
         );
         // Rasterisation moves core edges by under a cell on each side.
-        assert!((l.euclidean - pe).abs() < 2.0 * cs, "link {}-{}: {} vs {pe}", l.core_a, l.core_b, l.euclidean);
-        let lcd = cells_of(&cores, l.core_b).iter().map(|&i| bf[&l.core_a][i]).fold(f64::INFINITY, f64::min);
-        assert!(close(l.cwd, lcd, 1e-5), "link {}-{}: {} vs {lcd}", l.core_a, l.core_b, l.cwd);
+        assert!(
+            (l.euclidean - pe).abs() < 2.0 * cs,
+            "link {}-{}: {} vs {pe}",
+            l.core_a,
+            l.core_b,
+            l.euclidean
+        );
+        let lcd = cells_of(&cores, l.core_b)
+            .iter()
+            .map(|&i| bf[&l.core_a][i])
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            close(l.cwd, lcd, 1e-5),
+            "link {}-{}: {} vs {lcd}",
+            l.core_a,
+            l.core_b,
+            l.cwd
+        );
         // The demo's limits.
         if l.link_type.is_kept() {
             assert!(l.cwd <= 100_000.0 && l.euclidean <= 40_000.0);
@@ -288,7 +427,11 @@ fn linkage_mapper_demo_data() {
         }
     }
     let kept: Vec<&Link> = out.kept_links().collect();
-    assert!(kept.len() >= 5, "6 cores need at least 5 links to connect; got {}", kept.len());
+    assert!(
+        kept.len() >= 5,
+        "6 cores need at least 5 links to connect; got {}",
+        kept.len()
+    );
     // NLCC against brute force on a sample of cells (every 13th), within the corridor width.
     let mut checked = 0;
     for i in (0..w * h).step_by(13) {
@@ -299,7 +442,10 @@ fn linkage_mapper_demo_data() {
         let got = out.nlcc.data[i];
         if expect <= 200_000.0 {
             checked += 1;
-            assert!((got as f64 - expect.max(0.0)).abs() < 0.05 + 1e-6 * expect.abs().max(100_000.0), "cell {i}: {got} vs {expect}");
+            assert!(
+                (got as f64 - expect.max(0.0)).abs() < 0.05 + 1e-6 * expect.abs().max(100_000.0),
+                "cell {i}: {got} vs {expect}"
+            );
         }
     }
     assert!(checked > 1000, "{checked}");
@@ -321,7 +467,12 @@ fn barrier_mapper_matches_direct_formula() {
         res.data[r * w + 21] = 200.0;
     }
     let cor = linkage_corridors(&res, &cores, &all_links_params(), &NoProgress).unwrap();
-    let bp = BarrierParams { min_radius: 10.0, max_radius: 30.0, radius_step: 10.0, ..BarrierParams::cells(10.0) };
+    let bp = BarrierParams {
+        min_radius: 10.0,
+        max_radius: 30.0,
+        radius_step: 10.0,
+        ..BarrierParams::cells(10.0)
+    };
     let out = barrier_mapper(&res, &cores, &cor, &bp, &NoProgress).unwrap();
     let link = cor.kept_links().next().unwrap();
     let cost64: Vec<f64> = res.data.iter().map(|&x| x as f64).collect();
@@ -358,13 +509,36 @@ fn barrier_mapper_matches_direct_formula() {
         }
     }
     for i in 0..w * h {
-        assert!((out.centers.data[i] as f64 - best[i]).abs() < 1e-3 * best[i].max(1.0), "cell {i}: {} vs {}", out.centers.data[i], best[i]);
+        assert!(
+            (out.centers.data[i] as f64 - best[i]).abs() < 1e-3 * best[i].max(1.0),
+            "cell {i}: {} vs {}",
+            out.centers.data[i],
+            best[i]
+        );
     }
     // The best centre sits on the wall.
-    let (imax, _) = out.centers.data.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
-    assert!(imax % w == 20 || imax % w == 21, "best barrier at column {}", imax % w);
+    let (imax, _) = out
+        .centers
+        .data
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap();
+    assert!(
+        imax % w == 20 || imax % w == 21,
+        "best barrier at column {}",
+        imax % w
+    );
     // Circles dominate centres, and % improvement = 100·IS/LCD at the best centre.
-    assert!(out.circles.data.iter().zip(&out.centers.data).all(|(c, z)| c >= z));
+    assert!(out
+        .circles
+        .data
+        .iter()
+        .zip(&out.centers.data)
+        .all(|(c, z)| c >= z));
     let pct_best = out.percent_circles.data[imax] as f64;
-    assert!((pct_best - 100.0 * out.centers.data[imax] as f64 / link.cwd).abs() < 1e-3 * pct_best.max(1.0));
+    assert!(
+        (pct_best - 100.0 * out.centers.data[imax] as f64 / link.cwd).abs()
+            < 1e-3 * pct_best.max(1.0)
+    );
 }

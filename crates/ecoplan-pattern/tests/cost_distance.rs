@@ -114,7 +114,10 @@ fn matches_brute_force_on_random_grids() {
                 continue;
             }
             let code = back.data[i];
-            assert!((1..=8).contains(&code), "case {case_no} cell {i} code {code}");
+            assert!(
+                (1..=8).contains(&code),
+                "case {case_no} cell {i} code {code}"
+            );
             let (dr, dc) = BACKLINK_OFFSETS[code as usize - 1];
             let j = ((i / c.w) as i64 + dr) as usize * c.w + ((i % c.w) as i64 + dc) as usize;
             let len = if dr != 0 && dc != 0 {
@@ -243,9 +246,15 @@ fn least_cost_path_cost_and_length_are_consistent() {
     let line = p.polyline(&g.spec());
     assert_eq!(line.len(), p.cells.len());
     assert!(dest.contains(&p.cells[0]));
-    assert_eq!(line[0], g.transform.cell_center(p.cells[0] % w, p.cells[0] / w));
+    assert_eq!(
+        line[0],
+        g.transform.cell_center(p.cells[0] % w, p.cells[0] / w)
+    );
     let raster = path_raster(&g.spec(), &[p.clone(), p.clone()]);
-    assert_eq!(raster.data.iter().filter(|&&c| c == 2).count(), p.cells.len());
+    assert_eq!(
+        raster.data.iter().filter(|&&c| c == 2).count(),
+        p.cells.len()
+    );
     // Path from a nodata / unreached destination is an error, not a panic.
     let mut cut = r.clone();
     cut.distance.data[w * h - 1] = DISTANCE_NODATA;
@@ -300,5 +309,8 @@ np.savetxt(r"{d}/out.txt", (cum * {cs}).ravel())
         let ours = r.distance.data[i] as f64;
         max_rel = max_rel.max((ours - sk[i]).abs() / sk[i].max(1.0));
     }
-    assert!(max_rel < 2e-6, "max relative difference to skimage {max_rel}");
+    assert!(
+        max_rel < 2e-6,
+        "max relative difference to skimage {max_rel}"
+    );
 }

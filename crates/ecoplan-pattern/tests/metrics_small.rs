@@ -4,7 +4,9 @@
 
 use ecoplan_grid::{GeoTransform, Grid, NoProgress};
 use ecoplan_pattern::metrics::window::{moving_window, WindowParams, WINDOW_METRICS};
-use ecoplan_pattern::metrics::{landscape_metrics, Level, MetricsError, MetricsParams, MetricsTable};
+use ecoplan_pattern::metrics::{
+    landscape_metrics, Level, MetricsError, MetricsParams, MetricsTable,
+};
 
 fn grid(w: usize, h: usize, cells: Vec<i32>, cell: f64, nodata: Option<i32>) -> Grid<i32> {
     let mut g = Grid::from_rows(w, h, cells).unwrap();
@@ -170,7 +172,9 @@ fn moving_window_equals_metrics_of_the_cut_out_window() {
     let mut s = 5u64;
     let cells: Vec<i32> = (0..w * h)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let v = (s >> 40) % 7;
             if v == 6 {
                 -1
@@ -187,7 +191,14 @@ fn moving_window_equals_metrics_of_the_cut_out_window() {
     };
     let rasters = moving_window(&g, &params, &NoProgress).unwrap();
     let r = radius / 10.0;
-    for (cx, cy) in [(0usize, 0usize), (5, 7), (11, 8), (22, 16), (3, 15), (20, 2)] {
+    for (cx, cy) in [
+        (0usize, 0usize),
+        (5, 7),
+        (11, 8),
+        (22, 16),
+        (3, 15),
+        (20, 2),
+    ] {
         let i = cy * w + cx;
         if cells[i] == -1 {
             assert!(rasters[0].data[i].is_nan());

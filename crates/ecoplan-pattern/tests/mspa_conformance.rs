@@ -23,7 +23,11 @@ fn read_u8(path: &Path) -> (usize, usize, Vec<u8>) {
             g.height,
             g.data.iter().map(|&v| u8::try_from(v).unwrap()).collect(),
         ),
-        other => panic!("{}: unexpected cell type {:?}", path.display(), other.cell_type()),
+        other => panic!(
+            "{}: unexpected cell type {:?}",
+            path.display(),
+            other.cell_type()
+        ),
     }
 }
 

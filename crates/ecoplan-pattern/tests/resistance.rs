@@ -13,7 +13,10 @@ fn every_preset_parses_with_provenance() {
     for name in ResistanceTable::preset_names() {
         let t = ResistanceTable::preset(name).unwrap();
         assert!(!t.classes.is_empty() && !t.source.is_empty(), "{name}");
-        assert!(t.classes.iter().all(|c| c.resistance > 0.0 && !c.name_zh.is_empty()));
+        assert!(t
+            .classes
+            .iter()
+            .all(|c| c.resistance > 0.0 && !c.name_zh.is_empty()));
         // Round trip through the CSV the run folder records.
         let again = ResistanceTable::parse_csv(name, &t.to_csv()).unwrap();
         assert_eq!(again.classes, t.classes, "{name}");
@@ -26,14 +29,20 @@ fn every_preset_parses_with_provenance() {
     assert_eq!(slope.classify(8.0), Some(1.0));
     assert_eq!(slope.classify(8.01), Some(5.0));
     assert_eq!(slope.classify(60.0), Some(80.0));
-    assert!(matches!(ResistanceTable::preset("nope"), Err(ResistanceError::UnknownPreset(..))));
+    assert!(matches!(
+        ResistanceTable::preset("nope"),
+        Err(ResistanceError::UnknownPreset(..))
+    ));
 }
 
 #[test]
 fn table_errors_are_all_reported() {
     let e = ResistanceTable::parse_csv("t", "code,resistance\n1,5\nx,3\n2,-1\n1,7\n").unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("'x'") && msg.contains("-1") && msg.contains("twice"), "{msg}");
+    assert!(
+        msg.contains("'x'") && msg.contains("-1") && msg.contains("twice"),
+        "{msg}"
+    );
     assert!(ResistanceTable::parse_csv("t", "a,b\n1,2\n").is_err());
 }
 
@@ -42,7 +51,13 @@ fn unmapped_classes_are_listed_with_counts() {
     let lu = Grid::from_vec(&spec(4, 1), vec![2i32, 42, 42, 77], None).unwrap();
     let t = ResistanceTable::preset("clcd_default").unwrap();
     let e = resistance_from_classes(&lu, &t, &[], &[], &ResistanceParams::default()).unwrap_err();
-    assert_eq!(e, ResistanceError::UnmappedClasses { table: "clcd_default".into(), classes: vec![(42, 2), (77, 1)] });
+    assert_eq!(
+        e,
+        ResistanceError::UnmappedClasses {
+            table: "clcd_default".into(),
+            classes: vec![(42, 2), (77, 1)]
+        }
+    );
     assert!(e.to_string().contains("42 (2 cells), 77 (1 cells)"));
 }
 
@@ -53,19 +68,52 @@ fn ndvi_and_night_light_corrections() {
     let lu = Grid::from_vec(&s, vec![2u8, 2, 1, 1], None).unwrap();
     let ndvi = Grid::from_vec(&s, vec![0.8f32, 0.4, 0.5, 0.5], None).unwrap();
     let t = ResistanceTable::preset("clcd_default").unwrap();
-    let p = ResistanceParams { clamp: Some((0.1, 1000.0)), ..Default::default() };
-    let r = resistance_from_classes(&lu, &t, &[], &[Correction { kind: CorrectionKind::Ndvi, layer: &ndvi }], &p).unwrap();
+    let p = ResistanceParams {
+        clamp: Some((0.1, 1000.0)),
+        ..Default::default()
+    };
+    let r = resistance_from_classes(
+        &lu,
+        &t,
+        &[],
+        &[Correction {
+            kind: CorrectionKind::Ndvi,
+            layer: &ndvi,
+        }],
+        &p,
+    )
+    .unwrap();
     // Forest mean NDVI 0.6: 1·0.6/0.8 = 0.75, 1·0.6/0.4 = 1.5; cropland unchanged.
     let v: Vec<f64> = r.resistance.data.iter().map(|&x| x as f64).collect();
-    assert!((v[0] - 0.75).abs() < 1e-6 && (v[1] - 1.5).abs() < 1e-6, "{v:?}");
+    assert!(
+        (v[0] - 0.75).abs() < 1e-6 && (v[1] - 1.5).abs() < 1e-6,
+        "{v:?}"
+    );
     assert_eq!((v[2], v[3]), (30.0, 30.0));
-    assert_eq!(r.report.corrections[0].class_means, vec![(1, 0.5), (2, 0.6000000089406967)]);
+    assert_eq!(
+        r.report.corrections[0].class_means,
+        vec![(1, 0.5), (2, 0.6000000089406967)]
+    );
     // Night light: R′ = R·NL_i/NL_a; with the default clamp (table min/max = 1..500).
     let nl = Grid::from_vec(&s, vec![0.0f32, 0.0, 10.0, 30.0], None).unwrap();
-    let r2 = resistance_from_classes(&lu, &t, &[], &[Correction { kind: CorrectionKind::NightLight, layer: &nl }], &ResistanceParams::default()).unwrap();
+    let r2 = resistance_from_classes(
+        &lu,
+        &t,
+        &[],
+        &[Correction {
+            kind: CorrectionKind::NightLight,
+            layer: &nl,
+        }],
+        &ResistanceParams::default(),
+    )
+    .unwrap();
     assert_eq!(r2.resistance.data, vec![1.0, 1.0, 15.0, 45.0]);
     assert_eq!(r2.report.clamp, (1.0, 500.0));
-    assert!(r2.report.notes.iter().any(|n| n.contains("class 2") && n.contains("uncorrected")));
+    assert!(r2
+        .report
+        .notes
+        .iter()
+        .any(|n| n.contains("class 2") && n.contains("uncorrected")));
 }
 
 #[test]
@@ -75,8 +123,23 @@ fn weighted_factors_follow_the_turpan_rule() {
     let slope = Grid::from_vec(&s, vec![5.0f32, 30.0, f32::NAN], None).unwrap();
     let t = ResistanceTable::preset("turpan_landuse_clcd").unwrap();
     let b = BreakTable::preset("turpan_slope").unwrap();
-    let p = ResistanceParams { landuse_weight: 0.7, clamp: None };
-    let r = resistance_from_classes(&lu, &t, &[Factor { name: "slope", layer: &slope, breaks: &b, weight: 0.3 }], &[], &p).unwrap();
+    let p = ResistanceParams {
+        landuse_weight: 0.7,
+        clamp: None,
+    };
+    let r = resistance_from_classes(
+        &lu,
+        &t,
+        &[Factor {
+            name: "slope",
+            layer: &slope,
+            breaks: &b,
+            weight: 0.3,
+        }],
+        &[],
+        &p,
+    )
+    .unwrap();
     let v: Vec<f64> = r.resistance.data.iter().map(|&x| x as f64).collect();
     assert!((v[0] - (0.7 * 50.0 + 0.3 * 1.0)).abs() < 1e-4);
     assert!((v[1] - (0.7 * 1000.0 + 0.3 * 20.0)).abs() < 1e-3);

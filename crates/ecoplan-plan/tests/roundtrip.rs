@@ -138,12 +138,26 @@ fn wrong_schema_version_is_refused() {
 fn shipped_exports_of_yungang_match_its_toml() {
     let plan = common::plan("000_yungang");
     let xlsx = include_bytes!("../../../examples/plans/000_yungang/plan.xlsx");
-    assert_eq!(tables::from_xlsx(xlsx).unwrap(), plan, "plan.xlsx is stale: regenerate with plan-convert");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/plans/000_yungang/csv");
+    assert_eq!(
+        tables::from_xlsx(xlsx).unwrap(),
+        plan,
+        "plan.xlsx is stale: regenerate with plan-convert"
+    );
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/plans/000_yungang/csv"
+    );
     let mut files = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        files.push((p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()));
+        files.push((
+            p.file_name().unwrap().to_string_lossy().into_owned(),
+            std::fs::read(&p).unwrap(),
+        ));
     }
-    assert_eq!(tables::from_csv_files(&files).unwrap(), plan, "csv/ is stale: regenerate with plan-convert");
+    assert_eq!(
+        tables::from_csv_files(&files).unwrap(),
+        plan,
+        "csv/ is stale: regenerate with plan-convert"
+    );
 }

@@ -14,9 +14,18 @@ pub fn is_ascii(path: &Path) -> bool {
 
 /// `dem.asc` → `dem.prj`, `dem.asc.gz` → `dem.prj`.
 pub fn prj_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let lower = name.to_ascii_lowercase();
-    let stem = if lower.ends_with(".asc.gz") { &name[..name.len() - 7] } else if lower.ends_with(".asc") { &name[..name.len() - 4] } else { &name };
+    let stem = if lower.ends_with(".asc.gz") {
+        &name[..name.len() - 7]
+    } else if lower.ends_with(".asc") {
+        &name[..name.len() - 4]
+    } else {
+        &name
+    };
     path.with_file_name(format!("{stem}.prj"))
 }
 
@@ -42,11 +51,16 @@ pub fn sidecar_crs(path: &Path) -> Option<Crs> {
 pub fn write_raster(path: &Path, grid: &AnyGrid, opts: &WriteOptions) -> Result<()> {
     ecoplan_io::raster::write_raster(path, grid, opts)?;
     if is_ascii(path) {
-        if let Some(wkt) = grid.crs().and_then(|c| c.epsg()).and_then(ecoplan_io::vector::wkt_for_epsg) {
+        if let Some(wkt) = grid
+            .crs()
+            .and_then(|c| c.epsg())
+            .and_then(ecoplan_io::vector::wkt_for_epsg)
+        {
             let prj = prj_path(path);
             ecoplan_io::atomic::write_atomic(&prj, |w| {
                 use std::io::Write;
-                w.write_all(wkt.as_bytes()).map_err(|e| ecoplan_io::IoError::io(&prj, e))
+                w.write_all(wkt.as_bytes())
+                    .map_err(|e| ecoplan_io::IoError::io(&prj, e))
             })?;
         }
     }

@@ -25,7 +25,8 @@ pub struct RegionGrid {
 /// Loads the region a plan describes.
 pub fn load_region(plan: &Plan) -> Result<RegionGrid> {
     let path = plan.resolve(&plan.region.boundary.value);
-    let filter: Vec<(String, FilterValue)> = plan.region.filter.iter().map(|f| f.value.clone()).collect();
+    let filter: Vec<(String, FilterValue)> =
+        plan.region.filter.iter().map(|f| f.value.clone()).collect();
     let layer = read_boundary(&path, &filter)?;
     region_from_layer(
         layer,
@@ -49,7 +50,9 @@ pub fn apply_filter(mut layer: Layer, filter: &[(String, FilterValue)]) -> Resul
             FilterValue::Str(s) => FieldValue::Text(s.clone()),
         };
         let before = layer.clone();
-        layer = layer.filter(field, &fv).map_err(|e| anyhow!("filter {field} = {value}: {e}"))?;
+        layer = layer
+            .filter(field, &fv)
+            .map_err(|e| anyhow!("filter {field} = {value}: {e}"))?;
         if layer.features.is_empty() {
             let i = before.field_index(field).unwrap_or(0);
             let mut values: Vec<String> = before
@@ -87,7 +90,12 @@ fn field_text(v: &FieldValue) -> String {
 }
 
 /// Builds the region grid from boundary polygons (in any CRS the file declares).
-pub fn region_from_layer(layer: Layer, crs: Option<Crs>, cell_size: f64, buffer_m: f64) -> Result<RegionGrid> {
+pub fn region_from_layer(
+    layer: Layer,
+    crs: Option<Crs>,
+    cell_size: f64,
+    buffer_m: f64,
+) -> Result<RegionGrid> {
     let src_crs = layer.crs.clone().ok_or_else(|| {
         anyhow!("the boundary file has no CRS; ecoplan needs it to place the region (GeoJSON without a `crs` member is WGS84 by the standard)")
     })?;
@@ -97,7 +105,12 @@ pub fn region_from_layer(layer: Layer, crs: Option<Crs>, cell_size: f64, buffer_
     let crs = crs.unwrap_or_else(|| gk3_crs_for_longitude(lon, false));
     let boundary = crate::vectors::reproject_layer(&layer, &crs)?;
     let bb = boundary.bounds().context("the boundary has no geometry")?;
-    let buffered = (bb.0 - buffer_m, bb.1 - buffer_m, bb.2 + buffer_m, bb.3 + buffer_m);
+    let buffered = (
+        bb.0 - buffer_m,
+        bb.1 - buffer_m,
+        bb.2 + buffer_m,
+        bb.3 + buffer_m,
+    );
     let grid = ecoplan_io::align::snapped_grid(buffered, cell_size, Some(crs.clone()))?;
     let area_m2 = {
         use geo::Area;

@@ -36,7 +36,10 @@ pub struct Table {
 impl Table {
     pub fn new(columns: &[(&str, &str)]) -> Self {
         Table {
-            columns: columns.iter().map(|(e, z)| (e.to_string(), z.to_string())).collect(),
+            columns: columns
+                .iter()
+                .map(|(e, z)| (e.to_string(), z.to_string()))
+                .collect(),
             rows: Vec::new(),
         }
     }
@@ -53,13 +56,17 @@ impl Table {
     }
     /// Writes `.csv` or `.xlsx` by extension, atomically.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
         match ext.as_str() {
             "csv" => {
                 let text = self.to_csv()?;
                 ecoplan_io::atomic::write_atomic(path, |w| {
                     use std::io::Write;
-                    w.write_all(text.as_bytes()).map_err(|e| ecoplan_io::IoError::io(path, e))
+                    w.write_all(text.as_bytes())
+                        .map_err(|e| ecoplan_io::IoError::io(path, e))
                 })?;
                 Ok(())
             }
@@ -98,7 +105,8 @@ impl Table {
         let bytes = wb.save_to_buffer()?;
         ecoplan_io::atomic::write_atomic(path, |w| {
             use std::io::Write;
-            w.write_all(&bytes).map_err(|e| ecoplan_io::IoError::io(path, e))
+            w.write_all(&bytes)
+                .map_err(|e| ecoplan_io::IoError::io(path, e))
         })?;
         Ok(())
     }

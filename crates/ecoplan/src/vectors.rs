@@ -9,10 +9,12 @@ use geo::MapCoords;
 /// A copy of `layer` with every coordinate transformed to `to`. Fails if the layer has no CRS
 /// or a coordinate cannot be transformed (the message names the feature).
 pub fn reproject_layer(layer: &Layer, to: &Crs) -> Result<Layer> {
-    let from = layer
-        .crs
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("layer {} has no CRS, so it cannot be reprojected", layer.name))?;
+    let from = layer.crs.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "layer {} has no CRS, so it cannot be reprojected",
+            layer.name
+        )
+    })?;
     let t = CrsTransform::new(from, to)?;
     let mut out = layer.clone();
     out.crs = Some(to.clone());

@@ -12,13 +12,21 @@ fn info_reports_raster_facts_and_statistics() {
     write_tif(&tif, sample_f32());
     let v = json(&["info", s(&tif), "--json"]);
     assert_eq!(v["driver"], "GTiff");
-    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(20), Some(15)));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(20), Some(15))
+    );
     assert_eq!(v["crs"], "EPSG:4547");
     assert_eq!(v["cell_type"], "Float32");
     assert_eq!(v["nodata"], -9999.0);
     assert_eq!(v["transform"][0], 420_000.0);
     let g = sample_f32();
-    let valid: Vec<f64> = g.data.iter().filter(|&&x| x != -9999.0).map(|&x| x as f64).collect();
+    let valid: Vec<f64> = g
+        .data
+        .iter()
+        .filter(|&&x| x != -9999.0)
+        .map(|&x| x as f64)
+        .collect();
     let st = &v["stats"];
     assert_eq!(st["count"].as_u64(), Some(valid.len() as u64));
     assert_eq!(st["min"], 0.0);
@@ -27,7 +35,10 @@ fn info_reports_raster_facts_and_statistics() {
     assert!((st["mean"].as_f64().unwrap() - mean).abs() < 1e-9);
     // Text output names the same facts.
     let text = ok(&["info", s(&tif)]);
-    assert!(text.contains("EPSG:4547") && text.contains("20 × 15") && text.contains("Float32"), "{text}");
+    assert!(
+        text.contains("EPSG:4547") && text.contains("20 × 15") && text.contains("Float32"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -40,7 +51,12 @@ fn info_describes_vectors() {
     assert_eq!(v["geometry_type"], "Polygon");
     assert_eq!(v["feature_count"], 1);
     assert_eq!(v["crs"], "EPSG:4547");
-    let fields: Vec<&str> = v["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["id", "name"]);
 }
 
@@ -51,12 +67,19 @@ fn unreadable_files_fail_with_a_clear_message() {
     std::fs::write(&junk, b"this is not a tiff").unwrap();
     let (code, _, err) = run(&["info", s(&junk)]);
     assert_eq!(code, 1);
-    assert!(err.contains("错误 error") && err.contains("junk.tif"), "{err}");
+    assert!(
+        err.contains("错误 error") && err.contains("junk.tif"),
+        "{err}"
+    );
     let (code, _, err) = run(&["info", s(&dir.path().join("missing.tif"))]);
     assert_eq!(code, 1);
     assert!(err.contains("not found"), "{err}");
     let bad_json = dir.path().join("bad.geojson");
-    std::fs::write(&bad_json, b"{\"type\": \"FeatureCollection\", \"features\": [").unwrap();
+    std::fs::write(
+        &bad_json,
+        b"{\"type\": \"FeatureCollection\", \"features\": [",
+    )
+    .unwrap();
     let (code, _, err) = run(&["info", s(&bad_json)]);
     assert_eq!(code, 1);
     assert!(err.contains("bad.geojson"), "{err}");
@@ -69,7 +92,10 @@ fn convert_preserves_values_transform_crs_and_nodata() {
     write_tif(&tif, sample_f32());
     let asc = dir.path().join("v.asc");
     ok(&["convert", s(&tif), s(&asc)]);
-    assert!(dir.path().join("v.prj").exists(), "ASCII grids get a .prj sidecar");
+    assert!(
+        dir.path().join("v.prj").exists(),
+        "ASCII grids get a .prj sidecar"
+    );
     let back = dir.path().join("back.tif");
     ok(&["convert", s(&asc), s(&back), "--compress", "zstd"]);
     let cog = dir.path().join("cog.tif");
@@ -123,14 +149,32 @@ fn reproject_rasters_and_vectors() {
     let tif = dir.path().join("c.tif");
     write_tif(&tif, sample_classes());
     let geo = dir.path().join("c_4326.tif");
-    ok(&["reproject", s(&tif), s(&geo), "--to", "EPSG:4326", "--cell-size", "0.0002"]);
+    ok(&[
+        "reproject",
+        s(&tif),
+        s(&geo),
+        "--to",
+        "EPSG:4326",
+        "--cell-size",
+        "0.0002",
+    ]);
     let v = json(&["info", s(&geo), "--json"]);
     assert_eq!(v["crs"], "EPSG:4326");
     assert_eq!(v["cell_type"], "Byte");
     let lon = v["extent"]["xmin"].as_f64().unwrap();
     assert!((112.0..115.0).contains(&lon), "{lon}");
     let back = dir.path().join("c_back.tif");
-    ok(&["reproject", s(&geo), s(&back), "--to", "EPSG:4547", "--cell-size", "30", "--resampling", "mode"]);
+    ok(&[
+        "reproject",
+        s(&geo),
+        s(&back),
+        "--to",
+        "EPSG:4547",
+        "--cell-size",
+        "30",
+        "--resampling",
+        "mode",
+    ]);
     let g = read_raster(&back).unwrap();
     let t = g.transform();
     let (cx, cy) = (420_000.0 + 5.5 * 30.0, 4_430_460.0 - 7.5 * 30.0); // class 1
@@ -139,14 +183,33 @@ fn reproject_rasters_and_vectors() {
     assert_eq!(g.value_f64(i), Some(1.0));
     let (cx, cy) = (420_000.0 + 14.5 * 30.0, 4_430_460.0 - 7.5 * 30.0); // class 2
     let (c, r) = t.map_to_pixel(cx, cy).unwrap();
-    assert_eq!(g.value_f64(r.floor() as usize * g.width() + c.floor() as usize), Some(2.0));
+    assert_eq!(
+        g.value_f64(r.floor() as usize * g.width() + c.floor() as usize),
+        Some(2.0)
+    );
     // A raster without CRS cannot be reprojected.
     let asc = dir.path().join("nocrs.asc");
-    std::fs::write(&asc, "ncols 2\nnrows 1\nxllcorner 0\nyllcorner 0\ncellsize 1\n1 2\n").unwrap();
-    let (code, _, err) = run(&["reproject", s(&asc), s(&dir.path().join("x.tif")), "--to", "EPSG:4547"]);
+    std::fs::write(
+        &asc,
+        "ncols 2\nnrows 1\nxllcorner 0\nyllcorner 0\ncellsize 1\n1 2\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "reproject",
+        s(&asc),
+        s(&dir.path().join("x.tif")),
+        "--to",
+        "EPSG:4547",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("no CRS"), "{err}");
-    let (code, _, err) = run(&["reproject", s(&tif), s(&dir.path().join("x.tif")), "--to", "EPSG:nonsense"]);
+    let (code, _, err) = run(&[
+        "reproject",
+        s(&tif),
+        s(&dir.path().join("x.tif")),
+        "--to",
+        "EPSG:nonsense",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("not a CRS"), "{err}");
 }
@@ -160,25 +223,57 @@ fn rasterize_burns_the_cells_whose_centres_are_covered() {
     square_geojson(&gj);
     let out = dir.path().join("mask.tif");
     ok(&["rasterize", s(&gj), s(&out), "--like", s(&tif)]);
-    let AnyGrid::U8(g) = read_raster(&out).unwrap() else { panic!("mask should be Byte") };
+    let AnyGrid::U8(g) = read_raster(&out).unwrap() else {
+        panic!("mask should be Byte")
+    };
     assert_eq!(g.spec(), sample_f32().spec());
-    let burned: Vec<(usize, usize)> = (0..g.len()).filter(|&i| g.data[i] == 1).map(|i| (i % 20, i / 20)).collect();
+    let burned: Vec<(usize, usize)> = (0..g.len())
+        .filter(|&i| g.data[i] == 1)
+        .map(|i| (i % 20, i / 20))
+        .collect();
     assert_eq!(burned.len(), 20);
-    assert!(burned.iter().all(|&(c, r)| (2..7).contains(&c) && (3..7).contains(&r)));
+    assert!(burned
+        .iter()
+        .all(|&(c, r)| (2..7).contains(&c) && (3..7).contains(&r)));
     // --attribute burns the field; --all-touched takes cells the edges touch too.
     let out2 = dir.path().join("ids.tif");
-    ok(&["rasterize", s(&gj), s(&out2), "--like", s(&tif), "--attribute", "id", "--all-touched"]);
+    ok(&[
+        "rasterize",
+        s(&gj),
+        s(&out2),
+        "--like",
+        s(&tif),
+        "--attribute",
+        "id",
+        "--all-touched",
+    ]);
     let g2 = read_raster(&out2).unwrap();
     let s2 = g2.stats().unwrap();
     assert_eq!((s2.min, s2.max), (7.0, 7.0));
     assert!(s2.count >= 20, "{}", s2.count);
     // --cell-size builds a grid over the layer's extent.
     let out3 = dir.path().join("own.tif");
-    ok(&["rasterize", s(&gj), s(&out3), "--cell-size", "30", "--burn", "3"]);
+    ok(&[
+        "rasterize",
+        s(&gj),
+        s(&out3),
+        "--cell-size",
+        "30",
+        "--burn",
+        "3",
+    ]);
     let g3 = read_raster(&out3).unwrap();
     assert_eq!((g3.width(), g3.height()), (5, 4));
     assert_eq!(g3.stats().unwrap().count, 20);
-    let (code, _, err) = run(&["rasterize", s(&gj), s(&out3), "--like", s(&tif), "--attribute", "nope"]);
+    let (code, _, err) = run(&[
+        "rasterize",
+        s(&gj),
+        s(&out3),
+        "--like",
+        s(&tif),
+        "--attribute",
+        "nope",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("nope") && err.contains("id"), "{err}");
 }
@@ -191,7 +286,10 @@ fn polygonize_makes_one_polygon_per_region() {
     let out = dir.path().join("c.geojson");
     ok(&["polygonize", s(&tif), s(&out)]);
     let v = json(&["info", s(&out), "--json"]);
-    assert_eq!(v["feature_count"], 2, "class 1 and class 2; nodata row skipped");
+    assert_eq!(
+        v["feature_count"], 2,
+        "class 1 and class 2; nodata row skipped"
+    );
     assert_eq!(v["crs"], "EPSG:4547");
     let e = &v["extent"];
     assert_eq!(e["xmin"], 420_000.0);
@@ -210,15 +308,28 @@ fn zonal_tables_have_areas_in_ha_mu_km2() {
     let zones = dir.path().join("z.tif");
     write_tif(&zones, sample_classes());
     let csv_path = dir.path().join("z.csv");
-    ok(&["zonal", s(&vals), "--zones", s(&zones), "--out", s(&csv_path)]);
+    ok(&[
+        "zonal",
+        s(&vals),
+        "--zones",
+        s(&zones),
+        "--out",
+        s(&csv_path),
+    ]);
     let text = std::fs::read_to_string(&csv_path).unwrap();
     let mut rows = text.lines();
-    assert_eq!(rows.next().unwrap(), "zone,count,area_ha,area_mu,area_km2,sum,mean,min,max,majority");
+    assert_eq!(
+        rows.next().unwrap(),
+        "zone,count,area_ha,area_mu,area_km2,sum,mean,min,max,majority"
+    );
     let g = sample_f32();
     let cls = sample_classes();
     for (line, zone) in rows.zip([1u8, 2]) {
         let f: Vec<&str> = line.split(',').collect();
-        let vals: Vec<f64> = (0..g.len()).filter(|&i| cls.data[i] == zone && g.data[i] != -9999.0).map(|i| g.data[i] as f64).collect();
+        let vals: Vec<f64> = (0..g.len())
+            .filter(|&i| cls.data[i] == zone && g.data[i] != -9999.0)
+            .map(|i| g.data[i] as f64)
+            .collect();
         assert_eq!(f[0], zone.to_string());
         assert_eq!(f[1].parse::<usize>().unwrap(), vals.len());
         let ha: f64 = f[2].parse().unwrap();
@@ -230,25 +341,56 @@ fn zonal_tables_have_areas_in_ha_mu_km2() {
         assert_eq!(f[5].parse::<f64>().unwrap(), vals.iter().sum::<f64>());
         let mean = vals.iter().sum::<f64>() / vals.len() as f64;
         assert!((f[6].parse::<f64>().unwrap() - mean).abs() < 1e-9);
-        assert_eq!(f[7].parse::<f64>().unwrap(), vals.iter().cloned().fold(f64::INFINITY, f64::min));
-        assert_eq!(f[8].parse::<f64>().unwrap(), vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max));
+        assert_eq!(
+            f[7].parse::<f64>().unwrap(),
+            vals.iter().cloned().fold(f64::INFINITY, f64::min)
+        );
+        assert_eq!(
+            f[8].parse::<f64>().unwrap(),
+            vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+        );
     }
     // Polygon zones with a name field, written as XLSX with a Chinese header row.
     let gj = dir.path().join("sq.geojson");
     square_geojson(&gj);
     let xlsx = dir.path().join("z.xlsx");
-    ok(&["zonal", s(&zones), "--zones", s(&gj), "--zone-field", "name", "--out", s(&xlsx)]);
+    ok(&[
+        "zonal",
+        s(&zones),
+        "--zones",
+        s(&gj),
+        "--zone-field",
+        "name",
+        "--out",
+        s(&xlsx),
+    ]);
     use calamine::{open_workbook, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
     let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
-    let cell = |r: u32, c: u32| sheet.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
+    let cell = |r: u32, c: u32| {
+        sheet
+            .get_value((r, c))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
     assert_eq!(cell(0, 0), "分区");
     assert_eq!(cell(0, 2), "面积（公顷）");
     assert_eq!(cell(1, 0), "zone");
     assert_eq!(cell(2, 0), "甲");
     assert_eq!(cell(2, 1), "20");
-    assert_eq!(cell(2, 9), "1", "majority class under the square (cols 2..7 are class 1)");
-    let (code, _, err) = run(&["zonal", s(&vals), "--zones", s(&zones), "--out", s(&dir.path().join("z.txt"))]);
+    assert_eq!(
+        cell(2, 9),
+        "1",
+        "majority class under the square (cols 2..7 are class 1)"
+    );
+    let (code, _, err) = run(&[
+        "zonal",
+        s(&vals),
+        "--zones",
+        s(&zones),
+        "--out",
+        s(&dir.path().join("z.txt")),
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains(".csv or .xlsx"), "{err}");
 }
@@ -256,10 +398,25 @@ fn zonal_tables_have_areas_in_ha_mu_km2() {
 #[test]
 fn every_subcommand_has_bilingual_examples() {
     let out = ok(&["--help"]);
-    for sub in ["info", "convert", "reproject", "rasterize", "polygonize", "zonal", "validate", "demo"] {
+    for sub in [
+        "info",
+        "convert",
+        "reproject",
+        "rasterize",
+        "polygonize",
+        "zonal",
+        "validate",
+        "demo",
+    ] {
         assert!(out.contains(sub), "{sub} missing from --help");
         let help = ok(&[sub, "--help"]);
-        assert!(help.contains("示例 Examples:"), "{sub} --help lacks examples");
-        assert!(help.contains(&format!("ecoplan {sub}")) || sub == "demo", "{sub} --help example does not show the command");
+        assert!(
+            help.contains("示例 Examples:"),
+            "{sub} --help lacks examples"
+        );
+        assert!(
+            help.contains(&format!("ecoplan {sub}")) || sub == "demo",
+            "{sub} --help example does not show the command"
+        );
     }
 }

@@ -24,9 +24,18 @@ fn every_bad_plan_reports_all_its_problems_with_lines() {
                 (line.to_string(), msg.trim().to_string())
             })
             .collect();
-        assert!(!expects.is_empty(), "{} has no expectations", plan.display());
+        assert!(
+            !expects.is_empty(),
+            "{} has no expectations",
+            plan.display()
+        );
         let (code, out, err) = run(&["validate", s(plan)]);
-        assert_eq!(code, 1, "{} should fail validation:\n{out}\n{err}", plan.display());
+        assert_eq!(
+            code,
+            1,
+            "{} should fail validation:\n{out}\n{err}",
+            plan.display()
+        );
         assert!(err.contains("error(s) in the plan"), "{err}");
         let prefix = format!("{}:", plan.display());
         for (line, msg) in &expects {
@@ -34,13 +43,22 @@ fn every_bad_plan_reports_all_its_problems_with_lines() {
                 let at_line = line == "-" || l.starts_with(&format!("{prefix}{line}:"));
                 at_line && l.contains(msg.as_str())
             });
-            assert!(found, "{}: expected at line {line}: {msg}\n--- output ---\n{out}", plan.display());
+            assert!(
+                found,
+                "{}: expected at line {line}: {msg}\n--- output ---\n{out}",
+                plan.display()
+            );
         }
         // Every expected line is distinct problem output: at least as many error lines as distinct lines expected.
         let mut distinct: Vec<&String> = expects.iter().map(|(l, _)| l).collect();
         distinct.dedup();
         let errors = out.lines().filter(|l| l.contains("错误 error")).count();
-        assert!(errors >= distinct.len(), "{}: {errors} errors < {} expected lines\n{out}", plan.display(), distinct.len());
+        assert!(
+            errors >= distinct.len(),
+            "{}: {errors} errors < {} expected lines\n{out}",
+            plan.display(),
+            distinct.len()
+        );
     }
 }
 
@@ -53,7 +71,9 @@ fn json_output_lists_problems_with_positions() {
     assert_eq!(v["ok"], false);
     let problems = v["problems"].as_array().unwrap();
     assert!(problems.len() >= 7);
-    assert!(problems.iter().all(|p| p["pos"]["line"].as_u64().is_some_and(|l| l > 0)));
+    assert!(problems
+        .iter()
+        .all(|p| p["pos"]["line"].as_u64().is_some_and(|l| l > 0)));
 }
 
 #[test]
@@ -61,8 +81,14 @@ fn the_demo_plan_is_valid() {
     let plan = crate_dir().join("../../data/demo/plan.toml");
     let out = ok(&["validate", s(&plan)]);
     assert!(out.contains("0 error(s)"), "{out}");
-    assert!(out.contains("EPSG:4547") && out.contains("automatic"), "automatic CRS for 云冈区 must be EPSG:4547:\n{out}");
+    assert!(
+        out.contains("EPSG:4547") && out.contains("automatic"),
+        "automatic CRS for 云冈区 must be EPSG:4547:\n{out}"
+    );
     let v = json(&["validate", s(&plan), "--json"]);
     let area = v["region"]["area_km2"].as_f64().unwrap();
-    assert!((area - 737.82).abs() < 1.5, "云冈区 area {area} km² vs official 737.82");
+    assert!(
+        (area - 737.82).abs() < 1.5,
+        "云冈区 area {area} km² vs official 737.82"
+    );
 }

@@ -28,7 +28,11 @@ impl AreaRow {
 
 /// Area of each class (codes > 0) for the whole region and, with `units`, per unit id
 /// (unit ≤ 0 or `None` cells are outside every unit).
-pub fn area_table(classes: &[u8], cell_area_m2: f64, units: Option<&[Option<i64>]>) -> Vec<AreaRow> {
+pub fn area_table(
+    classes: &[u8],
+    cell_area_m2: f64,
+    units: Option<&[Option<i64>]>,
+) -> Vec<AreaRow> {
     let mut by: BTreeMap<(Option<i64>, u8), u64> = BTreeMap::new();
     for (i, &c) in classes.iter().enumerate() {
         if c == 0 {
@@ -64,7 +68,10 @@ mod tests {
         let classes = [3u8, 3, 2, 1, 0];
         let units = [Some(1), Some(2), Some(2), Some(2), None];
         let rows = area_table(&classes, 900.0, Some(&units));
-        let region3 = rows.iter().find(|r| r.unit.is_none() && r.class == 3).unwrap();
+        let region3 = rows
+            .iter()
+            .find(|r| r.unit.is_none() && r.class == 3)
+            .unwrap();
         assert_eq!(region3.cells, 2);
         assert!((region3.ha() - 0.18).abs() < 1e-12);
         assert!((region3.mu() - 2.7).abs() < 1e-9);

@@ -5,7 +5,9 @@
 //! problems reported at once.
 
 use super::areas::{area_table, AreaRow};
-use super::grading::{grade, GradeThresholds, GradingMethod, EXTREMELY_IMPORTANT, GRADE_NODATA, IMPORTANT};
+use super::grading::{
+    grade, GradeThresholds, GradingMethod, EXTREMELY_IMPORTANT, GRADE_NODATA, IMPORTANT,
+};
 use super::patches::remove_small_patches;
 use super::rusle::{c_from_cover, ls_china, soil_loss_class, ChinaLsParams};
 use super::rweq::{sand_fixation, vegetation_factor, RweqFactors};
@@ -68,7 +70,9 @@ pub struct RegionLayers {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WaterMethod {
     /// (a) P − R − ET with R = P·α; α (%) by land-use code.
-    WaterBalance { runoff_coefficient_percent: HashMap<i32, f64> },
+    WaterBalance {
+        runoff_coefficient_percent: HashMap<i32, f64>,
+    },
     /// (b) InVEST yield × retention correction; V (flow-velocity coefficient) by land-use code.
     RetentionCorrection { velocity: HashMap<i32, f64> },
     /// (c) NPP index.
@@ -239,52 +243,109 @@ impl AssessParams {
         };
         if let Some(w) = &self.water {
             match w {
-                WaterMethod::WaterBalance { runoff_coefficient_percent } => {
-                    need(&mut p, l.precipitation.is_some(), "水源涵养 (water balance)", "precipitation");
-                    need(&mut p, l.evapotranspiration.is_some(), "水源涵养 (water balance)", "evapotranspiration");
-                    need(&mut p, l.land_use.is_some(), "水源涵养 (water balance)", "land_use");
-                    if runoff_coefficient_percent.values().any(|a| !(0.0..=100.0).contains(a)) {
+                WaterMethod::WaterBalance {
+                    runoff_coefficient_percent,
+                } => {
+                    need(
+                        &mut p,
+                        l.precipitation.is_some(),
+                        "水源涵养 (water balance)",
+                        "precipitation",
+                    );
+                    need(
+                        &mut p,
+                        l.evapotranspiration.is_some(),
+                        "水源涵养 (water balance)",
+                        "evapotranspiration",
+                    );
+                    need(
+                        &mut p,
+                        l.land_use.is_some(),
+                        "水源涵养 (water balance)",
+                        "land_use",
+                    );
+                    if runoff_coefficient_percent
+                        .values()
+                        .any(|a| !(0.0..=100.0).contains(a))
+                    {
                         p.push("runoff coefficients must be within 0–100 %".into());
                     }
                 }
                 WaterMethod::RetentionCorrection { .. } => {
-                    for (ok, n) in [(l.water_yield.is_some(), "water_yield"), (l.dem.is_some(), "dem"), (l.soil_depth.is_some(), "soil_depth"), (l.ksat.is_some(), "ksat"), (l.land_use.is_some(), "land_use")] {
+                    for (ok, n) in [
+                        (l.water_yield.is_some(), "water_yield"),
+                        (l.dem.is_some(), "dem"),
+                        (l.soil_depth.is_some(), "soil_depth"),
+                        (l.ksat.is_some(), "ksat"),
+                        (l.land_use.is_some(), "land_use"),
+                    ] {
                         need(&mut p, ok, "水源涵养 (retention correction)", n);
                     }
                 }
                 WaterMethod::NppIndex => {
-                    for (ok, n) in [(l.npp.is_some(), "npp"), (l.f_sic.is_some(), "f_sic"), (l.f_pre.is_some(), "f_pre"), (l.f_slo.is_some(), "f_slo")] {
+                    for (ok, n) in [
+                        (l.npp.is_some(), "npp"),
+                        (l.f_sic.is_some(), "f_sic"),
+                        (l.f_pre.is_some(), "f_pre"),
+                        (l.f_slo.is_some(), "f_slo"),
+                    ] {
                         need(&mut p, ok, "水源涵养 (NPP index)", n);
                     }
                 }
             }
         }
         if let Some(s) = &self.soil {
-            for (ok, n) in [(l.dem.is_some(), "dem"), (l.r_factor.is_some(), "r_factor"), (l.k_factor.is_some(), "k_factor")] {
+            for (ok, n) in [
+                (l.dem.is_some(), "dem"),
+                (l.r_factor.is_some(), "r_factor"),
+                (l.k_factor.is_some(), "k_factor"),
+            ] {
                 need(&mut p, ok, "水土保持 (RUSLE)", n);
             }
-            if l.c_factor.is_none() && l.vegetation_cover.is_none() && (l.land_use.is_none() || s.c_by_class.is_empty()) {
+            if l.c_factor.is_none()
+                && l.vegetation_cover.is_none()
+                && (l.land_use.is_none() || s.c_by_class.is_empty())
+            {
                 p.push("水土保持 needs C: a `c_factor` layer, a `vegetation_cover` layer, or land use with a C table".into());
             }
             if !(s.tolerable_t_km2 > 0.0) {
-                p.push(format!("tolerable soil loss must be > 0 t/km²/a, found {}", s.tolerable_t_km2));
+                p.push(format!(
+                    "tolerable soil loss must be > 0 t/km²/a, found {}",
+                    s.tolerable_t_km2
+                ));
             }
             match &s.ls {
-                LsMethod::Invest { l_max } if !(*l_max > 0.0) => p.push(format!("l_max must be > 0, found {l_max}")),
+                LsMethod::Invest { l_max } if !(*l_max > 0.0) => {
+                    p.push(format!("l_max must be > 0, found {l_max}"))
+                }
                 LsMethod::China(c) => p.extend(c.validate()),
                 _ => {}
             }
         }
         if let Some(w) = &self.wind {
-            for (ok, n) in [(l.rweq_wf.is_some(), "rweq_wf"), (l.rweq_ef.is_some(), "rweq_ef"), (l.rweq_scf.is_some(), "rweq_scf"), (l.rweq_k.is_some(), "rweq_k"), (l.vegetation_cover.is_some(), "vegetation_cover")] {
+            for (ok, n) in [
+                (l.rweq_wf.is_some(), "rweq_wf"),
+                (l.rweq_ef.is_some(), "rweq_ef"),
+                (l.rweq_scf.is_some(), "rweq_scf"),
+                (l.rweq_k.is_some(), "rweq_k"),
+                (l.vegetation_cover.is_some(), "vegetation_cover"),
+            ] {
                 need(&mut p, ok, "防风固沙 (RWEQ)", n);
             }
             if !(w.z > 0.0) {
-                p.push(format!("RWEQ downwind distance z must be > 0 m, found {}", w.z));
+                p.push(format!(
+                    "RWEQ downwind distance z must be > 0 m, found {}",
+                    w.z
+                ));
             }
         }
         if let Some(b) = &self.biodiversity {
-            need(&mut p, l.land_use.is_some(), "生物多样性维护 (habitat quality)", "land_use");
+            need(
+                &mut p,
+                l.land_use.is_some(),
+                "生物多样性维护 (habitat quality)",
+                "land_use",
+            );
             p.extend(b.hq.validate());
             for t in &b.threats {
                 if !l.threats.contains_key(&t.name) {
@@ -296,7 +357,14 @@ impl AssessParams {
             }
         }
         for f in &self.fragility {
-            if !["soil_erosion", "desertification", "rocky_desertification", "salinization"].contains(&f.process.as_str()) {
+            if ![
+                "soil_erosion",
+                "desertification",
+                "rocky_desertification",
+                "salinization",
+            ]
+            .contains(&f.process.as_str())
+            {
                 p.push(format!("unknown fragility process `{}`", f.process));
             }
             if f.breaks.is_empty() {
@@ -308,11 +376,17 @@ impl AssessParams {
                     || (b.factor == "r" && l.r_factor.is_some())
                     || ((b.factor == "relief" || b.factor == "slope") && l.dem.is_some());
                 if !available {
-                    p.push(format!("fragility `{}`: no layer for factor `{}`", f.process, b.factor));
+                    p.push(format!(
+                        "fragility `{}`: no layer for factor `{}`",
+                        f.process, b.factor
+                    ));
                 }
             }
             if f.relief_window % 2 == 0 {
-                p.push(format!("relief window must be odd, found {}", f.relief_window));
+                p.push(format!(
+                    "relief window must be odd, found {}",
+                    f.relief_window
+                ));
             }
         }
         if let Some(f) = self.protected_floor {
@@ -324,9 +398,17 @@ impl AssessParams {
             }
         }
         if self.min_patch_ha < 0.0 {
-            p.push(format!("min_patch_ha must be ≥ 0, found {}", self.min_patch_ha));
+            p.push(format!(
+                "min_patch_ha must be ≥ 0, found {}",
+                self.min_patch_ha
+            ));
         }
-        if self.water.is_none() && self.soil.is_none() && self.wind.is_none() && self.biodiversity.is_none() && self.fragility.is_empty() {
+        if self.water.is_none()
+            && self.soil.is_none()
+            && self.wind.is_none()
+            && self.biodiversity.is_none()
+            && self.fragility.is_empty()
+        {
             p.push("nothing to assess: enable at least one service or fragility process".into());
         }
         p
@@ -338,7 +420,30 @@ fn layer_specs(l: &RegionLayers) -> Vec<(String, GridSpec)> {
     macro_rules! add {
         ($($f:ident),*) => { $( if let Some(g) = &l.$f { v.push((stringify!($f).to_string(), g.spec())); } )* };
     }
-    add!(land_use, dem, precipitation, evapotranspiration, water_yield, soil_depth, ksat, npp, f_sic, f_pre, f_slo, r_factor, k_factor, c_factor, p_factor, vegetation_cover, rweq_wf, rweq_ef, rweq_scf, rweq_k, protected, admin);
+    add!(
+        land_use,
+        dem,
+        precipitation,
+        evapotranspiration,
+        water_yield,
+        soil_depth,
+        ksat,
+        npp,
+        f_sic,
+        f_pre,
+        f_slo,
+        r_factor,
+        k_factor,
+        c_factor,
+        p_factor,
+        vegetation_cover,
+        rweq_wf,
+        rweq_ef,
+        rweq_scf,
+        rweq_k,
+        protected,
+        admin
+    );
     for (k, g) in &l.threats {
         v.push((format!("threat `{k}`"), g.spec()));
     }
@@ -367,7 +472,11 @@ fn grid_u8(spec: &GridSpec, data: Vec<u8>) -> Grid<u8> {
 }
 
 /// Runs the chain.
-pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Progress) -> Result<AssessmentOutputs, AssessError> {
+pub fn run_assessment(
+    l: &RegionLayers,
+    params: &AssessParams,
+    progress: &dyn Progress,
+) -> Result<AssessmentOutputs, AssessError> {
     let specs = layer_specs(l);
     let spec = match (&l.spec, specs.first()) {
         (Some(s), _) => s.clone(),
@@ -383,7 +492,12 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
     AssessError::check(problems)?;
     let n = spec.len();
     let cell_area = spec.transform.cell_area();
-    let steps = params.water.is_some() as u64 + params.soil.is_some() as u64 + params.wind.is_some() as u64 + params.biodiversity.is_some() as u64 + params.fragility.len() as u64 + 1;
+    let steps = params.water.is_some() as u64
+        + params.soil.is_some() as u64
+        + params.wind.is_some() as u64
+        + params.biodiversity.is_some() as u64
+        + params.fragility.len() as u64
+        + 1;
     progress.begin("双评价 生态保护重要性 assessment", steps);
     let mut done = 0u64;
     let mut tick = || -> Result<(), AssessError> {
@@ -394,10 +508,19 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
         progress.advance(done);
         Ok(())
     };
-    let lu = |i: usize| -> Option<i32> { l.land_use.as_ref().and_then(|g| if g.is_nodata(g.data[i]) { None } else { Some(g.data[i]) }) };
+    let lu = |i: usize| -> Option<i32> {
+        l.land_use.as_ref().and_then(|g| {
+            if g.is_nodata(g.data[i]) {
+                None
+            } else {
+                Some(g.data[i])
+            }
+        })
+    };
     let mut services = Vec::new();
     // derived terrain, shared by soil conservation, retention and fragility
-    let needs_terrain = params.soil.is_some() || matches!(params.water, Some(WaterMethod::RetentionCorrection { .. }));
+    let needs_terrain = params.soil.is_some()
+        || matches!(params.water, Some(WaterMethod::RetentionCorrection { .. }));
     let terrain = if needs_terrain {
         let dem = l.dem.as_ref().expect("validated");
         let filled = hydro::fill_pits(dem, &NoProgress);
@@ -417,35 +540,52 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
     // 水源涵养
     if let Some(w) = &params.water {
         let data: Vec<f32> = match w {
-            WaterMethod::WaterBalance { runoff_coefficient_percent } => {
-                let (p, et) = (l.precipitation.as_ref().expect("validated"), l.evapotranspiration.as_ref().expect("validated"));
+            WaterMethod::WaterBalance {
+                runoff_coefficient_percent,
+            } => {
+                let (p, et) = (
+                    l.precipitation.as_ref().expect("validated"),
+                    l.evapotranspiration.as_ref().expect("validated"),
+                );
                 (0..n)
                     .into_par_iter()
-                    .map(|i| match lu(i).and_then(|c| runoff_coefficient_percent.get(&c)) {
-                        Some(&a) => {
-                            let (pv, ev) = (val(p, i), val(et, i));
-                            if pv.is_nan() || ev.is_nan() {
-                                f32::NAN
-                            } else {
-                                water_balance_mm(pv as f64, ev as f64, a).max(0.0) as f32
+                    .map(
+                        |i| match lu(i).and_then(|c| runoff_coefficient_percent.get(&c)) {
+                            Some(&a) => {
+                                let (pv, ev) = (val(p, i), val(et, i));
+                                if pv.is_nan() || ev.is_nan() {
+                                    f32::NAN
+                                } else {
+                                    water_balance_mm(pv as f64, ev as f64, a).max(0.0) as f32
+                                }
                             }
-                        }
-                        None => f32::NAN,
-                    })
+                            None => f32::NAN,
+                        },
+                    )
                     .collect()
             }
             WaterMethod::RetentionCorrection { velocity } => {
                 let (slope, acc) = terrain.as_ref().expect("computed");
-                let (y, sd, ks) = (l.water_yield.as_ref().expect("validated"), l.soil_depth.as_ref().expect("validated"), l.ksat.as_ref().expect("validated"));
+                let (y, sd, ks) = (
+                    l.water_yield.as_ref().expect("validated"),
+                    l.soil_depth.as_ref().expect("validated"),
+                    l.ksat.as_ref().expect("validated"),
+                );
                 (0..n)
                     .into_par_iter()
                     .map(|i| {
                         let (yv, sdv, kv, sl) = (val(y, i), val(sd, i), val(ks, i), slope.data[i]);
-                        if yv.is_nan() || sdv.is_nan() || kv.is_nan() || sl == hydro::SLOPE_NODATA || acc.data[i] == hydro::FLOW_ACCUM_NODATA {
+                        if yv.is_nan()
+                            || sdv.is_nan()
+                            || kv.is_nan()
+                            || sl == hydro::SLOPE_NODATA
+                            || acc.data[i] == hydro::FLOW_ACCUM_NODATA
+                        {
                             return f32::NAN;
                         }
                         let v = lu(i).and_then(|c| velocity.get(&c)).copied().unwrap_or(0.0);
-                        retention_mm(yv as f64, v, acc.data[i], sdv as f64, sl as f64, kv as f64) as f32
+                        retention_mm(yv as f64, v, acc.data[i], sdv as f64, sl as f64, kv as f64)
+                            as f32
                     })
                     .collect()
             }
@@ -455,14 +595,33 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
                     min_max_normalise(&mut v);
                     v
                 };
-                let (a, b, c) = (norm(l.f_sic.as_ref().expect("validated")), norm(l.f_pre.as_ref().expect("validated")), norm(l.f_slo.as_ref().expect("validated")));
+                let (a, b, c) = (
+                    norm(l.f_sic.as_ref().expect("validated")),
+                    norm(l.f_pre.as_ref().expect("validated")),
+                    norm(l.f_slo.as_ref().expect("validated")),
+                );
                 let npp = l.npp.as_ref().expect("validated");
-                (0..n).map(|i| npp_index(val(npp, i) as f64, a[i] as f64, b[i] as f64, c[i] as f64) as f32).collect()
+                (0..n)
+                    .map(|i| {
+                        npp_index(val(npp, i) as f64, a[i] as f64, b[i] as f64, c[i] as f64) as f32
+                    })
+                    .collect()
             }
         };
         let (g, th) = grade(&data, params.grading);
-        let unit = if matches!(w, WaterMethod::NppIndex) { "index" } else { "mm" };
-        services.push(ServiceResult { key: "water_conservation", name_zh: "水源涵养", unit, value: grid_like(&spec, data), grade: grid_u8(&spec, g), thresholds: th });
+        let unit = if matches!(w, WaterMethod::NppIndex) {
+            "index"
+        } else {
+            "mm"
+        };
+        services.push(ServiceResult {
+            key: "water_conservation",
+            name_zh: "水源涵养",
+            unit,
+            value: grid_like(&spec, data),
+            grade: grid_u8(&spec, g),
+            thresholds: th,
+        });
         tick()?;
     }
     // 水土保持
@@ -470,12 +629,19 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
     if let Some(s) = &params.soil {
         let (slope, acc) = terrain.as_ref().expect("computed");
         let cell = spec.transform.dx.abs();
-        let (r, k) = (l.r_factor.as_ref().expect("validated"), l.k_factor.as_ref().expect("validated"));
+        let (r, k) = (
+            l.r_factor.as_ref().expect("validated"),
+            l.k_factor.as_ref().expect("validated"),
+        );
         let rows: Vec<(f32, f32, f32)> = (0..n)
             .into_par_iter()
             .map(|i| {
                 let (rv, kv, sl, a) = (val(r, i), val(k, i), slope.data[i], acc.data[i]);
-                if rv.is_nan() || kv.is_nan() || sl == hydro::SLOPE_NODATA || a == hydro::FLOW_ACCUM_NODATA {
+                if rv.is_nan()
+                    || kv.is_nan()
+                    || sl == hydro::SLOPE_NODATA
+                    || a == hydro::FLOW_ACCUM_NODATA
+                {
                     return (f32::NAN, f32::NAN, f32::NAN);
                 }
                 let ls = match &s.ls {
@@ -487,12 +653,18 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
                 } else if let Some(vc) = &l.vegetation_cover {
                     c_from_cover(val(vc, i) as f64 * 100.0)
                 } else {
-                    lu(i).and_then(|code| s.c_by_class.get(&code)).copied().unwrap_or(f64::NAN)
+                    lu(i)
+                        .and_then(|code| s.c_by_class.get(&code))
+                        .copied()
+                        .unwrap_or(f64::NAN)
                 };
                 let p = if let Some(pg) = &l.p_factor {
                     val(pg, i) as f64
                 } else {
-                    lu(i).and_then(|code| s.p_by_class.get(&code)).copied().unwrap_or(1.0)
+                    lu(i)
+                        .and_then(|code| s.p_by_class.get(&code))
+                        .copied()
+                        .unwrap_or(1.0)
                 };
                 let ap = rv as f64 * kv as f64 * ls;
                 let aa = ap * c * p;
@@ -503,7 +675,16 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
             })
             .collect();
         let sc: Vec<f32> = rows.iter().map(|r| r.2).collect();
-        let classes: Vec<u8> = rows.iter().map(|r| if r.1.is_nan() { 0 } else { soil_loss_class(r.1 as f64, s.tolerable_t_km2) }).collect();
+        let classes: Vec<u8> = rows
+            .iter()
+            .map(|r| {
+                if r.1.is_nan() {
+                    0
+                } else {
+                    soil_loss_class(r.1 as f64, s.tolerable_t_km2)
+                }
+            })
+            .collect();
         let (mut land, mut eroded) = (0u64, 0u64);
         for (i, &c) in classes.iter().enumerate() {
             if c == 0 || lu(i).is_some_and(|code| s.water_classes.contains(&code)) {
@@ -514,12 +695,23 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
                 eroded += 1;
             }
         }
-        rate = if land > 0 { Some(100.0 * (land - eroded) as f64 / land as f64) } else { None };
+        rate = if land > 0 {
+            Some(100.0 * (land - eroded) as f64 / land as f64)
+        } else {
+            None
+        };
         loss_p = Some(grid_like(&spec, rows.iter().map(|r| r.0).collect()));
         loss_a = Some(grid_like(&spec, rows.iter().map(|r| r.1).collect()));
         loss_class = Some(grid_u8(&spec, classes));
         let (g, th) = grade(&sc, params.grading);
-        services.push(ServiceResult { key: "soil_conservation", name_zh: "水土保持", unit: "t/(ha·a)", value: grid_like(&spec, sc), grade: grid_u8(&spec, g), thresholds: th });
+        services.push(ServiceResult {
+            key: "soil_conservation",
+            name_zh: "水土保持",
+            unit: "t/(ha·a)",
+            value: grid_like(&spec, sc),
+            grade: grid_u8(&spec, g),
+            thresholds: th,
+        });
         tick()?;
     }
     // 防风固沙
@@ -541,7 +733,10 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
                     k_prime: val(kk, i) as f64,
                     c: vegetation_factor(val(vc, i) as f64 * 100.0),
                 };
-                if [f.wf, f.ef, f.scf, f.k_prime, f.c].iter().any(|v| v.is_nan()) {
+                if [f.wf, f.ef, f.scf, f.k_prime, f.c]
+                    .iter()
+                    .any(|v| v.is_nan())
+                {
                     f32::NAN
                 } else {
                     sand_fixation(&f, w.z).2 as f32
@@ -549,16 +744,43 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
             })
             .collect();
         let (g, th) = grade(&data, params.grading);
-        services.push(ServiceResult { key: "sand_fixation", name_zh: "防风固沙", unit: "kg/m²", value: grid_like(&spec, data), grade: grid_u8(&spec, g), thresholds: th });
+        services.push(ServiceResult {
+            key: "sand_fixation",
+            name_zh: "防风固沙",
+            unit: "kg/m²",
+            value: grid_like(&spec, data),
+            grade: grid_u8(&spec, g),
+            thresholds: th,
+        });
         tick()?;
     }
     // 生物多样性维护
     if let Some(b) = &params.biodiversity {
         let lulc = l.land_use.as_ref().expect("validated");
-        let rasters: Vec<Grid<f32>> = b.threats.iter().map(|t| l.threats[&t.name].clone()).collect();
-        let o = hq::habitat_quality(hq::HqScenario { lulc, threats: &rasters }, None, None, None, &b.threats, &b.sensitivity, &b.hq, &NoProgress)?;
+        let rasters: Vec<Grid<f32>> = b
+            .threats
+            .iter()
+            .map(|t| l.threats[&t.name].clone())
+            .collect();
+        let o = hq::habitat_quality(
+            hq::HqScenario {
+                lulc,
+                threats: &rasters,
+            },
+            None,
+            None,
+            None,
+            &b.threats,
+            &b.sensitivity,
+            &b.hq,
+            &NoProgress,
+        )?;
         let q = &o.current.quality;
-        let data: Vec<f32> = q.data.iter().map(|&v| if q.is_nodata(v) { f32::NAN } else { v }).collect();
+        let data: Vec<f32> = q
+            .data
+            .iter()
+            .map(|&v| if q.is_nodata(v) { f32::NAN } else { v })
+            .collect();
         let (mut g, th) = grade(&data, params.grading);
         if b.protected_top {
             let pr = l.protected.as_ref().expect("validated");
@@ -568,7 +790,14 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
                 }
             }
         }
-        services.push(ServiceResult { key: "biodiversity", name_zh: "生物多样性维护", unit: "index 0–1", value: grid_like(&spec, data), grade: grid_u8(&spec, g), thresholds: th });
+        services.push(ServiceResult {
+            key: "biodiversity",
+            name_zh: "生物多样性维护",
+            unit: "index 0–1",
+            value: grid_like(&spec, data),
+            grade: grid_u8(&spec, g),
+            thresholds: th,
+        });
         tick()?;
     }
     // fragility
@@ -589,10 +818,24 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
             } else {
                 // slope in degrees
                 let s = hydro::slope_percent(l.dem.as_ref().expect("validated"), &NoProgress);
-                s.data.iter().map(|&v| if v == hydro::SLOPE_NODATA { f32::NAN } else { (v as f64 / 100.0).atan().to_degrees() as f32 }).collect()
+                s.data
+                    .iter()
+                    .map(|&v| {
+                        if v == hydro::SLOPE_NODATA {
+                            f32::NAN
+                        } else {
+                            (v as f64 / 100.0).atan().to_degrees() as f32
+                        }
+                    })
+                    .collect()
             };
             let scored = b.factor.ends_with("_score");
-            factor_scores.push(values.iter().map(|&v| if scored { v as f64 } else { b.score(v as f64) }).collect());
+            factor_scores.push(
+                values
+                    .iter()
+                    .map(|&v| if scored { v as f64 } else { b.score(v as f64) })
+                    .collect(),
+            );
         }
         let comp: Vec<f32> = (0..n)
             .map(|i| {
@@ -617,7 +860,11 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
     }
     // integration: max of service grades and fragility grades (极脆弱 counts as 极重要)
     let mut imp = vec![GRADE_NODATA; n];
-    for g in services.iter().map(|s| &s.grade).chain(fragility.iter().map(|f| &f.grade)) {
+    for g in services
+        .iter()
+        .map(|s| &s.grade)
+        .chain(fragility.iter().map(|f| &f.grade))
+    {
         for (a, &b) in imp.iter_mut().zip(&g.data) {
             *a = (*a).max(b);
         }
@@ -631,22 +878,52 @@ pub fn run_assessment(l: &RegionLayers, params: &AssessParams, progress: &dyn Pr
     }
     if params.min_patch_ha > 0.0 {
         let min_cells = (params.min_patch_ha * 10_000.0 / cell_area).ceil() as u64;
-        remove_small_patches(&mut imp, spec.width, spec.height, EXTREMELY_IMPORTANT, min_cells, IMPORTANT);
+        remove_small_patches(
+            &mut imp,
+            spec.width,
+            spec.height,
+            EXTREMELY_IMPORTANT,
+            min_cells,
+            IMPORTANT,
+        );
     }
     let importance = grid_u8(&spec, imp);
     // area tables
-    let units: Option<Vec<Option<i64>>> = l.admin.as_ref().map(|a| a.data.iter().map(|&v| if a.is_nodata(v) || v == 0 { None } else { Some(v as i64) }).collect());
+    let units: Option<Vec<Option<i64>>> = l.admin.as_ref().map(|a| {
+        a.data
+            .iter()
+            .map(|&v| {
+                if a.is_nodata(v) || v == 0 {
+                    None
+                } else {
+                    Some(v as i64)
+                }
+            })
+            .collect()
+    });
     let mut area_tables = Vec::new();
     let u = units.as_deref();
-    area_tables.push(("生态保护重要性 importance".to_string(), area_table(&importance.data, cell_area, u)));
+    area_tables.push((
+        "生态保护重要性 importance".to_string(),
+        area_table(&importance.data, cell_area, u),
+    ));
     for s in &services {
-        area_tables.push((format!("{} {}", s.name_zh, s.key), area_table(&s.grade.data, cell_area, u)));
+        area_tables.push((
+            format!("{} {}", s.name_zh, s.key),
+            area_table(&s.grade.data, cell_area, u),
+        ));
     }
     for f in &fragility {
-        area_tables.push((format!("{} {}", f.name_zh, f.process), area_table(&f.class.data, cell_area, u)));
+        area_tables.push((
+            format!("{} {}", f.name_zh, f.process),
+            area_table(&f.class.data, cell_area, u),
+        ));
     }
     if let Some(c) = &loss_class {
-        area_tables.push(("土壤侵蚀强度 soil loss (SL 190-2007)".to_string(), area_table(&c.data, cell_area, u)));
+        area_tables.push((
+            "土壤侵蚀强度 soil loss (SL 190-2007)".to_string(),
+            area_table(&c.data, cell_area, u),
+        ));
     }
     tick()?;
     progress.finish();
@@ -703,7 +980,14 @@ mod tests {
 
     fn layers() -> RegionLayers {
         let s = spec();
-        let dem: Vec<f64> = (0..400).map(|i| 1000.0 + ((i % 20) as f64) * 3.0 + ((i / 20) as f64) * 2.0 + ((i * 7919) % 13) as f64 * 0.1).collect();
+        let dem: Vec<f64> = (0..400)
+            .map(|i| {
+                1000.0
+                    + ((i % 20) as f64) * 3.0
+                    + ((i / 20) as f64) * 2.0
+                    + ((i * 7919) % 13) as f64 * 0.1
+            })
+            .collect();
         let lu: Vec<i32> = (0..400).map(|i| if i % 20 < 10 { 3 } else { 1 }).collect();
         RegionLayers {
             spec: Some(s.clone()),
@@ -711,9 +995,27 @@ mod tests {
             dem: Some(Grid::from_vec(&s, dem, None).unwrap()),
             r_factor: Some(Grid::filled(&s, 2000.0f32, None)),
             k_factor: Some(Grid::filled(&s, 0.03f32, None)),
-            vegetation_cover: Some(Grid::from_vec(&s, (0..400).map(|i| if i % 20 < 10 { 0.85f32 } else { 0.2 }).collect(), None).unwrap()),
-            protected: Some(Grid::from_vec(&s, (0..400).map(|i| u8::from(i < 20)).collect(), None).unwrap()),
-            admin: Some(Grid::from_vec(&s, (0..400).map(|i| if i < 200 { 1 } else { 2 }).collect(), None).unwrap()),
+            vegetation_cover: Some(
+                Grid::from_vec(
+                    &s,
+                    (0..400)
+                        .map(|i| if i % 20 < 10 { 0.85f32 } else { 0.2 })
+                        .collect(),
+                    None,
+                )
+                .unwrap(),
+            ),
+            protected: Some(
+                Grid::from_vec(&s, (0..400).map(|i| u8::from(i < 20)).collect(), None).unwrap(),
+            ),
+            admin: Some(
+                Grid::from_vec(
+                    &s,
+                    (0..400).map(|i| if i < 200 { 1 } else { 2 }).collect(),
+                    None,
+                )
+                .unwrap(),
+            ),
             ..Default::default()
         }
     }
@@ -721,20 +1023,46 @@ mod tests {
     #[test]
     fn chain_grades_soil_conservation_and_integrates() {
         let l = layers();
-        let mut p = AssessParams { min_patch_ha: 0.5, ..Default::default() };
+        let mut p = AssessParams {
+            min_patch_ha: 0.5,
+            ..Default::default()
+        };
         p.fragility.push(FragilityParams {
             process: "soil_erosion".into(),
             breaks: vec![
-                FactorBreaks { process: "soil_erosion".into(), factor: "r".into(), breaks: [25.0, 100.0, 400.0, 600.0], ascending: true },
-                FactorBreaks { process: "soil_erosion".into(), factor: "vegetation_cover".into(), breaks: [0.2, 0.4, 0.6, 0.8], ascending: false },
+                FactorBreaks {
+                    process: "soil_erosion".into(),
+                    factor: "r".into(),
+                    breaks: [25.0, 100.0, 400.0, 600.0],
+                    ascending: true,
+                },
+                FactorBreaks {
+                    process: "soil_erosion".into(),
+                    factor: "vegetation_cover".into(),
+                    breaks: [0.2, 0.4, 0.6, 0.8],
+                    ascending: false,
+                },
             ],
             relief_window: 5,
         });
         let o = run_assessment(&l, &p, &ecoplan_grid::NoProgress).unwrap();
         let s = &o.services[0];
         // 极重要 holds ≥ 50 % of the service
-        let total: f64 = s.value.data.iter().filter(|v| v.is_finite()).map(|&v| v as f64).sum();
-        let top: f64 = s.value.data.iter().zip(&s.grade.data).filter(|(_, &g)| g == 3).map(|(&v, _)| v as f64).sum();
+        let total: f64 = s
+            .value
+            .data
+            .iter()
+            .filter(|v| v.is_finite())
+            .map(|&v| v as f64)
+            .sum();
+        let top: f64 = s
+            .value
+            .data
+            .iter()
+            .zip(&s.grade.data)
+            .filter(|(_, &g)| g == 3)
+            .map(|(&v, _)| v as f64)
+            .sum();
         assert!(top / total >= 0.5);
         // R 2000 → 9, cover 0.2 → 7: (63)^(1/2) ≈ 7.9 → 高度 → 脆弱; cover 0.85 → 1: 3 → 轻度
         assert_eq!(o.fragility[0].class.data[15], 4);
@@ -756,12 +1084,31 @@ mod tests {
 
     #[test]
     fn all_problems_reported_at_once() {
-        let l = RegionLayers { spec: Some(spec()), ..Default::default() };
-        let p = AssessParams { wind: Some(WindParams { z: -1.0 }), min_patch_ha: -1.0, ..Default::default() };
+        let l = RegionLayers {
+            spec: Some(spec()),
+            ..Default::default()
+        };
+        let p = AssessParams {
+            wind: Some(WindParams { z: -1.0 }),
+            min_patch_ha: -1.0,
+            ..Default::default()
+        };
         let e = run_assessment(&l, &p, &ecoplan_grid::NoProgress).unwrap_err();
-        let AssessError::Invalid(list) = e else { panic!("{e}") };
-        for needle in ["dem", "r_factor", "rweq_wf", "z must be", "min_patch_ha", "needs C"] {
-            assert!(list.iter().any(|s| s.contains(needle)), "missing {needle}: {list:?}");
+        let AssessError::Invalid(list) = e else {
+            panic!("{e}")
+        };
+        for needle in [
+            "dem",
+            "r_factor",
+            "rweq_wf",
+            "z must be",
+            "min_patch_ha",
+            "needs C",
+        ] {
+            assert!(
+                list.iter().any(|s| s.contains(needle)),
+                "missing {needle}: {list:?}"
+            );
         }
     }
 }

@@ -42,14 +42,18 @@ pub enum GradingMethod {
 
 impl Default for GradingMethod {
     fn default() -> Self {
-        GradingMethod::Cumulative { upper: 0.5, lower: 0.8 }
+        GradingMethod::Cumulative {
+            upper: 0.5,
+            lower: 0.8,
+        }
     }
 }
 
 impl GradingMethod {
     pub fn validate(&self) -> Vec<String> {
         match *self {
-            GradingMethod::Cumulative { upper, lower } | GradingMethod::Quantile { upper, lower } => {
+            GradingMethod::Cumulative { upper, lower }
+            | GradingMethod::Quantile { upper, lower } => {
                 if !(upper > 0.0 && upper < lower && lower <= 1.0) {
                     vec![format!("grading shares must satisfy 0 < upper < lower ≤ 1, found upper {upper}, lower {lower}")]
                 } else {
@@ -72,24 +76,37 @@ pub struct GradeThresholds {
 pub fn grade(values: &[f32], method: GradingMethod) -> (Vec<u8>, GradeThresholds) {
     let mut v: Vec<f32> = values.iter().copied().filter(|x| x.is_finite()).collect();
     let th = if v.is_empty() {
-        GradeThresholds { t_upper: f64::INFINITY, t_lower: f64::INFINITY }
+        GradeThresholds {
+            t_upper: f64::INFINITY,
+            t_lower: f64::INFINITY,
+        }
     } else {
         v.par_sort_unstable_by(|a, b| b.total_cmp(a));
         match method {
             GradingMethod::Cumulative { upper, lower } => cumulative(&v, upper, lower),
             GradingMethod::Quantile { upper, lower } => {
                 let n = v.len();
-                let at = |f: f64| v[(((f * n as f64).ceil() as usize).max(1) - 1).min(n - 1)] as f64;
-                GradeThresholds { t_upper: at(upper), t_lower: at(lower) }
+                let at =
+                    |f: f64| v[(((f * n as f64).ceil() as usize).max(1) - 1).min(n - 1)] as f64;
+                GradeThresholds {
+                    t_upper: at(upper),
+                    t_lower: at(lower),
+                }
             }
             GradingMethod::NaturalBreaks => {
                 let (b1, b2) = jenks3(&v);
-                GradeThresholds { t_upper: b2, t_lower: b1 }
+                GradeThresholds {
+                    t_upper: b2,
+                    t_lower: b1,
+                }
             }
             GradingMethod::EqualInterval => {
                 let (max, min) = (v[0] as f64, v[v.len() - 1] as f64);
                 let step = (max - min) / 3.0;
-                GradeThresholds { t_upper: min + 2.0 * step, t_lower: min + step }
+                GradeThresholds {
+                    t_upper: min + 2.0 * step,
+                    t_lower: min + step,
+                }
             }
         }
     };
@@ -115,7 +132,10 @@ fn cumulative(sorted: &[f32], upper: f64, lower: f64) -> GradeThresholds {
     let total: f64 = sorted.iter().map(|&x| (x as f64).max(0.0)).sum();
     if total <= 0.0 {
         // nothing to rank: everything is 一般
-        return GradeThresholds { t_upper: f64::INFINITY, t_lower: f64::INFINITY };
+        return GradeThresholds {
+            t_upper: f64::INFINITY,
+            t_lower: f64::INFINITY,
+        };
     }
     let mut t_upper = f64::INFINITY;
     let mut t_lower = f64::INFINITY;
@@ -212,9 +232,19 @@ mod tests {
             .collect();
         let (g, th) = grade(&vals, GradingMethod::default());
         let total: f64 = vals.iter().map(|&v| v as f64).sum();
-        let top: f64 = vals.iter().zip(&g).filter(|(_, &c)| c == 3).map(|(&v, _)| v as f64).sum();
+        let top: f64 = vals
+            .iter()
+            .zip(&g)
+            .filter(|(_, &c)| c == 3)
+            .map(|(&v, _)| v as f64)
+            .sum();
         assert!(top / total >= 0.5);
-        let upto_important: f64 = vals.iter().zip(&g).filter(|(_, &c)| c >= 2).map(|(&v, _)| v as f64).sum();
+        let upto_important: f64 = vals
+            .iter()
+            .zip(&g)
+            .filter(|(_, &c)| c >= 2)
+            .map(|(&v, _)| v as f64)
+            .sum();
         assert!(upto_important / total <= 0.8 + 1e-9 || th.t_lower == th.t_upper);
         for (v, c) in vals.iter().zip(&g) {
             // monotone: a larger value never gets a lower grade
@@ -233,7 +263,13 @@ mod tests {
         assert_eq!(g, vec![1, 1, 1, 2, 2, 2, 3, 3, 3, 0]);
         let (g, _) = grade(&vals, GradingMethod::EqualInterval);
         assert_eq!(g, vec![1, 1, 1, 2, 2, 2, 3, 3, 3, 0]);
-        let (g, _) = grade(&vals, GradingMethod::Quantile { upper: 1.0 / 3.0, lower: 2.0 / 3.0 });
+        let (g, _) = grade(
+            &vals,
+            GradingMethod::Quantile {
+                upper: 1.0 / 3.0,
+                lower: 2.0 / 3.0,
+            },
+        );
         assert_eq!(g, vec![1, 1, 1, 2, 2, 2, 3, 3, 3, 0]);
     }
 }

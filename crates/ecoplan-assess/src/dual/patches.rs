@@ -2,7 +2,12 @@
 
 /// Labels 8-connected patches of cells equal to `value`; returns (labels, cell count per label),
 /// label 0 = not in a patch.
-pub fn label_patches(grades: &[u8], width: usize, height: usize, value: u8) -> (Vec<u32>, Vec<u64>) {
+pub fn label_patches(
+    grades: &[u8],
+    width: usize,
+    height: usize,
+    value: u8,
+) -> (Vec<u32>, Vec<u64>) {
     let mut labels = vec![0u32; grades.len()];
     let mut sizes = vec![0u64];
     let mut stack = Vec::new();
@@ -20,7 +25,12 @@ pub fn label_patches(grades: &[u8], width: usize, height: usize, value: u8) -> (
             for dr in -1..=1isize {
                 for dc in -1..=1isize {
                     let (nc, nr) = (c + dc, r + dr);
-                    if (dr == 0 && dc == 0) || nc < 0 || nr < 0 || nc as usize >= width || nr as usize >= height {
+                    if (dr == 0 && dc == 0)
+                        || nc < 0
+                        || nr < 0
+                        || nc as usize >= width
+                        || nr as usize >= height
+                    {
                         continue;
                     }
                     let j = nr as usize * width + nc as usize;
@@ -37,7 +47,14 @@ pub fn label_patches(grades: &[u8], width: usize, height: usize, value: u8) -> (
 
 /// Demotes patches of grade `value` smaller than `min_cells` to `demote_to`; returns how many
 /// cells changed.
-pub fn remove_small_patches(grades: &mut [u8], width: usize, height: usize, value: u8, min_cells: u64, demote_to: u8) -> u64 {
+pub fn remove_small_patches(
+    grades: &mut [u8],
+    width: usize,
+    height: usize,
+    value: u8,
+    min_cells: u64,
+    demote_to: u8,
+) -> u64 {
     if min_cells <= 1 {
         return 0;
     }

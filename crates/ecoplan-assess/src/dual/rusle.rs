@@ -41,7 +41,13 @@ pub fn r_factor_monthly(monthly: &[f64; 12]) -> f64 {
 
 /// K by EPIC (Williams 1984) in SI units (×0.1317); sand, silt, clay and organic carbon in %.
 /// With `zhang_correction`, K = (−0.01383 + 0.51575·K_EPIC)·0.1317 (张科利).
-pub fn k_factor_epic(sand: f64, silt: f64, clay: f64, organic_carbon: f64, zhang_correction: bool) -> f64 {
+pub fn k_factor_epic(
+    sand: f64,
+    silt: f64,
+    clay: f64,
+    organic_carbon: f64,
+    zhang_correction: bool,
+) -> f64 {
     let sn1 = 1.0 - sand / 100.0;
     let c = organic_carbon;
     let k = (0.2 + 0.3 * (-0.0256 * sand * (1.0 - silt / 100.0)).exp())
@@ -87,7 +93,11 @@ pub struct ChinaLsParams {
 
 impl Default for ChinaLsParams {
     fn default() -> Self {
-        ChinaLsParams { m_breaks: [1.0, 3.0, 9.0], m_values: [0.2, 0.3, 0.4, 0.5], max_slope_length: 300.0 }
+        ChinaLsParams {
+            m_breaks: [1.0, 3.0, 9.0],
+            m_values: [0.2, 0.3, 0.4, 0.5],
+            max_slope_length: 300.0,
+        }
     }
 }
 
@@ -95,10 +105,16 @@ impl ChinaLsParams {
     pub fn validate(&self) -> Vec<String> {
         let mut p = Vec::new();
         if !(self.m_breaks[0] < self.m_breaks[1] && self.m_breaks[1] < self.m_breaks[2]) {
-            p.push(format!("LS m_breaks must increase, found {:?}", self.m_breaks));
+            p.push(format!(
+                "LS m_breaks must increase, found {:?}",
+                self.m_breaks
+            ));
         }
         if !(self.max_slope_length > 0.0) {
-            p.push(format!("max_slope_length must be > 0 m, found {}", self.max_slope_length));
+            p.push(format!(
+                "max_slope_length must be > 0 m, found {}",
+                self.max_slope_length
+            ));
         }
         p
     }
@@ -178,7 +194,11 @@ mod tests {
         let dry = r_factor_daily(&[vec![15.0, 20.0, 5.0]]).unwrap();
         let wet = r_factor_daily(&[vec![15.0, 20.0, 60.0, 40.0]]).unwrap();
         assert!(wet > dry && dry > 0.0);
-        assert!(r_factor_monthly(&[0.0, 0.0, 10.0, 30.0, 60.0, 90.0, 150.0, 120.0, 60.0, 20.0, 5.0, 0.0]) > 0.0);
+        assert!(
+            r_factor_monthly(&[
+                0.0, 0.0, 10.0, 30.0, 60.0, 90.0, 150.0, 120.0, 60.0, 20.0, 5.0, 0.0
+            ]) > 0.0
+        );
     }
 
     #[test]
@@ -187,7 +207,10 @@ mod tests {
         // 22.13 m on a 9 % slope is the unit plot length: L = 1
         let s = ls_china(9.0, 22.13, &p);
         let theta = 0.09f64.atan();
-        assert!((s - (16.8 * theta.sin() - 0.5)).abs() < 1e-12 || (s - (10.8 * theta.sin() + 0.03)).abs() < 1e-12);
+        assert!(
+            (s - (16.8 * theta.sin() - 0.5)).abs() < 1e-12
+                || (s - (10.8 * theta.sin() + 0.03)).abs() < 1e-12
+        );
         assert!(ls_china(30.0, 1000.0, &p) == ls_china(30.0, 300.0, &p));
         assert_eq!(soil_loss_class(1.0, 200.0), 1); // 100 t/km²
         assert_eq!(soil_loss_class(30.0, 200.0), 3); // 3000

@@ -49,7 +49,9 @@ pub fn soil_crust_factor(clay_percent: f64, organic_matter_percent: f64) -> f64 
 
 /// EF = (29.09 + 0.31·sa + 0.17·si + 0.33·sa/cl − 2.59·om − 0.95·CaCO₃)/100 (all %).
 pub fn erodible_fraction(sand: f64, silt: f64, clay: f64, om: f64, caco3: f64) -> f64 {
-    ((29.09 + 0.31 * sand + 0.17 * silt + 0.33 * sand / clay.max(1e-6) - 2.59 * om - 0.95 * caco3) / 100.0).clamp(0.0, 1.0)
+    ((29.09 + 0.31 * sand + 0.17 * silt + 0.33 * sand / clay.max(1e-6) - 2.59 * om - 0.95 * caco3)
+        / 100.0)
+        .clamp(0.0, 1.0)
 }
 
 /// K′ = exp(1.86·K_r − 2.41·K_r^0.934 − 0.127·C_rr), K_r = 0.2·ΔH²/L (Smith–Carson).
@@ -66,7 +68,13 @@ mod tests {
     fn methods_worked_example() {
         // METHODS §1.5: WF 20, EF 0.5, SCF 0.8, K′ 0.9, C 0.3, z 50 → Q_max 237.17, s 113.25,
         // S_L 1.522, S_Lp 9.355, service 7.834 kg·m⁻²
-        let f = RweqFactors { wf: 20.0, ef: 0.5, scf: 0.8, k_prime: 0.9, c: 0.3 };
+        let f = RweqFactors {
+            wf: 20.0,
+            ef: 0.5,
+            scf: 0.8,
+            k_prime: 0.9,
+            c: 0.3,
+        };
         let x: f64 = 20.0 * 0.5 * 0.8 * 0.9 * 0.3;
         assert!((109.8 * x - 237.17).abs() < 0.01);
         assert!((150.71 * f64::powf(x, -0.3711) - 113.25).abs() < 0.01);

@@ -35,9 +35,15 @@ impl FactorBreaks {
 /// (ascending|descending); reports every problem.
 pub fn breaks_from_table(t: &Table) -> Result<Vec<FactorBreaks>, AssessError> {
     let mut p = Vec::new();
-    t.require_columns(&["process", "factor", "b1", "b2", "b3", "b4", "direction"], &mut p);
+    t.require_columns(
+        &["process", "factor", "b1", "b2", "b3", "b4", "direction"],
+        &mut p,
+    );
     AssessError::check(p.clone())?;
-    let cols: Vec<Vec<Option<f64>>> = ["b1", "b2", "b3", "b4"].iter().map(|c| t.numbers(c, false, &mut p)).collect();
+    let cols: Vec<Vec<Option<f64>>> = ["b1", "b2", "b3", "b4"]
+        .iter()
+        .map(|c| t.numbers(c, false, &mut p))
+        .collect();
     let (proc_, fac, dir) = (t.texts("process"), t.texts("factor"), t.texts("direction"));
     let mut out = Vec::new();
     for r in 0..t.rows.len() {
@@ -46,13 +52,21 @@ pub fn breaks_from_table(t: &Table) -> Result<Vec<FactorBreaks>, AssessError> {
             "ascending" => true,
             "descending" => false,
             o => {
-                p.push(format!("{}: row {} direction is `{o}`; use ascending or descending", t.name, r + 2));
+                p.push(format!(
+                    "{}: row {} direction is `{o}`; use ascending or descending",
+                    t.name,
+                    r + 2
+                ));
                 true
             }
         };
         if let [Some(a), Some(bb), Some(c), Some(d)] = b[..] {
             if !(a < bb && bb < c && c < d) {
-                p.push(format!("{}: row {} breaks must increase, found {a}, {bb}, {c}, {d}", t.name, r + 2));
+                p.push(format!(
+                    "{}: row {} breaks must increase, found {a}, {bb}, {c}, {d}",
+                    t.name,
+                    r + 2
+                ));
             }
             out.push(FactorBreaks {
                 process: proc_[r].to_lowercase(),
@@ -119,11 +133,21 @@ mod tests {
     use super::*;
     #[test]
     fn scores_and_composite() {
-        let r = FactorBreaks { process: "soil_erosion".into(), factor: "r".into(), breaks: [25.0, 100.0, 400.0, 600.0], ascending: true };
+        let r = FactorBreaks {
+            process: "soil_erosion".into(),
+            factor: "r".into(),
+            breaks: [25.0, 100.0, 400.0, 600.0],
+            ascending: true,
+        };
         assert_eq!(r.score(10.0), 1.0);
         assert_eq!(r.score(100.0), 5.0);
         assert_eq!(r.score(700.0), 9.0);
-        let cover = FactorBreaks { process: "soil_erosion".into(), factor: "vegetation_cover".into(), breaks: [0.2, 0.4, 0.6, 0.8], ascending: false };
+        let cover = FactorBreaks {
+            process: "soil_erosion".into(),
+            factor: "vegetation_cover".into(),
+            breaks: [0.2, 0.4, 0.6, 0.8],
+            ascending: false,
+        };
         assert_eq!(cover.score(0.9), 1.0);
         assert_eq!(cover.score(0.1), 9.0);
         assert_eq!(cover.score(0.5), 5.0);

@@ -11,7 +11,14 @@ pub fn water_balance_mm(precip_mm: f64, et_mm: f64, alpha_percent: f64) -> f64 {
 /// TI = log10(upstream pixel count / (soil depth · percent slope)).
 /// `v` is the flow-velocity coefficient of the land use, `ksat` the saturated hydraulic
 /// conductivity in the unit the coefficient 300 was fitted for (record it per dataset).
-pub fn retention_mm(yield_mm: f64, v: f64, upstream_cells: f64, soil_depth: f64, percent_slope: f64, ksat: f64) -> f64 {
+pub fn retention_mm(
+    yield_mm: f64,
+    v: f64,
+    upstream_cells: f64,
+    soil_depth: f64,
+    percent_slope: f64,
+    ksat: f64,
+) -> f64 {
     let denom = (soil_depth * percent_slope).max(1e-6);
     let ti = (upstream_cells.max(1.0) / denom).log10();
     let f_v = if v > 0.0 { (249.0 / v).min(1.0) } else { 1.0 };

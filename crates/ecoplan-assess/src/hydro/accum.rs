@@ -3,9 +3,7 @@
 //! Both walk the flow graph in topological order (Kahn's algorithm: a pixel is processed once every
 //! pixel draining into it is done), which gives pygeoprocessing's results without its recursion.
 
-use super::{
-    like, mfd_weight, mfd_weight_sum, neighbor, D8_NODATA, MFD_NODATA, SQRT2,
-};
+use super::{like, mfd_weight, mfd_weight_sum, neighbor, D8_NODATA, MFD_NODATA, SQRT2};
 use ecoplan_grid::{Grid, Progress};
 
 /// Nodata of accumulation outputs (pygeoprocessing's "improbable float").
@@ -207,7 +205,9 @@ pub fn distance_to_channel_d8(
             continue;
         }
         // the downstream pixel may have a nodata direction and still be a channel
-        let Some(j) = neighbor(w, h, i, d as usize) else { continue };
+        let Some(j) = neighbor(w, h, i, d as usize) else {
+            continue;
+        };
         if dist[j] < 0.0 {
             continue;
         }
@@ -255,7 +255,9 @@ pub fn distance_to_channel_mfd(
             if wt == 0 {
                 continue;
             }
-            let Some(j) = neighbor(w, h, i, d) else { continue };
+            let Some(j) = neighbor(w, h, i, d) else {
+                continue;
+            };
             let dj = dist[j];
             if dj == -1.0 {
                 continue;

@@ -36,7 +36,9 @@ pub fn flow_dir_d8(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<u8> {
         let mut best_dir: i32 = -1;
         let mut best = 0.0f64;
         for d in 0..8 {
-            let Some(j) = neighbor(w, h, root, d) else { continue };
+            let Some(j) = neighbor(w, h, root, d) else {
+                continue;
+            };
             let nz = z[j];
             if nz.is_nan() {
                 continue;
@@ -115,7 +117,9 @@ pub fn flow_dir_d8(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<u8> {
         while let Some(q) = drains.pop_front() {
             let dq = dist[q];
             for d in 0..8 {
-                let Some(j) = neighbor(w, h, q, d) else { continue };
+                let Some(j) = neighbor(w, h, q, d) else {
+                    continue;
+                };
                 let nd = dq + if d & 1 == 1 { SQRT2 } else { 1.0 };
                 if z[j] == root_z && dist[j] > nd {
                     dir[j] = INFLOW[d] as u8;
@@ -166,7 +170,9 @@ pub fn flow_dir_mfd(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<i32> {
         let mut slopes = [0.0f64; 8];
         let mut sum = 0.0;
         for (d, s_out) in slopes.iter_mut().enumerate() {
-            let Some(j) = neighbor(w, h, root, d) else { continue };
+            let Some(j) = neighbor(w, h, root, d) else {
+                continue;
+            };
             let nz = z[j];
             if nz.is_nan() {
                 continue;
@@ -245,7 +251,9 @@ pub fn flow_dir_mfd(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<i32> {
         while let Some(q) = distance_q.pop_front() {
             let dq = dist[q];
             for d in 0..8 {
-                let Some(j) = neighbor(w, h, q, d) else { continue };
+                let Some(j) = neighbor(w, h, q, d) else {
+                    continue;
+                };
                 let nd = dq + if d & 1 == 1 { SQRT2 } else { 1.0 };
                 if z[j] == root_z && dist[j] > nd {
                     dist[j] = nd;
@@ -259,7 +267,9 @@ pub fn flow_dir_mfd(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<i32> {
             let mut wts = [0.0f64; 8];
             let mut sum = 0.0;
             for (d, wt) in wts.iter_mut().enumerate() {
-                let Some(j) = neighbor(w, h, q, d) else { continue };
+                let Some(j) = neighbor(w, h, q, d) else {
+                    continue;
+                };
                 if z[j] != root_z {
                     continue;
                 }

@@ -75,7 +75,11 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
         });
         if drains {
             closed[i] = true;
-            heap.push(Item { z: z[i], order, idx: i });
+            heap.push(Item {
+                z: z[i],
+                order,
+                idx: i,
+            });
             order += 1;
         }
     }
@@ -94,7 +98,9 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
         }
         let zc = z[c];
         for d in 0..8 {
-            let Some(j) = neighbor(w, h, c, d) else { continue };
+            let Some(j) = neighbor(w, h, c, d) else {
+                continue;
+            };
             if closed[j] || z[j].is_nan() {
                 continue;
             }
@@ -112,7 +118,11 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
                 z[j] = raised;
                 pit.push_back(j);
             } else {
-                heap.push(Item { z: z[j], order, idx: j });
+                heap.push(Item {
+                    z: z[j],
+                    order,
+                    idx: j,
+                });
                 order += 1;
             }
         }
@@ -120,7 +130,10 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
     progress.finish();
     let nodata = dem.nodata;
     let data = match nodata {
-        Some(nd) => z.into_iter().map(|v| if v.is_nan() { nd } else { v }).collect(),
+        Some(nd) => z
+            .into_iter()
+            .map(|v| if v.is_nan() { nd } else { v })
+            .collect(),
         None => z,
     };
     like(dem, data, nodata)

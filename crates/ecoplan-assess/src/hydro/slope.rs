@@ -32,86 +32,100 @@ pub fn slope_percent(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f32> {
         }
     };
     let mut out = vec![SLOPE_NODATA; w * h];
-    out.par_chunks_mut(w.max(1)).enumerate().for_each(|(r, row)| {
-        let r = r as isize;
-        for (c, o) in row.iter_mut().enumerate() {
-            let c = c as isize;
-            let Some(e) = at(c, r) else { continue };
-            let a = at(c - 1, r - 1);
-            let b = at(c, r - 1);
-            let cc = at(c + 1, r - 1);
-            let d = at(c - 1, r);
-            let f = at(c + 1, r);
-            let g = at(c - 1, r + 1);
-            let hh = at(c, r + 1);
-            let i = at(c + 1, r + 1);
-            let (mut dzdx, mut xden) = (0.0f64, 0i32);
-            let (mut dzdy, mut yden) = (0.0f64, 0i32);
-            // one corner pair (p - q), falling back to half-pairs and the centre
-            let pair = |acc: &mut f64, den: &mut i32, p: Option<f64>, mid: Option<f64>, q: Option<f64>| {
-                match (p, mid, q) {
-                    (Some(p), _, Some(q)) => {
-                        *acc += p - q;
-                        *den += 2;
+    out.par_chunks_mut(w.max(1))
+        .enumerate()
+        .for_each(|(r, row)| {
+            let r = r as isize;
+            for (c, o) in row.iter_mut().enumerate() {
+                let c = c as isize;
+                let Some(e) = at(c, r) else { continue };
+                let a = at(c - 1, r - 1);
+                let b = at(c, r - 1);
+                let cc = at(c + 1, r - 1);
+                let d = at(c - 1, r);
+                let f = at(c + 1, r);
+                let g = at(c - 1, r + 1);
+                let hh = at(c, r + 1);
+                let i = at(c + 1, r + 1);
+                let (mut dzdx, mut xden) = (0.0f64, 0i32);
+                let (mut dzdy, mut yden) = (0.0f64, 0i32);
+                // one corner pair (p - q), falling back to half-pairs and the centre
+                let pair = |acc: &mut f64,
+                            den: &mut i32,
+                            p: Option<f64>,
+                            mid: Option<f64>,
+                            q: Option<f64>| {
+                    match (p, mid, q) {
+                        (Some(p), _, Some(q)) => {
+                            *acc += p - q;
+                            *den += 2;
+                        }
+                        (Some(p), Some(m), None) => {
+                            *acc += p - m;
+                            *den += 1;
+                        }
+                        (None, Some(m), Some(q)) => {
+                            *acc += m - q;
+                            *den += 1;
+                        }
+                        (Some(p), None, None) => {
+                            *acc += (p - e) * R2;
+                            *den += 1;
+                        }
+                        (None, None, Some(q)) => {
+                            *acc += (e - q) * R2;
+                            *den += 1;
+                        }
+                        (None, _, None) => {}
                     }
-                    (Some(p), Some(m), None) => {
-                        *acc += p - m;
-                        *den += 1;
+                };
+                pair(&mut dzdx, &mut xden, a, b, cc);
+                match (d, f) {
+                    (Some(d), Some(f)) => {
+                        dzdx += 2.0 * (d - f);
+                        xden += 4;
                     }
-                    (None, Some(m), Some(q)) => {
-                        *acc += m - q;
-                        *den += 1;
+                    (Some(d), None) => {
+                        dzdx += 2.0 * (d - e);
+                        xden += 2;
                     }
-                    (Some(p), None, None) => {
-                        *acc += (p - e) * R2;
-                        *den += 1;
+                    (None, Some(f)) => {
+                        dzdx += 2.0 * (e - f);
+                        xden += 2;
                     }
-                    (None, None, Some(q)) => {
-                        *acc += (e - q) * R2;
-                        *den += 1;
-                    }
-                    (None, _, None) => {}
+                    _ => {}
                 }
-            };
-            pair(&mut dzdx, &mut xden, a, b, cc);
-            match (d, f) {
-                (Some(d), Some(f)) => {
-                    dzdx += 2.0 * (d - f);
-                    xden += 4;
+                pair(&mut dzdx, &mut xden, g, hh, i);
+                pair(&mut dzdy, &mut yden, a, d, g);
+                match (b, hh) {
+                    (Some(b), Some(hv)) => {
+                        dzdy += 2.0 * (b - hv);
+                        yden += 4;
+                    }
+                    (Some(b), None) => {
+                        dzdy += 2.0 * (b - e);
+                        yden += 2;
+                    }
+                    (None, Some(hv)) => {
+                        dzdy += 2.0 * (e - hv);
+                        yden += 2;
+                    }
+                    _ => {}
                 }
-                (Some(d), None) => {
-                    dzdx += 2.0 * (d - e);
-                    xden += 2;
-                }
-                (None, Some(f)) => {
-                    dzdx += 2.0 * (e - f);
-                    xden += 2;
-                }
-                _ => {}
+                pair(&mut dzdy, &mut yden, cc, f, i);
+                let gx = if xden != 0 {
+                    dzdx / (xden as f64 * xs)
+                } else {
+                    0.0
+                };
+                let gy = if yden != 0 {
+                    dzdy / (yden as f64 * ys)
+                } else {
+                    0.0
+                };
+                *o = (100.0 * (gx * gx + gy * gy).sqrt()) as f32;
             }
-            pair(&mut dzdx, &mut xden, g, hh, i);
-            pair(&mut dzdy, &mut yden, a, d, g);
-            match (b, hh) {
-                (Some(b), Some(hv)) => {
-                    dzdy += 2.0 * (b - hv);
-                    yden += 4;
-                }
-                (Some(b), None) => {
-                    dzdy += 2.0 * (b - e);
-                    yden += 2;
-                }
-                (None, Some(hv)) => {
-                    dzdy += 2.0 * (e - hv);
-                    yden += 2;
-                }
-                _ => {}
-            }
-            pair(&mut dzdy, &mut yden, cc, f, i);
-            let gx = if xden != 0 { dzdx / (xden as f64 * xs) } else { 0.0 };
-            let gy = if yden != 0 { dzdy / (yden as f64 * ys) } else { 0.0 };
-            *o = (100.0 * (gx * gx + gy * gy).sqrt()) as f32;
-        }
-    });
+        });
     progress.finish();
     like(dem, out, Some(SLOPE_NODATA))
 }

@@ -1,8 +1,6 @@
 //! Stream extraction by flow-accumulation threshold, and watershed delineation from outlets.
 
-use super::{
-    like, mfd_weight, neighbor, tile_order, FLOW_ACCUM_NODATA, INFLOW, MFD_NODATA,
-};
+use super::{like, mfd_weight, neighbor, tile_order, FLOW_ACCUM_NODATA, INFLOW, MFD_NODATA};
 use ecoplan_grid::Grid;
 use std::collections::VecDeque;
 
@@ -89,7 +87,9 @@ pub fn extract_streams_mfd(
         }
         while let Some(q) = open.pop_front() {
             for d in 0..8 {
-                let Some(s) = neighbor(w, h, q, d) else { continue };
+                let Some(s) = neighbor(w, h, q, d) else {
+                    continue;
+                };
                 let vs = dir.data[s];
                 if vs == MFD_NODATA {
                     continue;
@@ -112,7 +112,9 @@ pub fn extract_streams_mfd(
                             if mfd_weight(vb, e) == 0 {
                                 continue;
                             }
-                            let Some(t) = neighbor(w, h, b, e) else { continue };
+                            let Some(t) = neighbor(w, h, b, e) else {
+                                continue;
+                            };
                             if stream[t] == 2 {
                                 stream[t] = 1;
                                 back.push_back(t);
@@ -153,7 +155,9 @@ pub fn watersheds_d8(dir: &Grid<u8>, outlets: &[(usize, usize)]) -> Grid<u32> {
     while let Some(q) = queue.pop_front() {
         let id = ws[q];
         for d in 0..8 {
-            let Some(j) = neighbor(w, h, q, d) else { continue };
+            let Some(j) = neighbor(w, h, q, d) else {
+                continue;
+            };
             if ws[j] == 0 && dir.data[j] as usize == INFLOW[d] {
                 ws[j] = id;
                 queue.push_back(j);

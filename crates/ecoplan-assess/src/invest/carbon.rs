@@ -5,7 +5,9 @@
 //! baseline. Valuation: NPV = change · price/n · Σ_{t=0}^{n−1} [(1+r/100)(1+c/100)]^{−t}, with
 //! n = alternate year − baseline year. Summary totals = Σ pixel values · pixel area / 10⁴ (t C).
 
-use super::{cell_area, check_aligned, fmt_f64, like, missing_codes, OutputData, OutputGrid, OutputTable};
+use super::{
+    cell_area, check_aligned, fmt_f64, like, missing_codes, OutputData, OutputGrid, OutputTable,
+};
 use crate::table::Table;
 use crate::AssessError;
 use ecoplan_grid::{Grid, Progress};
@@ -26,7 +28,10 @@ impl CarbonPools {
     /// From a table with columns lucode, c_above, c_below, c_soil, c_dead (blanks not allowed).
     pub fn from_table(t: &Table) -> Result<Self, AssessError> {
         let mut p = Vec::new();
-        t.require_columns(&["lucode", "c_above", "c_below", "c_soil", "c_dead"], &mut p);
+        t.require_columns(
+            &["lucode", "c_above", "c_below", "c_soil", "c_dead"],
+            &mut p,
+        );
         AssessError::check(p.clone())?;
         let codes = t.codes("lucode", &mut p);
         let cols: Vec<Vec<Option<f64>>> = ["c_above", "c_below", "c_soil", "c_dead"]
@@ -131,11 +136,17 @@ impl CarbonOutputs {
         }];
         let mut push = |name: String, g: &Option<Grid<f32>>| {
             if let Some(g) = g {
-                v.push(OutputGrid { path: name, grid: OutputData::F32(g.clone()) });
+                v.push(OutputGrid {
+                    path: name,
+                    grid: OutputData::F32(g.clone()),
+                });
             }
         };
         push(format!("c_storage_alt{suffix}.tif"), &self.c_storage_alt);
-        push(format!("c_change_bas_alt{suffix}.tif"), &self.c_change_bas_alt);
+        push(
+            format!("c_change_bas_alt{suffix}.tif"),
+            &self.c_change_bas_alt,
+        );
         push(format!("npv_alt{suffix}.tif"), &self.npv_alt);
         for (k, g) in self.pools_bas.iter().enumerate() {
             v.push(OutputGrid {
@@ -160,7 +171,10 @@ impl CarbonOutputs {
         for (label, total, units, file) in &self.summary {
             csv.push_str(&format!("{label},{},{units},{file}\n", fmt_f64(*total)));
         }
-        OutputTable { path: format!("raster_values_summary{suffix}.csv"), csv }
+        OutputTable {
+            path: format!("raster_values_summary{suffix}.csv"),
+            csv,
+        }
     }
 }
 
@@ -174,7 +188,10 @@ fn storage(lulc: &Grid<i32>, pools: &CarbonPools) -> (Vec<Grid<f32>>, Grid<f32>)
                 if lulc.is_nodata(v) {
                     CARBON_NODATA
                 } else {
-                    pools.pools.get(&(v as i64)).map_or(CARBON_NODATA, |p| p[k] as f32)
+                    pools
+                        .pools
+                        .get(&(v as i64))
+                        .map_or(CARBON_NODATA, |p| p[k] as f32)
                 }
             })
             .collect();
@@ -186,7 +203,10 @@ fn storage(lulc: &Grid<i32>, pools: &CarbonPools) -> (Vec<Grid<f32>>, Grid<f32>)
                 CARBON_NODATA
             } else {
                 // float32 sum in pool order, as numpy.sum over float32 arrays
-                per_pool[0].data[i] + per_pool[1].data[i] + per_pool[2].data[i] + per_pool[3].data[i]
+                per_pool[0].data[i]
+                    + per_pool[1].data[i]
+                    + per_pool[2].data[i]
+                    + per_pool[3].data[i]
             }
         })
         .collect();
@@ -195,7 +215,12 @@ fn storage(lulc: &Grid<i32>, pools: &CarbonPools) -> (Vec<Grid<f32>>, Grid<f32>)
 }
 
 fn raster_total(g: &Grid<f32>) -> f64 {
-    let s: f64 = g.data.iter().filter(|&&v| !g.is_nodata(v)).map(|&v| v as f64).sum();
+    let s: f64 = g
+        .data
+        .iter()
+        .filter(|&&v| !g.is_nodata(v))
+        .map(|&v| v as f64)
+        .sum();
     s * cell_area(g) / 10_000.0
 }
 
@@ -212,7 +237,10 @@ pub fn carbon(
         problems.push(m);
     }
     if let Some(alt) = lulc_alt {
-        check_aligned(&[("lulc_bas_path", lulc_bas.spec()), ("lulc_alt_path", alt.spec())])?;
+        check_aligned(&[
+            ("lulc_bas_path", lulc_bas.spec()),
+            ("lulc_alt_path", alt.spec()),
+        ])?;
         if let Some(m) = missing_codes(alt, &pools.pools, "lulc_alt_path", "carbon pools") {
             problems.push(m);
         }
@@ -266,7 +294,13 @@ pub fn carbon(
             let data = change
                 .data
                 .iter()
-                .map(|&c| if c == CARBON_NODATA { NPV_NODATA } else { c * k })
+                .map(|&c| {
+                    if c == CARBON_NODATA {
+                        NPV_NODATA
+                    } else {
+                        c * k
+                    }
+                })
                 .collect();
             let g = like(alt, data, Some(NPV_NODATA));
             summary.push((
@@ -309,7 +343,10 @@ mod tests {
         let mut lulc = Grid::from_rows(3, 1, vec![1, 2, -9]).unwrap();
         lulc.nodata = Some(-9);
         lulc.transform = ecoplan_grid::GeoTransform::north_up(0.0, 0.0, 100.0);
-        let alt = Grid { data: vec![2, 2, -9], ..lulc.clone() };
+        let alt = Grid {
+            data: vec![2, 2, -9],
+            ..lulc.clone()
+        };
         let val = CarbonValuation {
             lulc_bas_year: 2020,
             lulc_alt_year: 2030,
@@ -324,7 +361,16 @@ mod tests {
         assert_eq!(o.c_change_bas_alt.as_ref().unwrap().data[0], -33.0);
         // no discounting: NPV = change × price
         assert!((o.npv_alt.as_ref().unwrap().data[0] + 330.0).abs() < 1e-3);
-        let missing = carbon(&Grid { data: vec![7, 2, -9], ..lulc.clone() }, None, &pools, None, &NoProgress);
+        let missing = carbon(
+            &Grid {
+                data: vec![7, 2, -9],
+                ..lulc.clone()
+            },
+            None,
+            &pools,
+            None,
+            &NoProgress,
+        );
         assert!(matches!(missing, Err(AssessError::Invalid(p)) if p[0].contains("codes 7")));
     }
 

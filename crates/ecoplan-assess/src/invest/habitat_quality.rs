@@ -77,13 +77,20 @@ pub struct Threat {
 /// fut_path, base_path), reporting every problem.
 pub fn threats_from_table(t: &Table) -> Result<Vec<Threat>, AssessError> {
     let mut p = Vec::new();
-    t.require_columns(&["threat", "max_dist", "weight", "decay", "cur_path"], &mut p);
+    t.require_columns(
+        &["threat", "max_dist", "weight", "decay", "cur_path"],
+        &mut p,
+    );
     AssessError::check(p.clone())?;
     let names = t.texts("threat");
     let md = t.numbers("max_dist", false, &mut p);
     let wt = t.numbers("weight", false, &mut p);
     let decay = t.texts("decay");
-    let (cur, fut, base) = (t.texts("cur_path"), t.texts("fut_path"), t.texts("base_path"));
+    let (cur, fut, base) = (
+        t.texts("cur_path"),
+        t.texts("fut_path"),
+        t.texts("base_path"),
+    );
     let mut out = Vec::new();
     let mut seen = HashMap::new();
     for r in 0..t.rows.len() {
@@ -92,16 +99,25 @@ pub fn threats_from_table(t: &Table) -> Result<Vec<Threat>, AssessError> {
         if name.is_empty() {
             p.push(format!("{}: row {row} has no threat name", t.name));
         } else if let Some(prev) = seen.insert(name.clone(), row) {
-            p.push(format!("{}: threat `{name}` appears twice (rows {prev} and {row})", t.name));
+            p.push(format!(
+                "{}: threat `{name}` appears twice (rows {prev} and {row})",
+                t.name
+            ));
         }
         if let Some(m) = md[r] {
             if m <= 0.0 {
-                p.push(format!("{}: row {row} max_dist must be > 0, found {m}", t.name));
+                p.push(format!(
+                    "{}: row {row} max_dist must be > 0, found {m}",
+                    t.name
+                ));
             }
         }
         if let Some(w) = wt[r] {
             if !(0.0..=1.0).contains(&w) {
-                p.push(format!("{}: row {row} weight must be within 0–1, found {w}", t.name));
+                p.push(format!(
+                    "{}: row {row} weight must be within 0–1, found {w}",
+                    t.name
+                ));
             }
         }
         let d = match decay[r].trim().to_lowercase().as_str() {
@@ -116,7 +132,10 @@ pub fn threats_from_table(t: &Table) -> Result<Vec<Threat>, AssessError> {
             }
         };
         if cur[r].trim().is_empty() {
-            p.push(format!("{}: row {row} (`{name}`) has no cur_path raster", t.name));
+            p.push(format!(
+                "{}: row {row} (`{name}`) has no cur_path raster",
+                t.name
+            ));
         }
         if let (Some(m), Some(w), Some(d)) = (md[r], wt[r], d) {
             out.push(Threat {
@@ -131,7 +150,10 @@ pub fn threats_from_table(t: &Table) -> Result<Vec<Threat>, AssessError> {
         }
     }
     if out.iter().map(|t| t.weight).sum::<f64>() <= 0.0 && p.is_empty() {
-        p.push(format!("{}: threat weights sum to 0; at least one must be > 0", t.name));
+        p.push(format!(
+            "{}: threat weights sum to 0; at least one must be > 0",
+            t.name
+        ));
     }
     AssessError::check(p)?;
     Ok(out)
@@ -162,7 +184,10 @@ impl Sensitivity {
         let habitat = t.code_map("lucode", "habitat", &mut p);
         for (code, h) in &habitat {
             if !(0.0..=1.0).contains(h) {
-                p.push(format!("{}: lucode {code} habitat must be within 0–1, found {h}", t.name));
+                p.push(format!(
+                    "{}: lucode {code} habitat must be within 0–1, found {h}",
+                    t.name
+                ));
             }
         }
         let mut by_threat = HashMap::new();
@@ -190,7 +215,11 @@ pub struct HabitatQualityParams {
 
 impl Default for HabitatQualityParams {
     fn default() -> Self {
-        HabitatQualityParams { half_saturation: 0.05, mode: HqMode::Nearest, distance_unit: DistanceUnit::Metres }
+        HabitatQualityParams {
+            half_saturation: 0.05,
+            mode: HqMode::Nearest,
+            distance_unit: DistanceUnit::Metres,
+        }
     }
 }
 
@@ -198,7 +227,10 @@ impl HabitatQualityParams {
     pub fn validate(&self) -> Vec<String> {
         let mut p = Vec::new();
         if !(self.half_saturation > 0.0 && self.half_saturation.is_finite()) {
-            p.push(format!("half_saturation_constant must be > 0, found {}", self.half_saturation));
+            p.push(format!(
+                "half_saturation_constant must be > 0, found {}",
+                self.half_saturation
+            ));
         }
         p
     }
@@ -234,15 +266,27 @@ impl HqOutputs {
         let mut t = Vec::new();
         for (s, o) in [("c", Some(&self.current)), ("f", self.future.as_ref())] {
             let Some(o) = o else { continue };
-            g.push(OutputGrid { path: format!("deg_sum_{s}{suffix}.tif"), grid: OutputData::F32(o.deg_sum.clone()) });
-            g.push(OutputGrid { path: format!("quality_{s}{suffix}.tif"), grid: OutputData::F32(o.quality.clone()) });
+            g.push(OutputGrid {
+                path: format!("deg_sum_{s}{suffix}.tif"),
+                grid: OutputData::F32(o.deg_sum.clone()),
+            });
+            g.push(OutputGrid {
+                path: format!("quality_{s}{suffix}.tif"),
+                grid: OutputData::F32(o.quality.clone()),
+            });
             if let Some((r, rows)) = &o.rarity {
-                g.push(OutputGrid { path: format!("rarity_{s}{suffix}.tif"), grid: OutputData::F32(r.clone()) });
+                g.push(OutputGrid {
+                    path: format!("rarity_{s}{suffix}.tif"),
+                    grid: OutputData::F32(r.clone()),
+                });
                 let mut csv = String::from("lucode,rarity_value\n");
                 for (k, v) in rows {
                     csv.push_str(&format!("{k},{}\n", super::fmt_f64(*v)));
                 }
-                t.push(OutputTable { path: format!("rarity_{s}{suffix}.csv"), csv });
+                t.push(OutputTable {
+                    path: format!("rarity_{s}{suffix}.csv"),
+                    csv,
+                });
             }
         }
         (g, t)
@@ -251,8 +295,15 @@ impl HqOutputs {
 
 /// Checks a threat raster holds values within 0–1 (nodata allowed).
 fn threat_values_problem(name: &str, g: &Grid<f32>) -> Option<String> {
-    let bad = g.data.iter().find(|&&v| !g.is_nodata(v) && !(0.0..=1.0).contains(&v));
-    bad.map(|v| format!("threat raster `{name}` has value {v}; threat rasters must hold values between 0 and 1"))
+    let bad = g
+        .data
+        .iter()
+        .find(|&&v| !g.is_nodata(v) && !(0.0..=1.0).contains(&v));
+    bad.map(|v| {
+        format!(
+            "threat raster `{name}` has value {v}; threat rasters must hold values between 0 and 1"
+        )
+    })
 }
 
 /// Decayed threat impact for one threat (float32 arithmetic as natcap.invest).
@@ -270,7 +321,11 @@ fn decayed_threat(
     let (w, h) = (threat.width, threat.height);
     match params.mode {
         HqMode::Nearest => {
-            let region: Vec<bool> = threat.data.iter().map(|&v| v != 0.0 && !threat.is_nodata(v)).collect();
+            let region: Vec<bool> = threat
+                .data
+                .iter()
+                .map(|&v| v != 0.0 && !threat.is_nodata(v))
+                .collect();
             let dist = distance_transform(w, h, &region, 1.0, 1.0);
             let m = max_px as f32;
             dist.par_iter()
@@ -392,7 +447,15 @@ fn scenario(
     }
     let ksq = params.half_saturation.powf(Z) as f32;
     let z = Z as f32;
-    let deg: Vec<f32> = (0..n).map(|i| if deg_valid[i] { deg_sum[i] } else { HQ_MAP_NODATA }).collect();
+    let deg: Vec<f32> = (0..n)
+        .map(|i| {
+            if deg_valid[i] {
+                deg_sum[i]
+            } else {
+                HQ_MAP_NODATA
+            }
+        })
+        .collect();
     let quality: Vec<f32> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -404,7 +467,10 @@ fn scenario(
             hb * (1.0 - dz / (dz + ksq))
         })
         .collect();
-    Ok((like(lulc, deg, Some(HQ_MAP_NODATA)), like(lulc, quality, Some(HQ_MAP_NODATA))))
+    Ok((
+        like(lulc, deg, Some(HQ_MAP_NODATA)),
+        like(lulc, quality, Some(HQ_MAP_NODATA)),
+    ))
 }
 
 /// Rarity of `lulc` relative to `base` (natcap.invest `_compute_rarity_operation`).
@@ -422,7 +488,13 @@ pub fn rarity(base: &Grid<i32>, lulc: &Grid<i32>) -> (Grid<f32>, BTreeMap<i64, f
         .data
         .iter()
         .zip(&lulc.data)
-        .map(|(&b, &x)| if base.is_nodata(b) || lulc.is_nodata(x) { None } else { Some(x as i64) })
+        .map(|(&b, &x)| {
+            if base.is_nodata(b) || lulc.is_nodata(x) {
+                None
+            } else {
+                Some(x as i64)
+            }
+        })
         .collect();
     let mut count_x: HashMap<i64, u64> = HashMap::new();
     for c in cover.iter().flatten() {
@@ -481,7 +553,12 @@ pub fn habitat_quality(
                 problems.push(m);
             }
         }
-        if let Some(m) = missing_codes(s.lulc, &sens.habitat, &format!("lulc_{label}_path"), "sensitivity") {
+        if let Some(m) = missing_codes(
+            s.lulc,
+            &sens.habitat,
+            &format!("lulc_{label}_path"),
+            "sensitivity",
+        ) {
             problems.push(m);
         }
     }
@@ -492,13 +569,21 @@ pub fn habitat_quality(
         specs.push(("access".into(), a.spec()));
     }
     AssessError::check(problems)?;
-    let named: Vec<(&str, ecoplan_grid::GridSpec)> = specs.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
+    let named: Vec<(&str, ecoplan_grid::GridSpec)> =
+        specs.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
     check_aligned(&named)?;
-    progress.begin("生境质量 habitat quality", (threats.len() * if future.is_some() { 2 } else { 1 }) as u64);
+    progress.begin(
+        "生境质量 habitat quality",
+        (threats.len() * if future.is_some() { 2 } else { 1 }) as u64,
+    );
     let run = |s: &HqScenario| -> Result<HqScenarioOutputs, AssessError> {
         let (deg_sum, quality) = scenario(s, threats, sens, access, params, progress)?;
         let rarity = baseline.map(|b| rarity(b, s.lulc));
-        Ok(HqScenarioOutputs { deg_sum, quality, rarity })
+        Ok(HqScenarioOutputs {
+            deg_sum,
+            quality,
+            rarity,
+        })
     };
     let cur = run(&current)?;
     let fut = match future {
@@ -506,7 +591,10 @@ pub fn habitat_quality(
         None => None,
     };
     progress.finish();
-    Ok(HqOutputs { current: cur, future: fut })
+    Ok(HqOutputs {
+        current: cur,
+        future: fut,
+    })
 }
 
 /// Quality from degradation, habitat suitability and k (the METHODS §2.1 formula, f64).
@@ -545,7 +633,14 @@ mod tests {
     fn setup() -> (Grid<i32>, Vec<Grid<f32>>, Vec<Threat>, Sensitivity) {
         let mut lulc = Grid::from_rows(5, 1, vec![1, 1, 1, 1, 2]).unwrap();
         lulc.transform = GeoTransform::north_up(0.0, 0.0, 100.0);
-        let t = Grid { data: vec![0.0f32, 0.0, 0.0, 0.0, 1.0], transform: lulc.transform, width: 5, height: 1, crs: None, nodata: None };
+        let t = Grid {
+            data: vec![0.0f32, 0.0, 0.0, 0.0, 1.0],
+            transform: lulc.transform,
+            width: 5,
+            height: 1,
+            crs: None,
+            nodata: None,
+        };
         let threats = vec![Threat {
             name: "urban".into(),
             max_dist: 400.0,
@@ -564,13 +659,19 @@ mod tests {
     fn degradation_follows_distance_decay() {
         let (lulc, tg, threats, sens) = setup();
         let o = habitat_quality(
-            HqScenario { lulc: &lulc, threats: &tg },
+            HqScenario {
+                lulc: &lulc,
+                threats: &tg,
+            },
             None,
             None,
             None,
             &threats,
             &sens,
-            &HabitatQualityParams { half_saturation: 0.2, ..Default::default() },
+            &HabitatQualityParams {
+                half_saturation: 0.2,
+                ..Default::default()
+            },
             &NoProgress,
         )
         .unwrap();
@@ -582,13 +683,23 @@ mod tests {
         assert!((o.current.quality.data[3] as f64 - q).abs() < 1e-6);
         // legacy mode with km: 0.4 km, kernel normalised → much smaller impact
         let legacy = habitat_quality(
-            HqScenario { lulc: &lulc, threats: &tg },
+            HqScenario {
+                lulc: &lulc,
+                threats: &tg,
+            },
             None,
             None,
             None,
-            &[Threat { max_dist: 0.4, ..threats[0].clone() }],
+            &[Threat {
+                max_dist: 0.4,
+                ..threats[0].clone()
+            }],
             &sens,
-            &HabitatQualityParams { half_saturation: 0.2, mode: HqMode::LegacyConvolution, distance_unit: DistanceUnit::Kilometres },
+            &HabitatQualityParams {
+                half_saturation: 0.2,
+                mode: HqMode::LegacyConvolution,
+                distance_unit: DistanceUnit::Kilometres,
+            },
             &NoProgress,
         )
         .unwrap();
@@ -599,12 +710,19 @@ mod tests {
     #[test]
     fn rarity_and_table_problems() {
         let (lulc, ..) = setup();
-        let base = Grid { data: vec![1, 1, 2, 2, 2], ..lulc.clone() };
+        let base = Grid {
+            data: vec![1, 1, 2, 2, 2],
+            ..lulc.clone()
+        };
         let (r, rows) = rarity(&base, &lulc);
         // class 1: 4 now, 2 in the baseline → 1 − 4/6
         assert!((rows[&1] - (1.0 - 4.0 / 6.0)).abs() < 1e-12);
         assert!((r.data[0] as f64 - (1.0 - 4.0 / 6.0)).abs() < 1e-6);
-        let bad = Table::parse("t.csv", "threat,max_dist,weight,decay,cur_path\nroad,-1,1.5,cubic,\n").unwrap();
+        let bad = Table::parse(
+            "t.csv",
+            "threat,max_dist,weight,decay,cur_path\nroad,-1,1.5,cubic,\n",
+        )
+        .unwrap();
         let e = threats_from_table(&bad).unwrap_err().to_string();
         for needle in ["max_dist", "weight", "cubic", "cur_path"] {
             assert!(e.contains(needle), "{e}");

@@ -28,7 +28,9 @@ pub fn lulc_from_any(g: &AnyGrid) -> Grid<i32> {
         other => {
             let nd = other.nodata_f64();
             let nodata = match nd {
-                Some(v) if v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64 => v as i32,
+                Some(v) if v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64 => {
+                    v as i32
+                }
                 _ => LULC_NODATA,
             };
             let f = other.to_f64();
@@ -51,7 +53,9 @@ pub fn lulc_from_any(g: &AnyGrid) -> Grid<i32> {
 
 /// A named grid geometry, for alignment checks.
 pub(crate) fn check_aligned(specs: &[(&str, GridSpec)]) -> Result<(), AssessError> {
-    let Some((first_name, first)) = specs.first() else { return Ok(()) };
+    let Some((first_name, first)) = specs.first() else {
+        return Ok(());
+    };
     let mut problems = Vec::new();
     for (name, s) in &specs[1..] {
         if let Err(e) = first.check_aligned(s) {
@@ -119,7 +123,6 @@ pub(crate) fn like<T: Cell, U: Cell>(base: &Grid<U>, data: Vec<T>, nodata: Optio
         nodata,
     }
 }
-
 
 /// Cell area in m² (|dx·dy|).
 pub(crate) fn cell_area<T: Cell>(g: &Grid<T>) -> f64 {

@@ -97,13 +97,19 @@ impl SdrParams {
     pub fn validate(&self) -> Vec<String> {
         let mut p = Vec::new();
         if !(self.threshold_flow_accumulation > 0.0) {
-            p.push(format!("threshold_flow_accumulation must be > 0, found {}", self.threshold_flow_accumulation));
+            p.push(format!(
+                "threshold_flow_accumulation must be > 0, found {}",
+                self.threshold_flow_accumulation
+            ));
         }
         if !(self.k_param > 0.0) {
             p.push(format!("k_param must be > 0, found {}", self.k_param));
         }
         if !(self.sdr_max > 0.0 && self.sdr_max <= 1.0) {
-            p.push(format!("sdr_max must be within (0, 1], found {}", self.sdr_max));
+            p.push(format!(
+                "sdr_max must be within (0, 1], found {}",
+                self.sdr_max
+            ));
         }
         if !self.ic_0_param.is_finite() {
             p.push("ic_0_param must be a finite number".into());
@@ -172,22 +178,34 @@ pub struct SdrOutputs {
 
 impl SdrOutputs {
     pub fn files(&self, suffix: &str) -> (Vec<OutputGrid>, Vec<OutputTable>) {
-        let f32g = |p: &str, g: &Grid<f32>| OutputGrid { path: format!("{p}{suffix}.tif"), grid: OutputData::F32(g.clone()) };
-        let f64g = |p: &str, g: &Grid<f64>| OutputGrid { path: format!("{p}{suffix}.tif"), grid: OutputData::F64(g.clone()) };
+        let f32g = |p: &str, g: &Grid<f32>| OutputGrid {
+            path: format!("{p}{suffix}.tif"),
+            grid: OutputData::F32(g.clone()),
+        };
+        let f64g = |p: &str, g: &Grid<f64>| OutputGrid {
+            path: format!("{p}{suffix}.tif"),
+            grid: OutputData::F64(g.clone()),
+        };
         let mut v = vec![
             f32g("avoided_erosion", &self.avoided_erosion),
             f32g("avoided_export", &self.avoided_export),
             f32g("rkls", &self.rkls),
             f32g("sed_deposition", &self.sed_deposition),
             f32g("sed_export", &self.sed_export),
-            OutputGrid { path: format!("stream{suffix}.tif"), grid: OutputData::U8(self.stream.clone()) },
+            OutputGrid {
+                path: format!("stream{suffix}.tif"),
+                grid: OutputData::U8(self.stream.clone()),
+            },
             f32g("usle", &self.usle),
             f32g("intermediate_outputs/cp", &self.cp),
             f64g("intermediate_outputs/d_dn", &self.d_dn),
             f64g("intermediate_outputs/d_up", &self.d_up),
             f32g("intermediate_outputs/e_prime", &self.e_prime),
             f32g("intermediate_outputs/f", &self.flux),
-            f64g("intermediate_outputs/flow_accumulation", &self.flow_accumulation),
+            f64g(
+                "intermediate_outputs/flow_accumulation",
+                &self.flow_accumulation,
+            ),
             f32g("intermediate_outputs/ic", &self.ic),
             f64g("intermediate_outputs/ls", &self.ls),
             f32g("intermediate_outputs/pit_filled_dem", &self.pit_filled_dem),
@@ -197,10 +215,16 @@ impl SdrOutputs {
             f64g("intermediate_outputs/w_bar", &self.w_bar),
         ];
         if let Some(d) = &self.flow_direction_d8 {
-            v.push(OutputGrid { path: format!("intermediate_outputs/flow_direction{suffix}.tif"), grid: OutputData::U8(d.clone()) });
+            v.push(OutputGrid {
+                path: format!("intermediate_outputs/flow_direction{suffix}.tif"),
+                grid: OutputData::U8(d.clone()),
+            });
         }
         if let Some(d) = &self.flow_direction_mfd {
-            v.push(OutputGrid { path: format!("intermediate_outputs/flow_direction{suffix}.tif"), grid: OutputData::I32(d.clone()) });
+            v.push(OutputGrid {
+                path: format!("intermediate_outputs/flow_direction{suffix}.tif"),
+                grid: OutputData::I32(d.clone()),
+            });
         }
         let mut csv = String::from("ws_id,usle_tot,sed_export,sed_dep,avoid_exp,avoid_eros\n");
         for w in &self.watersheds {
@@ -214,7 +238,13 @@ impl SdrOutputs {
                 fmt_f64(w.avoid_eros)
             ));
         }
-        (v, vec![OutputTable { path: format!("watershed_results_sdr{suffix}.csv"), csv }])
+        (
+            v,
+            vec![OutputTable {
+                path: format!("watershed_results_sdr{suffix}.csv"),
+                csv,
+            }],
+        )
     }
 }
 
@@ -226,7 +256,11 @@ pub fn ls_factor(percent_slope: f32, flow_accumulation: f64, cell_size: f64, l_m
     let rad = (percent_slope / 100.0f32).atan();
     let (s, c) = (rad.sin(), rad.cos());
     let aspect_length = s.abs() + c.abs();
-    let slope_factor = if percent_slope < 9.0 { 10.8f32 * s + 0.03f32 } else { 16.8f32 * s - 0.5f32 };
+    let slope_factor = if percent_slope < 9.0 {
+        10.8f32 * s + 0.03f32
+    } else {
+        16.8f32 * s - 0.5f32
+    };
     let m: f32 = if percent_slope > 9.0 {
         let beta = (s / 0.0896f32) / (3.0f32 * s.powf(0.8f32) + 0.56f32);
         beta / (1.0 + beta)
@@ -296,7 +330,15 @@ pub fn sdr(
                 && inp.drainage.is_none_or(|d| !d.is_nodata(d.data[i]))
         })
         .collect();
-    let dem_masked: Vec<f64> = (0..n).map(|i| if mask[i] { inp.dem.data[i] as f32 as f64 } else { f64::NAN }).collect();
+    let dem_masked: Vec<f64> = (0..n)
+        .map(|i| {
+            if mask[i] {
+                inp.dem.data[i] as f32 as f64
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
     let dem_g = like(inp.dem, dem_masked, None);
     // 2–3. fill and slope
     let filled = hydro::fill_pits(&dem_g, &ecoplan_grid::NoProgress);
@@ -369,9 +411,32 @@ pub fn sdr(
     step(4)?;
     // 8–11. W, CP, RKLS, USLE
     let lulc = inp.lulc;
-    let code = |i: usize| -> Option<i64> { if mask[i] { Some(lulc.data[i] as i64) } else { None } };
-    let w_raw: Vec<f32> = (0..n).map(|i| code(i).and_then(|c| usle.c.get(&c)).map_or(SDR_NODATA, |&v| v as f32)).collect();
-    let w_thr: Vec<f32> = w_raw.iter().map(|&v| if v == SDR_NODATA { MAP_NODATA_F32 } else if v < 0.001 { 0.001 } else { v }).collect();
+    let code = |i: usize| -> Option<i64> {
+        if mask[i] {
+            Some(lulc.data[i] as i64)
+        } else {
+            None
+        }
+    };
+    let w_raw: Vec<f32> = (0..n)
+        .map(|i| {
+            code(i)
+                .and_then(|c| usle.c.get(&c))
+                .map_or(SDR_NODATA, |&v| v as f32)
+        })
+        .collect();
+    let w_thr: Vec<f32> = w_raw
+        .iter()
+        .map(|&v| {
+            if v == SDR_NODATA {
+                MAP_NODATA_F32
+            } else if v < 0.001 {
+                0.001
+            } else {
+                v
+            }
+        })
+        .collect();
     let cp: Vec<f32> = (0..n)
         .map(|i| {
             code(i)
@@ -391,7 +456,13 @@ pub fn sdr(
         })
         .collect();
     let usle_v: Vec<f32> = (0..n)
-        .map(|i| if rkls[i] == SDR_NODATA || cp[i] == SDR_NODATA { MAP_NODATA_F32 } else { rkls[i] * cp[i] })
+        .map(|i| {
+            if rkls[i] == SDR_NODATA || cp[i] == SDR_NODATA {
+                MAP_NODATA_F32
+            } else {
+                rkls[i] * cp[i]
+            }
+        })
         .collect();
     step(5)?;
     // 12–13. W̄, S̄, D_up
@@ -409,7 +480,13 @@ pub fn sdr(
     };
     let bar = |a: &Grid<f64>| -> Vec<f64> {
         (0..n)
-            .map(|i| if a.data[i] == FLOW_ACCUM_NODATA || !acc_valid(i) { MAP_NODATA_F64 } else { a.data[i] / acc.data[i] })
+            .map(|i| {
+                if a.data[i] == FLOW_ACCUM_NODATA || !acc_valid(i) {
+                    MAP_NODATA_F64
+                } else {
+                    a.data[i] / acc.data[i]
+                }
+            })
             .collect()
     };
     let w_bar = bar(&w_acc);
@@ -453,7 +530,11 @@ pub fn sdr(
             }
         })
         .collect();
-    let (ic0, k, smax) = (params.ic_0_param as f32, params.k_param as f32, params.sdr_max as f32);
+    let (ic0, k, smax) = (
+        params.ic_0_param as f32,
+        params.k_param as f32,
+        params.sdr_max as f32,
+    );
     let sdr_f: Vec<f32> = (0..n)
         .map(|i| {
             let s = drain.data[i];
@@ -468,7 +549,13 @@ pub fn sdr(
         .collect();
     // 18–19. export and E'
     let sed_export: Vec<f32> = (0..n)
-        .map(|i| if usle_v[i] == MAP_NODATA_F32 || sdr_f[i] == SDR_NODATA { MAP_NODATA_F32 } else { usle_v[i] * sdr_f[i] })
+        .map(|i| {
+            if usle_v[i] == MAP_NODATA_F32 || sdr_f[i] == SDR_NODATA {
+                MAP_NODATA_F32
+            } else {
+                usle_v[i] * sdr_f[i]
+            }
+        })
         .collect();
     let e_prime: Vec<f32> = (0..n)
         .map(|i| {
@@ -492,7 +579,13 @@ pub fn sdr(
     step(9)?;
     // 21–22. avoided erosion and export
     let avoided_erosion: Vec<f32> = (0..n)
-        .map(|i| if rkls[i] == SDR_NODATA || usle_v[i] == MAP_NODATA_F32 { MAP_NODATA_F32 } else { rkls[i] - usle_v[i] })
+        .map(|i| {
+            if rkls[i] == SDR_NODATA || usle_v[i] == MAP_NODATA_F32 {
+                MAP_NODATA_F32
+            } else {
+                rkls[i] - usle_v[i]
+            }
+        })
         .collect();
     let avoided_export: Vec<f32> = (0..n)
         .map(|i| {
@@ -540,7 +633,11 @@ pub fn sdr(
     progress.finish();
     let g32 = |v: Vec<f32>, nd: f32| like(inp.dem, v, Some(nd));
     let g64 = |v: Vec<f64>, nd: f64| like(inp.dem, v, Some(nd));
-    let filled32: Vec<f32> = filled.data.iter().map(|&v| if v.is_nan() { MAP_NODATA_F32 } else { v as f32 }).collect();
+    let filled32: Vec<f32> = filled
+        .data
+        .iter()
+        .map(|&v| if v.is_nan() { MAP_NODATA_F32 } else { v as f32 })
+        .collect();
     Ok(SdrOutputs {
         pit_filled_dem: g32(filled32, MAP_NODATA_F32),
         slope,
@@ -596,7 +693,9 @@ fn deposition(r: Routing, sdr: &[f32], e_prime: &[f32]) -> (Vec<f32>, Vec<f32>) 
         match &r {
             Routing::D8(d) => {
                 for k in 0..8 {
-                    let Some(j) = neighbor(w, h, x, k) else { continue };
+                    let Some(j) = neighbor(w, h, x, k) else {
+                        continue;
+                    };
                     if d.data[j] as usize == INFLOW[k] {
                         let fj = flux[j];
                         if fj != SDR_NODATA {
@@ -620,7 +719,9 @@ fn deposition(r: Routing, sdr: &[f32], e_prime: &[f32]) -> (Vec<f32>, Vec<f32>) 
             }
             Routing::Mfd(d) => {
                 for k in 0..8 {
-                    let Some(j) = neighbor(w, h, x, k) else { continue };
+                    let Some(j) = neighbor(w, h, x, k) else {
+                        continue;
+                    };
                     let vj = d.data[j];
                     let wji = mfd_weight(vj, INFLOW[k]);
                     if wji > 0 {
@@ -638,7 +739,9 @@ fn deposition(r: Routing, sdr: &[f32], e_prime: &[f32]) -> (Vec<f32>, Vec<f32>) 
                         if wk == 0 {
                             continue;
                         }
-                        let Some(j) = neighbor(w, h, x, k) else { continue };
+                        let Some(j) = neighbor(w, h, x, k) else {
+                            continue;
+                        };
                         dir_sum += wk as i64;
                         let mut sj = sdr[j];
                         if sj == SDR_NODATA {
@@ -658,7 +761,11 @@ fn deposition(r: Routing, sdr: &[f32], e_prime: &[f32]) -> (Vec<f32>, Vec<f32>) 
         if down_sum < sdr_i {
             down_sum = sdr_i;
         }
-        let dr = if sdr_i == 1.0 { 1.0 } else { (down_sum - sdr_i) / (1.0 - sdr_i) };
+        let dr = if sdr_i == 1.0 {
+            1.0
+        } else {
+            (down_sum - sdr_i) / (1.0 - sdr_i)
+        };
         let t = (dr * f_up).max(0.0);
         let f = ((1.0 - dr) * f_up + e_i).max(0.0);
         dep[x] = t as f32;
@@ -681,7 +788,11 @@ mod tests {
         // l_max clamps the L factor
         let capped = ls_factor(10.0, 1e13, 30.0, 122.0);
         let s = 16.8 * (0.1f64.atan()).sin() - 0.5;
-        assert!((capped - 122.0 * s).abs() < 1e-3, "{capped} vs {}", 122.0 * s);
+        assert!(
+            (capped - 122.0 * s).abs() < 1e-3,
+            "{capped} vs {}",
+            122.0 * s
+        );
     }
 
     #[test]

@@ -47,12 +47,27 @@ pub fn biophysical_from_table(t: &Table) -> Result<HashMap<i64, AwyClass>, Asses
     for r in 0..codes.len() {
         if let (Some(c), Some(v), Some(k)) = (codes[r], veg[r], kc[r]) {
             if v != 0.0 && v != 1.0 {
-                p.push(format!("{}: row {} lulc_veg must be 0 or 1, found {v}", t.name, r + 2));
+                p.push(format!(
+                    "{}: row {} lulc_veg must be 0 or 1, found {v}",
+                    t.name,
+                    r + 2
+                ));
             }
             if v == 1.0 && root[r].is_none() {
-                p.push(format!("{}: row {} is vegetated (lulc_veg = 1) but root_depth is blank", t.name, r + 2));
+                p.push(format!(
+                    "{}: row {} is vegetated (lulc_veg = 1) but root_depth is blank",
+                    t.name,
+                    r + 2
+                ));
             }
-            m.insert(c, AwyClass { lulc_veg: v, root_depth: root[r].unwrap_or(1.0), kc: k });
+            m.insert(
+                c,
+                AwyClass {
+                    lulc_veg: v,
+                    root_depth: root[r].unwrap_or(1.0),
+                    kc: k,
+                },
+            );
         }
     }
     AssessError::check(p)?;
@@ -70,7 +85,9 @@ impl WaterYieldParams {
     pub fn validate(&self) -> Vec<String> {
         let z = self.seasonality_constant;
         if !(z.is_finite() && z > 0.0) {
-            vec![format!("seasonality_constant must be a positive number, found {z}")]
+            vec![format!(
+                "seasonality_constant must be a positive number, found {z}"
+            )]
         } else {
             Vec::new()
         }
@@ -122,15 +139,31 @@ pub struct WaterYieldOutputs {
 impl WaterYieldOutputs {
     pub fn files(&self, suffix: &str) -> (Vec<OutputGrid>, Vec<OutputTable>) {
         let g = vec![
-            OutputGrid { path: format!("output/per_pixel/fractp{suffix}.tif"), grid: OutputData::F32(self.fractp.clone()) },
-            OutputGrid { path: format!("output/per_pixel/aet{suffix}.tif"), grid: OutputData::F32(self.aet.clone()) },
-            OutputGrid { path: format!("output/per_pixel/wyield{suffix}.tif"), grid: OutputData::F32(self.wyield.clone()) },
-            OutputGrid { path: format!("intermediate/pet{suffix}.tif"), grid: OutputData::F32(self.pet.clone()) },
+            OutputGrid {
+                path: format!("output/per_pixel/fractp{suffix}.tif"),
+                grid: OutputData::F32(self.fractp.clone()),
+            },
+            OutputGrid {
+                path: format!("output/per_pixel/aet{suffix}.tif"),
+                grid: OutputData::F32(self.aet.clone()),
+            },
+            OutputGrid {
+                path: format!("output/per_pixel/wyield{suffix}.tif"),
+                grid: OutputData::F32(self.wyield.clone()),
+            },
+            OutputGrid {
+                path: format!("intermediate/pet{suffix}.tif"),
+                grid: OutputData::F32(self.pet.clone()),
+            },
         ];
         let mut t = Vec::new();
         for (rows, id, name) in [
             (&self.watersheds, "ws_id", "watershed_results_wyield"),
-            (&self.sub_watersheds, "subws_id", "subwatershed_results_wyield"),
+            (
+                &self.sub_watersheds,
+                "subws_id",
+                "subwatershed_results_wyield",
+            ),
         ] {
             let Some(rows) = rows else { continue };
             let mut csv = format!("{id},precip_mn,PET_mn,AET_mn,wyield_mn,wyield_vol\n");
@@ -146,14 +179,26 @@ impl WaterYieldOutputs {
                     f(r.wyield_vol)
                 ));
             }
-            t.push(OutputTable { path: format!("output/{name}{suffix}.csv"), csv });
+            t.push(OutputTable {
+                path: format!("output/{name}{suffix}.csv"),
+                csv,
+            });
         }
         (g, t)
     }
 }
 
 /// fractp for one pixel (natcap.invest `fractp_op`, float32), `None` when invalid.
-pub fn fractp_value(kc: f32, eto: f32, precip: f32, root: f32, soil: f32, pawc: f32, veg: f32, z: f32) -> Option<f32> {
+pub fn fractp_value(
+    kc: f32,
+    eto: f32,
+    precip: f32,
+    root: f32,
+    soil: f32,
+    pawc: f32,
+    veg: f32,
+    z: f32,
+) -> Option<f32> {
     if precip == 0.0 {
         return None;
     }
@@ -202,7 +247,13 @@ fn zone_stats(
     zones
         .into_iter()
         .map(|(id, (n, s))| {
-            let mean = |k: usize| if s[k].1 > 0 { Some(s[k].0 / s[k].1 as f64) } else { None };
+            let mean = |k: usize| {
+                if s[k].1 > 0 {
+                    Some(s[k].0 / s[k].1 as f64)
+                } else {
+                    None
+                }
+            };
             let area = n as f64 * cell;
             let wy = mean(3);
             WatershedYield {
@@ -232,7 +283,10 @@ pub fn annual_water_yield(
     AssessError::check(problems)?;
     let mut specs = vec![
         ("lulc_path", inp.lulc.spec()),
-        ("depth_to_root_rest_layer_path", inp.depth_to_root_rest_layer.spec()),
+        (
+            "depth_to_root_rest_layer_path",
+            inp.depth_to_root_rest_layer.spec(),
+        ),
         ("precipitation_path", inp.precipitation.spec()),
         ("pawc_path", inp.pawc.spec()),
         ("eto_path", inp.eto.spec()),
@@ -248,7 +302,12 @@ pub fn annual_water_yield(
     let z = params.seasonality_constant as f32;
     let lulc = inp.lulc;
     let n = lulc.data.len();
-    let (p, e, d, pw) = (inp.precipitation, inp.eto, inp.depth_to_root_rest_layer, inp.pawc);
+    let (p, e, d, pw) = (
+        inp.precipitation,
+        inp.eto,
+        inp.depth_to_root_rest_layer,
+        inp.pawc,
+    );
     let cls = |i: usize| -> Option<&AwyClass> {
         let c = lulc.data[i];
         if lulc.is_nodata(c) {
@@ -265,8 +324,13 @@ pub fn annual_water_yield(
             if p.is_nodata(pv) || e.is_nodata(ev) || d.is_nodata(dv) || pw.is_nodata(wv) {
                 return AWY_NODATA;
             }
-            let root = if c.lulc_veg == 1.0 { c.root_depth as f32 } else { 1.0 };
-            fractp_value(c.kc as f32, ev, pv, root, dv, wv, c.lulc_veg as f32, z).unwrap_or(AWY_NODATA)
+            let root = if c.lulc_veg == 1.0 {
+                c.root_depth as f32
+            } else {
+                1.0
+            };
+            fractp_value(c.kc as f32, ev, pv, root, dv, wv, c.lulc_veg as f32, z)
+                .unwrap_or(AWY_NODATA)
         })
         .collect();
     progress.advance(1);
@@ -295,12 +359,23 @@ pub fn annual_water_yield(
     let aet = like(lulc, aet, Some(AWY_NODATA));
     let pet = like(lulc, pet, Some(AWY_NODATA));
     let stats = |ids: &Grid<i32>| {
-        zone_stats(ids, [p, &pet, &aet, &wyield], [None, Some(AWY_NODATA), Some(AWY_NODATA), Some(AWY_NODATA)])
+        zone_stats(
+            ids,
+            [p, &pet, &aet, &wyield],
+            [None, Some(AWY_NODATA), Some(AWY_NODATA), Some(AWY_NODATA)],
+        )
     };
     let watersheds = inp.watersheds.map(stats);
     let sub_watersheds = inp.sub_watersheds.map(stats);
     progress.finish();
-    Ok(WaterYieldOutputs { fractp, aet, wyield, pet, watersheds, sub_watersheds })
+    Ok(WaterYieldOutputs {
+        fractp,
+        aet,
+        wyield,
+        pet,
+        watersheds,
+        sub_watersheds,
+    })
 }
 
 #[cfg(test)]
@@ -315,9 +390,18 @@ mod tests {
         assert!((f - 0.8230).abs() < 5e-5, "{f}");
         assert!(((1.0 - f) * 500.0 - 88.50).abs() < 0.01);
         // non-vegetated: AET = min(Kc·ET0, P)
-        assert_eq!(fractp_value(0.5, 600.0, 500.0, 1.0, 1000.0, 0.1, 0.0, 5.0), Some(0.6));
-        assert_eq!(fractp_value(1.0, 600.0, 500.0, 1.0, 1000.0, 0.1, 0.0, 5.0), Some(1.0));
-        assert_eq!(fractp_value(1.0, 600.0, 0.0, 1.0, 1000.0, 0.1, 1.0, 5.0), None);
+        assert_eq!(
+            fractp_value(0.5, 600.0, 500.0, 1.0, 1000.0, 0.1, 0.0, 5.0),
+            Some(0.6)
+        );
+        assert_eq!(
+            fractp_value(1.0, 600.0, 500.0, 1.0, 1000.0, 0.1, 0.0, 5.0),
+            Some(1.0)
+        );
+        assert_eq!(
+            fractp_value(1.0, 600.0, 0.0, 1.0, 1000.0, 0.1, 1.0, 5.0),
+            None
+        );
         // the ω cap at 5 and the min(AET/P, PET/P) rule: tiny PET
         let f = fractp_value(0.1, 100.0, 1000.0, 5000.0, 5000.0, 0.5, 1.0, 30.0).unwrap();
         assert!((f - 0.01).abs() < 1e-6);

@@ -5,11 +5,14 @@ use ecoplan_grid::{AnyGrid, Cell, Grid};
 use std::path::{Path, PathBuf};
 
 pub fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("data")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("data")
 }
 
 pub fn read(path: &Path) -> AnyGrid {
-    ecoplan_io::ascii::read_ascii(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+    ecoplan_io::ascii::read_ascii(path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
 /// Float32 values as f32 grid (ASCII fixtures hold the shortest float32 text).
@@ -39,8 +42,17 @@ pub struct Diff {
 
 /// Compares `actual` with the `expected` grid: both nodata, or |a − e| ≤ abs_tol + rel_tol·|e|.
 pub fn compare<T: Cell>(actual: &Grid<T>, expected: &AnyGrid, abs_tol: f64, rel_tol: f64) -> Diff {
-    assert_eq!((actual.width, actual.height), (expected.width(), expected.height()));
-    let mut d = Diff { compared: 0, nodata_mismatch: 0, over_tol: 0, max_abs: 0.0, first: Vec::new() };
+    assert_eq!(
+        (actual.width, actual.height),
+        (expected.width(), expected.height())
+    );
+    let mut d = Diff {
+        compared: 0,
+        nodata_mismatch: 0,
+        over_tol: 0,
+        max_abs: 0.0,
+        first: Vec::new(),
+    };
     for i in 0..actual.data.len() {
         let a = actual.data[i];
         let a_nd = actual.is_nodata(a);
@@ -56,14 +68,28 @@ pub fn compare<T: Cell>(actual: &Grid<T>, expected: &AnyGrid, abs_tol: f64, rel_
                 if !(diff <= abs_tol + rel_tol * e.abs()) {
                     d.over_tol += 1;
                     if d.first.len() < 8 {
-                        d.first.push(format!("cell {} (col {}, row {}): ours {} expected {}", i, i % actual.width, i / actual.width, a.to_f64(), e));
+                        d.first.push(format!(
+                            "cell {} (col {}, row {}): ours {} expected {}",
+                            i,
+                            i % actual.width,
+                            i / actual.width,
+                            a.to_f64(),
+                            e
+                        ));
                     }
                 }
             }
             _ => {
                 d.nodata_mismatch += 1;
                 if d.first.len() < 8 {
-                    d.first.push(format!("cell {} (col {}, row {}): ours {:?} expected {:?}", i, i % actual.width, i / actual.width, if a_nd { None } else { Some(a.to_f64()) }, e));
+                    d.first.push(format!(
+                        "cell {} (col {}, row {}): ours {:?} expected {:?}",
+                        i,
+                        i % actual.width,
+                        i / actual.width,
+                        if a_nd { None } else { Some(a.to_f64()) },
+                        e
+                    ));
                 }
             }
         }
@@ -71,7 +97,13 @@ pub fn compare<T: Cell>(actual: &Grid<T>, expected: &AnyGrid, abs_tol: f64, rel_
     d
 }
 
-pub fn assert_close<T: Cell>(what: &str, actual: &Grid<T>, expected: &AnyGrid, abs_tol: f64, rel_tol: f64) {
+pub fn assert_close<T: Cell>(
+    what: &str,
+    actual: &Grid<T>,
+    expected: &AnyGrid,
+    abs_tol: f64,
+    rel_tol: f64,
+) {
     let d = compare(actual, expected, abs_tol, rel_tol);
     assert!(d.compared > 0, "{what}: nothing to compare");
     assert!(
@@ -89,5 +121,15 @@ pub fn assert_close<T: Cell>(what: &str, actual: &Grid<T>, expected: &AnyGrid, a
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let t = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let tab = ecoplan_assess::table::Table::parse(&path.display().to_string(), &t).unwrap();
-    (tab.headers, tab.rows.into_iter().map(|r| r.into_iter().map(|c| c.trim_matches('"').to_string()).collect()).collect())
+    (
+        tab.headers,
+        tab.rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|c| c.trim_matches('"').to_string())
+                    .collect()
+            })
+            .collect(),
+    )
 }

@@ -39,7 +39,13 @@ pub fn touching_pairs(zones: &[u32], width: usize, height: usize) -> BTreeSet<(u
 /// Exact Euclidean feature transform: for every cell the index of the nearest cell where
 /// `is_seed` holds (centre-to-centre distance, cell width `cw`, height `ch`), [`NO_SEED`] when
 /// there is none. Ties go to the seed found first by the scans.
-pub fn nearest_seed(is_seed: impl Fn(usize) -> bool, width: usize, height: usize, cw: f64, ch: f64) -> Vec<u32> {
+pub fn nearest_seed(
+    is_seed: impl Fn(usize) -> bool,
+    width: usize,
+    height: usize,
+    cw: f64,
+    ch: f64,
+) -> Vec<u32> {
     let n = width * height;
     let mut out = vec![NO_SEED; n];
     if n == 0 {
@@ -126,7 +132,13 @@ pub const NO_SEED: u32 = u32::MAX;
 
 /// Euclidean allocation: for every cell the id of the nearest seed cell (`seeds[i] != 0`),
 /// 0 when there is no seed.
-pub fn euclidean_allocation(seeds: &[u32], width: usize, height: usize, cw: f64, ch: f64) -> Vec<u32> {
+pub fn euclidean_allocation(
+    seeds: &[u32],
+    width: usize,
+    height: usize,
+    cw: f64,
+    ch: f64,
+) -> Vec<u32> {
     nearest_seed(|i| seeds[i] != 0, width, height, cw, ch)
         .into_iter()
         .map(|k| if k == NO_SEED { 0 } else { seeds[k as usize] })
@@ -135,7 +147,13 @@ pub fn euclidean_allocation(seeds: &[u32], width: usize, height: usize, cw: f64,
 
 /// Euclidean distance (map units, centre to centre) to the nearest cell where `is_seed` holds;
 /// `f32::INFINITY` when there is none.
-pub fn euclidean_distance(is_seed: impl Fn(usize) -> bool, width: usize, height: usize, cw: f64, ch: f64) -> Vec<f32> {
+pub fn euclidean_distance(
+    is_seed: impl Fn(usize) -> bool,
+    width: usize,
+    height: usize,
+    cw: f64,
+    ch: f64,
+) -> Vec<f32> {
     nearest_seed(is_seed, width, height, cw, ch)
         .into_iter()
         .enumerate()
@@ -153,7 +171,13 @@ pub fn euclidean_distance(is_seed: impl Fn(usize) -> bool, width: usize, height:
 
 /// Cells of a zone that touch (4-neighbourhood) a cell outside it or the grid border: the
 /// cells that carry the minimum distance between two zones.
-pub fn boundary_cells(cells: &[usize], zone_of: impl Fn(usize) -> u32, id: u32, width: usize, height: usize) -> Vec<usize> {
+pub fn boundary_cells(
+    cells: &[usize],
+    zone_of: impl Fn(usize) -> u32,
+    id: u32,
+    width: usize,
+    height: usize,
+) -> Vec<usize> {
     cells
         .iter()
         .copied()
@@ -208,21 +232,30 @@ mod tests {
             for r in 0..h {
                 for c in 0..w {
                     let d = |&(pc, pr, _): &(usize, usize, u32)| {
-                        ((pc as f64 - c as f64) * cw).powi(2) + ((pr as f64 - r as f64) * ch).powi(2)
+                        ((pc as f64 - c as f64) * cw).powi(2)
+                            + ((pr as f64 - r as f64) * ch).powi(2)
                     };
                     let best = pts.iter().map(d).fold(f64::INFINITY, f64::min);
                     let got = pts.iter().find(|p| p.2 == alloc[r * w + c]).unwrap();
-                    assert!((d(got) - best).abs() < 1e-9, "cell ({c},{r}) cw {cw} ch {ch}");
+                    assert!(
+                        (d(got) - best).abs() < 1e-9,
+                        "cell ({c},{r}) cw {cw} ch {ch}"
+                    );
                 }
             }
         }
-        assert!(euclidean_allocation(&vec![0; 6], 3, 2, 1.0, 1.0).iter().all(|&z| z == 0));
+        assert!(euclidean_allocation(&vec![0; 6], 3, 2, 1.0, 1.0)
+            .iter()
+            .all(|&z| z == 0));
         let d = euclidean_distance(|i| seeds[i] != 0, w, h, 30.0, 30.0);
         for r in 0..h {
             for c in 0..w {
                 let best = pts
                     .iter()
-                    .map(|&(pc, pr, _)| 30.0 * ((pc as f64 - c as f64).powi(2) + (pr as f64 - r as f64).powi(2)).sqrt())
+                    .map(|&(pc, pr, _)| {
+                        30.0 * ((pc as f64 - c as f64).powi(2) + (pr as f64 - r as f64).powi(2))
+                            .sqrt()
+                    })
                     .fold(f64::INFINITY, f64::min);
                 assert!((d[r * w + c] as f64 - best).abs() < 1e-3);
             }

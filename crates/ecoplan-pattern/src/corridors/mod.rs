@@ -36,11 +36,11 @@ pub use barriers::{barrier_mapper, improvement_score, BarrierOutput, BarrierPara
 pub use gravity::{gravity_index, GravityInput};
 pub use pinchpoints::{pinchpoint_mapper, LinkCircuit, PinchpointOutput, PinchpointParams};
 
+use crate::cost_distance::{least_cost_path_from, LeastCostPath};
 use crate::cost_distance::{
     source_cells, BadCostPolicy, CostDistanceError, CostSurface, RunOptions, Workspace,
     DISTANCE_NODATA,
 };
-use crate::cost_distance::{least_cost_path_from, LeastCostPath};
 use ecoplan_grid::{Cell, Grid, GridSpec, NoProgress, Progress};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -516,25 +516,27 @@ pub fn linkage_corridors<T: Cell, C: Cell>(
         .iter()
         .map(|(&id, cells)| (id, boundary_cells(cells, core_of, id, w, h)))
         .collect();
-    let user: BTreeMap<(u32, u32), f64> = params
-        .euclidean_distances
-        .iter()
-        .flatten()
-        .fold(BTreeMap::new(), |mut m, &(a, b, d)| {
-            let k = (a.min(b), a.max(b));
-            let e = m.entry(k).or_insert(d);
-            *e = e.min(d); // duplicates → minimum, as Linkage Mapper
-            m
-        });
+    let user: BTreeMap<(u32, u32), f64> =
+        params
+            .euclidean_distances
+            .iter()
+            .flatten()
+            .fold(BTreeMap::new(), |mut m, &(a, b, d)| {
+                let k = (a.min(b), a.max(b));
+                let e = m.entry(k).or_insert(d);
+                *e = e.min(d); // duplicates → minimum, as Linkage Mapper
+                m
+            });
     let (cw, ch) = (spec.transform.cell_width(), spec.transform.cell_height());
     let euclid: BTreeMap<(u32, u32), f64> = {
         use rayon::prelude::*;
         let v: Vec<((u32, u32), f64)> = pairs
             .par_iter()
             .map(|&(a, b)| {
-                let d = user.get(&(a, b)).copied().unwrap_or_else(|| {
-                    edge_distance(&boundaries[&a], &boundaries[&b], w, cw, ch)
-                });
+                let d = user
+                    .get(&(a, b))
+                    .copied()
+                    .unwrap_or_else(|| edge_distance(&boundaries[&a], &boundaries[&b], w, cw, ch));
                 ((a, b), d)
             })
             .collect();
@@ -551,11 +553,7 @@ pub fn linkage_corridors<T: Cell, C: Cell>(
     let core_ids: Vec<u32> = core_cells.keys().copied().collect();
     progress.begin("廊道 corridors: CWD", core_ids.len() as u64);
     for (k, &a) in core_ids.iter().enumerate() {
-        let partners: Vec<u32> = pairs
-            .iter()
-            .filter(|p| p.0 == a)
-            .map(|p| p.1)
-            .collect();
+        let partners: Vec<u32> = pairs.iter().filter(|p| p.0 == a).map(|p| p.1).collect();
         if partners.is_empty() {
             continue;
         }
@@ -631,7 +629,11 @@ pub fn linkage_corridors<T: Cell, C: Cell>(
                         && (links[k].core_a == c || links[k].core_b == c)
                 })
                 .collect();
-            mine.sort_by(|&x, &y| metric(&links[x]).total_cmp(&metric(&links[y])).then(x.cmp(&y)));
+            mine.sort_by(|&x, &y| {
+                metric(&links[x])
+                    .total_cmp(&metric(&links[y]))
+                    .then(x.cmp(&y))
+            });
             for &k in mine.iter().take(nn) {
                 keep[k] = true;
             }
@@ -653,7 +655,11 @@ pub fn linkage_corridors<T: Cell, C: Cell>(
             let mut cand: Vec<usize> = (0..links.len())
                 .filter(|&k| links[k].link_type == LinkType::NotNearest)
                 .collect();
-            cand.sort_by(|&x, &y| metric(&links[x]).total_cmp(&metric(&links[y])).then(x.cmp(&y)));
+            cand.sort_by(|&x, &y| {
+                metric(&links[x])
+                    .total_cmp(&metric(&links[y]))
+                    .then(x.cmp(&y))
+            });
             for k in cand {
                 if uf.union(links[k].core_a, links[k].core_b) {
                     links[k].link_type = LinkType::Constellation;

@@ -141,7 +141,10 @@ mod tests {
                 .collect();
             let brute = pts
                 .iter()
-                .flat_map(|a| pts.iter().map(move |b| (a.0 - b.0).pow(2) + (a.1 - b.1).pow(2)))
+                .flat_map(|a| {
+                    pts.iter()
+                        .map(move |b| (a.0 - b.0).pow(2) + (a.1 - b.1).pow(2))
+                })
                 .max()
                 .unwrap();
             assert_eq!(diameter_sq(&convex_hull(pts)), brute);

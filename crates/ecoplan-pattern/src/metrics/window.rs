@@ -112,7 +112,12 @@ impl WindowState {
         }
         let m_present = self.counts.iter().filter(|&&c| c > 0).count();
         let mf = m_present as f64;
-        let props = || self.counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n);
+        let props = || {
+            self.counts
+                .iter()
+                .filter(|&&c| c > 0)
+                .map(|&c| c as f64 / n)
+        };
         let like: u64 = (0..self.m).map(|i| self.pairs[i * self.m + i]).sum();
         let unlike = self.pair_total - like;
         let boundary = 4 * self.cells - 2 * self.pair_total;

@@ -260,7 +260,7 @@ mod tests {
         let p = Plane { w: 5, h: 5 };
         let mut r = vec![0u8; p.len()];
         r[2 * 5 + 2] = 1; // (2,2)
-        // Cell (4,2) is 2 away in a straight line but the wall forces a detour.
+                          // Cell (4,2) is 2 away in a straight line but the wall forces a detour.
         let straight = constrained_distance_band_impl(&p, &r, &mask, 1.9, 2.1, None);
         assert_eq!(straight[2 * 5 + 4], 0);
         let far = constrained_distance_band_impl(&p, &r, &mask, 2.5, 10.0, None);

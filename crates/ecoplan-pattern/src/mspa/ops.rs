@@ -290,7 +290,9 @@ mod tests {
         for _ in 0..20 {
             let im: Vec<u8> = (0..p.len())
                 .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     ((state >> 33) % 7 != 0) as u8
                 })
                 .collect();

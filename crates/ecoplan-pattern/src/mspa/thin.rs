@@ -37,7 +37,12 @@ const PAIR_DIAGONAL: [[bool; 4]; 2] = [[false, true, true, true], [true, true, t
 /// pair (code = d | c << 1 | b << 2 | a << 3).
 const PAIR_FOUR: [u16; 2] = [0b0001_0001_0001_1110, 0b0111_1000_1000_1000];
 /// Cells flanking a pair (a, b, c, d) for the 4-neighbours W, E, N, S.
-const FLANK_FOUR: [[usize; 4]; 4] = [[N, NW, S, SW], [N, NE, S, SE], [W, NW, E, NE], [W, SW, E, SE]];
+const FLANK_FOUR: [[usize; 4]; 4] = [
+    [N, NW, S, SW],
+    [N, NE, S, SE],
+    [W, NW, E, NE],
+    [W, SW, E, SE],
+];
 /// The two cells (a, b) shared by a pixel and its diagonal neighbours NW, SW, NE, SE.
 const FLANK_DIAG: [[usize; 2]; 4] = [[W, N], [S, W], [N, E], [E, S]];
 

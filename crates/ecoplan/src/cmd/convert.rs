@@ -1,9 +1,9 @@
 //! `ecoplan convert IN OUT`: change format (by extension), keeping values, georeferencing, CRS
 //! and nodata.
 
+use crate::rasters::{read_raster, write_raster};
 use anyhow::{bail, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use crate::rasters::{read_raster, write_raster};
 use ecoplan_io::raster::{Compression, OverviewResampling, WriteOptions};
 use ecoplan_io::vector::{read_vector, write_vector, VectorFormat};
 use std::path::PathBuf;

@@ -76,7 +76,8 @@ pub fn command() -> Command {
 }
 
 fn read_euclid_table(path: &Path) -> Result<Vec<(u32, u32, f64)>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (k, line) in text.lines().enumerate() {
@@ -84,10 +85,20 @@ fn read_euclid_table(path: &Path) -> Result<Vec<(u32, u32, f64)>> {
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        let v: Vec<&str> = t.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).collect();
-        match (v.first().and_then(|s| s.parse::<u32>().ok()), v.get(1).and_then(|s| s.parse::<u32>().ok()), v.get(2).and_then(|s| s.parse::<f64>().ok())) {
+        let v: Vec<&str> = t
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty())
+            .collect();
+        match (
+            v.first().and_then(|s| s.parse::<u32>().ok()),
+            v.get(1).and_then(|s| s.parse::<u32>().ok()),
+            v.get(2).and_then(|s| s.parse::<f64>().ok()),
+        ) {
             (Some(a), Some(b), Some(d)) if v.len() == 3 => out.push((a, b, d)),
-            _ => problems.push(format!("line {}: expected 'id1 id2 distance', got '{t}'", k + 1)),
+            _ => problems.push(format!(
+                "line {}: expected 'id1 id2 distance', got '{t}'",
+                k + 1
+            )),
         }
     }
     if !problems.is_empty() {
@@ -106,7 +117,10 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let fnum = |k: &str| m.get_one::<f64>(k).copied();
     let res_path = get("resistance").expect("required");
     let out_dir = get("out-dir").expect("required");
-    let ext = m.get_one::<String>("format").map(|s| s.as_str()).unwrap_or("tif");
+    let ext = m
+        .get_one::<String>("format")
+        .map(|s| s.as_str())
+        .unwrap_or("tif");
     let raster = |stem: &str| out_dir.join(format!("{stem}.{ext}"));
     let resistance = read_grid(res_path)?.to_f32();
     let spec = resistance.spec();
@@ -118,7 +132,10 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     )?;
     let nn = match m.get_one::<String>("nn").map(|s| s.as_str()) {
         Some("all") | None => None,
-        Some(s) => Some(s.parse::<usize>().with_context(|| format!("--nn {s}: a number or 'all'"))?),
+        Some(s) => Some(
+            s.parse::<usize>()
+                .with_context(|| format!("--nn {s}: a number or 'all'"))?,
+        ),
     };
     let bad_cost = if m.get_one::<String>("bad-cost").map(|s| s.as_str()) == Some("barrier") {
         BadCostPolicy::AsBarrier
@@ -133,7 +150,8 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         },
         drop_crossing_cores: !m.get_flag("keep-crossing"),
         nearest_neighbours: nn,
-        neighbour_metric: if m.get_one::<String>("nn-metric").map(|s| s.as_str()) == Some("euclid") {
+        neighbour_metric: if m.get_one::<String>("nn-metric").map(|s| s.as_str()) == Some("euclid")
+        {
             NeighbourMetric::Euclidean
         } else {
             NeighbourMetric::Cwd
@@ -146,7 +164,9 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         truncate_cwd: fnum("truncate"),
         gravity_threshold: fnum("gravity-threshold"),
         bad_cost,
-        euclidean_distances: get("euclid-table").map(|p| read_euclid_table(p)).transpose()?,
+        euclidean_distances: get("euclid-table")
+            .map(|p| read_euclid_table(p))
+            .transpose()?,
         ..Default::default()
     };
     let barrier_params = match m.get_one::<String>("barriers") {
@@ -189,7 +209,10 @@ pub fn run(m: &ArgMatches) -> Result<()> {
 
     write_grid(&raster("corridors_nlcc"), AnyGrid::from(cor.nlcc.clone()))?;
     if let Some(t) = params.truncate_cwd {
-        write_grid(&raster("corridors_truncated"), AnyGrid::from(cor.truncated(t)))?;
+        write_grid(
+            &raster("corridors_truncated"),
+            AnyGrid::from(cor.truncated(t)),
+        )?;
     }
     // Link table (every candidate, dropped ones with negative types, as Linkage Mapper).
     let links_csv = out_dir.join("links.csv");
@@ -197,12 +220,29 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         let mut c = csv::Writer::from_writer(w);
         let io = |e: csv::Error| ecoplan_io::IoError::format(&links_csv, e.to_string());
         c.write_record([
-            "link_id", "core_a", "core_b", "link_type", "link_type_label", "euclid_dist", "cwd",
-            "lcp_length", "cwd_to_euclid", "cwd_to_path", "gravity", "important",
-            "effective_resistance", "cwd_to_eff_resist",
+            "link_id",
+            "core_a",
+            "core_b",
+            "link_type",
+            "link_type_label",
+            "euclid_dist",
+            "cwd",
+            "lcp_length",
+            "cwd_to_euclid",
+            "cwd_to_path",
+            "gravity",
+            "important",
+            "effective_resistance",
+            "cwd_to_eff_resist",
         ])
         .map_err(io)?;
-        let f = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
+        let f = |x: f64| {
+            if x.is_finite() {
+                format!("{x}")
+            } else {
+                String::new()
+            }
+        };
         let o = |x: Option<f64>| x.map(f).unwrap_or_default();
         for l in &cor.links {
             c.write_record([
@@ -217,13 +257,16 @@ pub fn run(m: &ArgMatches) -> Result<()> {
                 f(l.cwd_to_euclidean),
                 f(l.cwd_to_path),
                 o(l.gravity),
-                l.important.map(|b| if b { "重要廊道" } else { "一般廊道" }.to_string()).unwrap_or_default(),
+                l.important
+                    .map(|b| if b { "重要廊道" } else { "一般廊道" }.to_string())
+                    .unwrap_or_default(),
                 o(l.effective_resistance),
                 o(l.cwd_to_eff_resist),
             ])
             .map_err(io)?;
         }
-        c.flush().map_err(|e| ecoplan_io::IoError::io(&links_csv, e))
+        c.flush()
+            .map_err(|e| ecoplan_io::IoError::io(&links_csv, e))
     })?;
     let rows = cor
         .kept_links()
@@ -262,17 +305,29 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     if let Some(b) = &barriers {
         write_grid(&raster("barrier_circles"), AnyGrid::from(b.circles.clone()))?;
         write_grid(&raster("barrier_centers"), AnyGrid::from(b.centers.clone()))?;
-        write_grid(&raster("barrier_percent"), AnyGrid::from(b.percent_circles.clone()))?;
-        write_grid(&raster("barrier_radius"), AnyGrid::from(b.best_radius.clone()))?;
+        write_grid(
+            &raster("barrier_percent"),
+            AnyGrid::from(b.percent_circles.clone()),
+        )?;
+        write_grid(
+            &raster("barrier_radius"),
+            AnyGrid::from(b.best_radius.clone()),
+        )?;
     }
     if let Some(p) = &pinch {
-        write_grid(&raster("pinchpoint_current"), AnyGrid::from(p.current.clone()))?;
+        write_grid(
+            &raster("pinchpoint_current"),
+            AnyGrid::from(p.current.clone()),
+        )?;
     }
     let mut node_count = None;
     if m.get_flag("nodes") {
         let roads = get("roads").map(|p| mask_of(p, &spec)).transpose()?;
         let rivers = get("rivers").map(|p| mask_of(p, &spec)).transpose()?;
-        let kept: Vec<(u32, &[usize])> = cor.kept_links().map(|l| (l.id, l.path_cells.as_slice())).collect();
+        let kept: Vec<(u32, &[usize])> = cor
+            .kept_links()
+            .map(|l| (l.id, l.path_cells.as_slice()))
+            .collect();
         let layers = NodeLayers {
             cores: Some(&cores),
             barrier: barriers.as_ref().map(|b| &b.centers),
@@ -287,7 +342,13 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         node_count = Some(nodes.len());
         use ecoplan_io::vector::{write_vector, Layer};
         let mut layer = Layer::new("ecological_nodes", spec.crs.clone());
-        for (n, t) in [("node_id", FieldType::Int), ("type", FieldType::Text), ("type_zh", FieldType::Text), ("links", FieldType::Text), ("score", FieldType::Real)] {
+        for (n, t) in [
+            ("node_id", FieldType::Int),
+            ("type", FieldType::Text),
+            ("type_zh", FieldType::Text),
+            ("links", FieldType::Text),
+            ("score", FieldType::Real),
+        ] {
             layer.add_field(n, t);
         }
         for n in &nodes {
@@ -297,7 +358,13 @@ pub fn run(m: &ArgMatches) -> Result<()> {
                     FieldValue::Int(n.id as i64),
                     FieldValue::Text(n.kind.en().into()),
                     FieldValue::Text(n.kind.zh().into()),
-                    FieldValue::Text(n.links.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(";")),
+                    FieldValue::Text(
+                        n.links
+                            .iter()
+                            .map(|l| l.to_string())
+                            .collect::<Vec<_>>()
+                            .join(";"),
+                    ),
                     n.score.map(FieldValue::Real).unwrap_or(FieldValue::Null),
                 ],
             );
@@ -308,7 +375,10 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         write_atomic(&csv_path, |w| {
             let mut c = csv::Writer::from_writer(w);
             let io = |e: csv::Error| ecoplan_io::IoError::format(&csv_path, e.to_string());
-            c.write_record(["node_id", "类型", "type", "x", "y", "col", "row", "links", "score"]).map_err(io)?;
+            c.write_record([
+                "node_id", "类型", "type", "x", "y", "col", "row", "links", "score",
+            ])
+            .map_err(io)?;
             for n in &nodes {
                 c.write_record([
                     n.id.to_string(),
@@ -318,7 +388,11 @@ pub fn run(m: &ArgMatches) -> Result<()> {
                     n.y.to_string(),
                     n.col.to_string(),
                     n.row.to_string(),
-                    n.links.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(";"),
+                    n.links
+                        .iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                        .join(";"),
                     n.score.map(|s| s.to_string()).unwrap_or_default(),
                 ])
                 .map_err(io)?;
@@ -342,8 +416,12 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let json_path = out_dir.join("corridors.json");
     write_atomic(&json_path, |w| {
         use std::io::Write;
-        w.write_all(serde_json::to_string_pretty(&summary).expect("json").as_bytes())
-            .map_err(|e| ecoplan_io::IoError::io(&json_path, e))
+        w.write_all(
+            serde_json::to_string_pretty(&summary)
+                .expect("json")
+                .as_bytes(),
+        )
+        .map_err(|e| ecoplan_io::IoError::io(&json_path, e))
     })?;
     eprintln!(
         "生态廊道 corridors: {} 源地 cores, {} 候选 candidate links, {} 保留 kept → {}",

@@ -103,7 +103,10 @@ pub(crate) fn read_zones(
         }
         Ok(Grid::from_vec(spec, data, Some(0))?)
     } else {
-        use ecoplan_io::vector::{read_vector, rasterize::rasterize_layer, rasterize::Burn, rasterize::RasterizeOptions, ReadOptions};
+        use ecoplan_io::vector::{
+            rasterize::rasterize_layer, rasterize::Burn, rasterize::RasterizeOptions, read_vector,
+            ReadOptions,
+        };
         let mut layer = read_vector(path, &ReadOptions::default())
             .with_context(|| format!("reading {}", path.display()))?;
         if let (Some(lc), Some(gc)) = (&layer.crs, &spec.crs) {
@@ -121,7 +124,13 @@ pub(crate) fn read_zones(
         let data: Vec<u32> = g
             .data
             .iter()
-            .map(|&v| if v.is_finite() && v > 0.0 { v.round() as u32 } else { 0 })
+            .map(|&v| {
+                if v.is_finite() && v > 0.0 {
+                    v.round() as u32
+                } else {
+                    0
+                }
+            })
             .collect();
         if data.iter().all(|&v| v == 0) {
             bail!(
@@ -232,7 +241,12 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     );
     let mut paths = Vec::new();
     if let Some(dest_path) = get("destinations") {
-        let dest = read_zones(dest_path, &spec, m.get_one::<String>("id-field").map(|s| s.as_str()), m.get_flag("all-touched"))?;
+        let dest = read_zones(
+            dest_path,
+            &spec,
+            m.get_one::<String>("id-field").map(|s| s.as_str()),
+            m.get_flag("all-touched"),
+        )?;
         let mut by_id: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
         for (i, &v) in dest.data.iter().enumerate() {
             if v > 0 {
@@ -247,7 +261,12 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         }
     }
     let t2 = Instant::now();
-    let ecoplan_pattern::cost_distance::CostDistance { distance, backlink, allocation, .. } = result;
+    let ecoplan_pattern::cost_distance::CostDistance {
+        distance,
+        backlink,
+        allocation,
+        ..
+    } = result;
     write_grid(out, AnyGrid::from(distance))?;
     if let (Some(p), Some(g)) = (get("backlink"), backlink) {
         write_grid(p, AnyGrid::from(g))?;
@@ -274,7 +293,11 @@ pub fn run(m: &ArgMatches) -> Result<()> {
             p,
             spec.crs.clone(),
             "least_cost_paths",
-            &[("dest_id", FieldType::Int), ("cost", FieldType::Real), ("length_m", FieldType::Real)],
+            &[
+                ("dest_id", FieldType::Int),
+                ("cost", FieldType::Real),
+                ("length_m", FieldType::Real),
+            ],
             rows,
         )?;
     }

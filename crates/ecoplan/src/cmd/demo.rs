@@ -60,8 +60,16 @@ pub fn run(m: &ArgMatches) -> anyhow::Result<()> {
     };
     let bar = crate::progress::Bar::new();
     let manifest = run_demo(&opts, &bar)?;
-    println!("演示完成 demo finished in {:.1} s → {}", manifest.seconds, opts.out.display());
-    println!("  {} outputs, manifest: {}", manifest.outputs.len(), opts.out.join("manifest.json").display());
+    println!(
+        "演示完成 demo finished in {:.1} s → {}",
+        manifest.seconds,
+        opts.out.display()
+    );
+    println!(
+        "  {} outputs, manifest: {}",
+        manifest.outputs.len(),
+        opts.out.join("manifest.json").display()
+    );
     for o in &manifest.outputs {
         println!("  {:<40} {:>10} B  {}", o.path, o.bytes, o.role);
     }

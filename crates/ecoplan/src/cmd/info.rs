@@ -39,7 +39,10 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         anyhow::bail!("{}: 文件不存在 file not found", path.display());
     }
     let v = if VectorFormat::from_path(path).is_some() {
-        let opts = ReadOptions { layer: m.get_one::<String>("layer").cloned(), ..Default::default() };
+        let opts = ReadOptions {
+            layer: m.get_one::<String>("layer").cloned(),
+            ..Default::default()
+        };
         vector_info(path, &opts)?
     } else {
         raster_info(path, !m.get_flag("no-stats"))?
@@ -58,15 +61,23 @@ fn extent_json(b: (f64, f64, f64, f64)) -> Value {
 
 fn crs_json(crs: Option<&ecoplan_grid::Crs>) -> (Value, Value, Value) {
     match crs {
-        Some(c) => (json!(c.label()), json!(c.epsg()), json!(ecoplan_io::crs::name(c))),
+        Some(c) => (
+            json!(c.label()),
+            json!(c.epsg()),
+            json!(ecoplan_io::crs::name(c)),
+        ),
         None => (Value::Null, Value::Null, Value::Null),
     }
 }
 
 /// The facts `info --json` prints for a raster.
 pub fn raster_info(path: &Path, stats: bool) -> Result<Value> {
-    let mut info = ecoplan_io::raster::raster_info(path)
-        .with_context(|| format!("{}: 无法读取为栅格或矢量 cannot be read as a raster (or a vector by its extension)", path.display()))?;
+    let mut info = ecoplan_io::raster::raster_info(path).with_context(|| {
+        format!(
+            "{}: 无法读取为栅格或矢量 cannot be read as a raster (or a vector by its extension)",
+            path.display()
+        )
+    })?;
     if info.crs.is_none() {
         info.crs = crate::rasters::sidecar_crs(path);
     }
@@ -97,7 +108,9 @@ pub fn raster_info(path: &Path, stats: bool) -> Result<Value> {
         let grid = crate::rasters::read_raster(path)?;
         let s = grid.stats();
         v["stats"] = match s {
-            Some(s) => json!({ "count": s.count, "min": s.min, "max": s.max, "mean": s.mean(), "sum": s.sum }),
+            Some(s) => {
+                json!({ "count": s.count, "min": s.min, "max": s.max, "mean": s.mean(), "sum": s.sum })
+            }
             None => json!({ "count": 0, "min": null, "max": null, "mean": null, "sum": 0.0 }),
         };
         v["cells"] = json!(info.width * info.height);
@@ -147,7 +160,11 @@ fn print_text(v: &Value) {
     };
     println!("文件 file:        {}", s("file"));
     println!("格式 driver:      {}", s("driver"));
-    let crs = if v["crs"].is_null() { "无 none".to_string() } else { format!("{} ({})", s("crs"), s("crs_name")) };
+    let crs = if v["crs"].is_null() {
+        "无 none".to_string()
+    } else {
+        format!("{} ({})", s("crs"), s("crs_name"))
+    };
     println!("坐标系 CRS:       {crs}");
     if let Some(e) = v["extent"].as_object() {
         println!(
@@ -156,10 +173,19 @@ fn print_text(v: &Value) {
         );
     }
     if v["kind"] == "raster" {
-        println!("大小 size:        {} × {} cells, {} band(s)", s("width"), s("height"), s("bands"));
+        println!(
+            "大小 size:        {} × {} cells, {} band(s)",
+            s("width"),
+            s("height"),
+            s("bands")
+        );
         println!("像元 cell:        {} {}", s("cell_type"), v["cell_size"]);
         println!("无数据 nodata:    {}", s("nodata"));
-        println!("压缩 compression: {}{}", s("compression"), if v["cog"] == true { ", COG" } else { "" });
+        println!(
+            "压缩 compression: {}{}",
+            s("compression"),
+            if v["cog"] == true { ", COG" } else { "" }
+        );
         if let Some(st) = v.get("stats") {
             println!(
                 "统计 stats:       count {} min {} max {} mean {}",
@@ -173,7 +199,11 @@ fn print_text(v: &Value) {
         if let Some(fields) = v["fields"].as_array() {
             println!("字段 fields:");
             for f in fields {
-                println!("  {:<24} {}", f["name"].as_str().unwrap_or(""), f["type"].as_str().unwrap_or(""));
+                println!(
+                    "  {:<24} {}",
+                    f["name"].as_str().unwrap_or(""),
+                    f["type"].as_str().unwrap_or("")
+                );
             }
         }
     }

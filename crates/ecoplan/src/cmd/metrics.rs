@@ -44,7 +44,16 @@ fn write_csv(path: &std::path::Path, table: &MetricsTable) -> anyhow::Result<()>
             } else {
                 "NA".to_string()
             };
-            writeln!(w, "{},{},{},{},{}", v.level.name(), class, id, v.metric, value).map_err(io)?;
+            writeln!(
+                w,
+                "{},{},{},{},{}",
+                v.level.name(),
+                class,
+                id,
+                v.metric,
+                value
+            )
+            .map_err(io)?;
         }
         Ok(())
     })?;

@@ -47,7 +47,11 @@ fn to_binary(grid: &AnyGrid, foreground: Option<&[i64]>) -> anyhow::Result<Grid<
             continue;
         };
         if let Some(codes) = foreground {
-            *c = if v.fract() == 0.0 && codes.contains(&(v as i64)) { 2 } else { 1 };
+            *c = if v.fract() == 0.0 && codes.contains(&(v as i64)) {
+                2
+            } else {
+                1
+            };
         } else if v == 0.0 || v == 1.0 || v == 2.0 {
             *c = v as u8;
         } else {
@@ -129,7 +133,10 @@ pub fn run(m: &ArgMatches) -> anyhow::Result<()> {
             params.intext as u8,
             out.display()
         );
-        println!("{:<22} {:>12} {:>14} {:>10}", "类型 class", "像元 pixels", "面积 area (ha)", "% 前景 FG");
+        println!(
+            "{:<22} {:>12} {:>14} {:>10}",
+            "类型 class", "像元 pixels", "面积 area (ha)", "% 前景 FG"
+        );
         for c in MspaClass::ALL {
             let n = hist.count(c);
             if n == 0 {

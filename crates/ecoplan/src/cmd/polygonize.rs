@@ -1,9 +1,9 @@
 //! `ecoplan polygonize RASTER OUT.gpkg|.geojson`: regions of equal value → polygons.
 
+use crate::rasters::read_raster;
 use anyhow::{bail, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use ecoplan_grid::with_any_grid;
-use crate::rasters::read_raster;
 use ecoplan_io::vector::{polygonize, write_vector, Connectivity, PolygonizeOptions, VectorFormat};
 use std::path::PathBuf;
 
@@ -15,9 +15,24 @@ pub fn command() -> Command {
              Connected cells of equal value become one polygon with the value in field `value` \
              (GDAL's gdal_polygonize rule: 4-connected by default); nodata cells are skipped.",
         )
-        .arg(Arg::new("input").value_name("RASTER").required(true).value_parser(clap::value_parser!(PathBuf)))
-        .arg(Arg::new("output").value_name("OUT").required(true).value_parser(clap::value_parser!(PathBuf)))
-        .arg(Arg::new("eight").long("8-connected").action(ArgAction::SetTrue).help("八邻域连通 Join corner neighbours too"))
+        .arg(
+            Arg::new("input")
+                .value_name("RASTER")
+                .required(true)
+                .value_parser(clap::value_parser!(PathBuf)),
+        )
+        .arg(
+            Arg::new("output")
+                .value_name("OUT")
+                .required(true)
+                .value_parser(clap::value_parser!(PathBuf)),
+        )
+        .arg(
+            Arg::new("eight")
+                .long("8-connected")
+                .action(ArgAction::SetTrue)
+                .help("八邻域连通 Join corner neighbours too"),
+        )
         .after_help(
             "示例 Examples:\n  \
              ecoplan polygonize runs/demo-yungang/layers/landuse.tif landuse.gpkg\n  \
@@ -33,12 +48,23 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     }
     let grid = read_raster(input)?;
     let opts = PolygonizeOptions {
-        connectivity: if m.get_flag("eight") { Connectivity::Eight } else { Connectivity::Four },
+        connectivity: if m.get_flag("eight") {
+            Connectivity::Eight
+        } else {
+            Connectivity::Four
+        },
         ..Default::default()
     };
     let mut layer = with_any_grid!(&grid, g => polygonize(g, &opts));
-    layer.name = output.file_stem().map_or("polygons".into(), |s| s.to_string_lossy().into_owned());
+    layer.name = output
+        .file_stem()
+        .map_or("polygons".into(), |s| s.to_string_lossy().into_owned());
     write_vector(output, &layer)?;
-    println!("{} → {} ({} polygons 个面)", input.display(), output.display(), layer.features.len());
+    println!(
+        "{} → {} ({} polygons 个面)",
+        input.display(),
+        output.display(),
+        layer.features.len()
+    );
     Ok(())
 }

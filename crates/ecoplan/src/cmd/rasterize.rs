@@ -1,9 +1,9 @@
 //! `ecoplan rasterize VECTOR OUT`: burn polygons, lines or points into a raster.
 
+use crate::rasters::write_raster;
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgAction, ArgGroup, ArgMatches, Command};
 use ecoplan_grid::{AnyGrid, GridSpec};
-use crate::rasters::write_raster;
 use ecoplan_io::raster::{raster_info, OverviewResampling, WriteOptions};
 use ecoplan_io::vector::{rasterize_layer, read_vector, Burn, FieldType, RasterizeOptions};
 use std::path::PathBuf;
@@ -17,15 +17,57 @@ pub fn command() -> Command {
              every cell it touches does. The grid comes from --like REF (same size, transform and \
              CRS; the layer is reprojected to it) or from --cell-size over the layer's extent.",
         )
-        .arg(Arg::new("input").value_name("VECTOR").required(true).value_parser(clap::value_parser!(PathBuf)))
-        .arg(Arg::new("output").value_name("OUT").required(true).value_parser(clap::value_parser!(PathBuf)))
-        .arg(Arg::new("like").long("like").value_name("REF").value_parser(clap::value_parser!(PathBuf)).help("参考栅格 Reference raster giving the grid"))
-        .arg(Arg::new("cell-size").long("cell-size").value_name("SIZE").value_parser(clap::value_parser!(f64)).help("像元大小（图层坐标单位） Cell size in the layer's CRS units"))
-        .group(ArgGroup::new("grid").args(["like", "cell-size"]).required(true))
-        .arg(Arg::new("burn").long("burn").value_name("VALUE").value_parser(clap::value_parser!(f64)).help("固定赋值（默认 1） Constant value (default 1)"))
-        .arg(Arg::new("attribute").long("attribute").value_name("FIELD").help("按字段赋值 Burn a numeric attribute"))
+        .arg(
+            Arg::new("input")
+                .value_name("VECTOR")
+                .required(true)
+                .value_parser(clap::value_parser!(PathBuf)),
+        )
+        .arg(
+            Arg::new("output")
+                .value_name("OUT")
+                .required(true)
+                .value_parser(clap::value_parser!(PathBuf)),
+        )
+        .arg(
+            Arg::new("like")
+                .long("like")
+                .value_name("REF")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("参考栅格 Reference raster giving the grid"),
+        )
+        .arg(
+            Arg::new("cell-size")
+                .long("cell-size")
+                .value_name("SIZE")
+                .value_parser(clap::value_parser!(f64))
+                .help("像元大小（图层坐标单位） Cell size in the layer's CRS units"),
+        )
+        .group(
+            ArgGroup::new("grid")
+                .args(["like", "cell-size"])
+                .required(true),
+        )
+        .arg(
+            Arg::new("burn")
+                .long("burn")
+                .value_name("VALUE")
+                .value_parser(clap::value_parser!(f64))
+                .help("固定赋值（默认 1） Constant value (default 1)"),
+        )
+        .arg(
+            Arg::new("attribute")
+                .long("attribute")
+                .value_name("FIELD")
+                .help("按字段赋值 Burn a numeric attribute"),
+        )
         .group(ArgGroup::new("value").args(["burn", "attribute"]))
-        .arg(Arg::new("all-touched").long("all-touched").action(ArgAction::SetTrue).help("接触即赋值 Burn every touched cell"))
+        .arg(
+            Arg::new("all-touched")
+                .long("all-touched")
+                .action(ArgAction::SetTrue)
+                .help("接触即赋值 Burn every touched cell"),
+        )
         .after_help(
             "示例 Examples:\n  \
              ecoplan rasterize boundary.gpkg mask.tif --like dem.tif\n  \
@@ -39,7 +81,8 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let output: &PathBuf = m.get_one("output").expect("required");
     let mut layer = read_vector(input, &Default::default())?;
     let spec = if let Some(reference) = m.get_one::<PathBuf>("like") {
-        let info = raster_info(reference).with_context(|| format!("--like {}", reference.display()))?;
+        let info =
+            raster_info(reference).with_context(|| format!("--like {}", reference.display()))?;
         let spec = GridSpec::new(info.width, info.height, info.transform, info.crs.clone());
         match (&layer.crs, &info.crs) {
             (Some(lc), Some(rc)) if lc != rc => layer = crate::vectors::reproject_layer(&layer, rc)?,
@@ -68,7 +111,12 @@ pub fn run(m: &ArgMatches) -> Result<()> {
             let i = layer.field_index(f).with_context(|| {
                 format!(
                     "no field `{f}`; fields: {}",
-                    layer.fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                    layer
+                        .fields
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
             match layer.fields[i].1 {
@@ -79,7 +127,9 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         }
         (None, None) => (Burn::Constant(1.0), true),
     };
-    let opts = RasterizeOptions { all_touched: m.get_flag("all-touched") };
+    let opts = RasterizeOptions {
+        all_touched: m.get_flag("all-touched"),
+    };
     let g = rasterize_layer(&layer, &spec, &burn, &opts)?;
     let (lo, hi) = g.stats().map_or((0.0, 0.0), |s| (s.min, s.max));
     // Smallest honest cell type: bytes for masks and small classes, i32 for other integers.

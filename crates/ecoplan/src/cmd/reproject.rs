@@ -1,11 +1,11 @@
 //! `ecoplan reproject IN OUT --to EPSG:xxxx`: rasters (resampled onto a new grid) and vectors.
 
+use crate::rasters::{read_raster, write_raster};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgMatches, Command};
 use ecoplan_grid::Crs;
 use ecoplan_io::align::{snapped_grid, warp, Resampling};
 use ecoplan_io::crs::CrsTransform;
-use crate::rasters::{read_raster, write_raster};
 use ecoplan_io::raster::{OverviewResampling, WriteOptions};
 use ecoplan_io::vector::{read_vector, write_vector, VectorFormat};
 use std::path::PathBuf;
@@ -48,26 +48,39 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let input: &PathBuf = m.get_one("input").expect("required");
     let output: &PathBuf = m.get_one("output").expect("required");
     let to_text: &String = m.get_one("to").expect("required");
-    let to = Crs::parse(to_text).with_context(|| format!("--to {to_text}: not a CRS; write EPSG:<code> or a PROJ string (+proj=…)"))?;
+    let to = Crs::parse(to_text).with_context(|| {
+        format!("--to {to_text}: not a CRS; write EPSG:<code> or a PROJ string (+proj=…)")
+    })?;
     ecoplan_io::crs::proj_string(&to)?;
     if !input.exists() {
         bail!("{}: 文件不存在 file not found", input.display());
     }
     if VectorFormat::from_path(input).is_some() {
         if VectorFormat::from_path(output).is_none() {
-            bail!("{}: a vector input needs a vector output (.geojson or .gpkg)", output.display());
+            bail!(
+                "{}: a vector input needs a vector output (.geojson or .gpkg)",
+                output.display()
+            );
         }
         let layer = read_vector(input, &Default::default())?;
         let out = crate::vectors::reproject_layer(&layer, &to)?;
         write_vector(output, &out)?;
-        println!("{} → {} ({} features, {})", input.display(), output.display(), out.features.len(), to.label());
+        println!(
+            "{} → {} ({} features, {})",
+            input.display(),
+            output.display(),
+            out.features.len(),
+            to.label()
+        );
         return Ok(());
     }
     let grid = read_raster(input)?;
-    let from = grid
-        .crs()
-        .cloned()
-        .with_context(|| format!("{}: the raster has no CRS, so it cannot be reprojected; assign one first", input.display()))?;
+    let from = grid.crs().cloned().with_context(|| {
+        format!(
+            "{}: the raster has no CRS, so it cannot be reprojected; assign one first",
+            input.display()
+        )
+    })?;
     let t = CrsTransform::new(&from, &to)?;
     let src_t = grid.transform();
     let bounds = t.transform_bounds(src_t.bounds(grid.width(), grid.height()))?;
@@ -99,7 +112,11 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let classes = !out.cell_type().is_float();
     let opts = WriteOptions {
         predictor: true,
-        overview_resampling: if classes { OverviewResampling::Nearest } else { OverviewResampling::Average },
+        overview_resampling: if classes {
+            OverviewResampling::Nearest
+        } else {
+            OverviewResampling::Average
+        },
         ..Default::default()
     };
     write_raster(output, &out, &opts)?;

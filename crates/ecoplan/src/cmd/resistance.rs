@@ -66,15 +66,20 @@ fn load_breaks(s: &str) -> Result<BreakTable> {
     if let Ok(t) = BreakTable::preset(s) {
         return Ok(t);
     }
-    let text = std::fs::read_to_string(s)
-        .with_context(|| format!("{s}: not a break-table preset (turpan_slope) and not a readable CSV"))?;
+    let text = std::fs::read_to_string(s).with_context(|| {
+        format!("{s}: not a break-table preset (turpan_slope) and not a readable CSV")
+    })?;
     Ok(BreakTable::parse_csv(s, &text)?)
 }
 
 fn aligned_f32(path: &Path, spec: &GridSpec) -> Result<Grid<f32>> {
     let g = read_grid(path)?.to_f32();
-    spec.check_aligned(&g.spec())
-        .with_context(|| format!("{} is not on the land-use grid: align it first (ecoplan reproject)", path.display()))?;
+    spec.check_aligned(&g.spec()).with_context(|| {
+        format!(
+            "{} is not on the land-use grid: align it first (ecoplan reproject)",
+            path.display()
+        )
+    })?;
     Ok(g)
 }
 
@@ -87,7 +92,10 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let table = load_table(m.get_one::<String>("table").expect("default"))?;
     let clamp = match m.get_one::<String>("clamp") {
         Some(s) => {
-            let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<std::result::Result<_, _>>()
+            let v: Vec<f64> = s
+                .split(',')
+                .map(|x| x.trim().parse::<f64>())
+                .collect::<std::result::Result<_, _>>()
                 .with_context(|| format!("--clamp {s}: expected MIN,MAX"))?;
             if v.len() != 2 {
                 bail!("--clamp {s}: expected MIN,MAX");
@@ -111,48 +119,93 @@ pub fn run(m: &ArgMatches) -> Result<()> {
             bail!("--factor {spec_s}: expected NAME=RASTER:BREAKS:WEIGHT");
         }
         let (weight, breaks, raster) = (parts[0], parts[1], parts[2]);
-        let weight: f64 = weight.parse().with_context(|| format!("--factor {spec_s}: weight '{weight}' is not a number"))?;
-        factor_data.push((name.to_string(), aligned_f32(Path::new(raster), &spec)?, load_breaks(breaks)?, weight));
+        let weight: f64 = weight
+            .parse()
+            .with_context(|| format!("--factor {spec_s}: weight '{weight}' is not a number"))?;
+        factor_data.push((
+            name.to_string(),
+            aligned_f32(Path::new(raster), &spec)?,
+            load_breaks(breaks)?,
+            weight,
+        ));
     }
     if let Some(roads) = get("roads") {
-        let rf = m
-            .get_one::<String>("road-factor")
-            .context("--roads needs --road-factor BREAKS:WEIGHT (distance in metres → resistance)")?;
-        let (breaks, weight) = rf.rsplit_once(':').context("--road-factor: expected BREAKS:WEIGHT")?;
-        let weight: f64 = weight.parse().with_context(|| format!("--road-factor {rf}: weight is not a number"))?;
+        let rf = m.get_one::<String>("road-factor").context(
+            "--roads needs --road-factor BREAKS:WEIGHT (distance in metres → resistance)",
+        )?;
+        let (breaks, weight) = rf
+            .rsplit_once(':')
+            .context("--road-factor: expected BREAKS:WEIGHT")?;
+        let weight: f64 = weight
+            .parse()
+            .with_context(|| format!("--road-factor {rf}: weight is not a number"))?;
         let mask = read_zones(roads, &spec, None, true)?;
         let t = spec.transform;
-        let d = euclidean_distance(|i| mask.data[i] > 0, spec.width, spec.height, t.cell_width(), t.cell_height());
+        let d = euclidean_distance(
+            |i| mask.data[i] > 0,
+            spec.width,
+            spec.height,
+            t.cell_width(),
+            t.cell_height(),
+        );
         let g = Grid::from_vec(&spec, d, None)?;
-        factor_data.push(("distance to roads 道路距离 (m)".into(), g, load_breaks(breaks)?, weight));
+        factor_data.push((
+            "distance to roads 道路距离 (m)".into(),
+            g,
+            load_breaks(breaks)?,
+            weight,
+        ));
     } else if m.get_one::<String>("road-factor").is_some() {
         bail!("--road-factor needs --roads");
     }
     let factors: Vec<Factor> = factor_data
         .iter()
-        .map(|(n, g, b, w)| Factor { name: n, layer: g, breaks: b, weight: *w })
+        .map(|(n, g, b, w)| Factor {
+            name: n,
+            layer: g,
+            breaks: b,
+            weight: *w,
+        })
         .collect();
     let mut corr_data: Vec<(CorrectionKind, Grid<f32>)> = Vec::new();
-    for (flag, kind) in [("night-light", CorrectionKind::NightLight), ("impervious", CorrectionKind::Impervious), ("ndvi", CorrectionKind::Ndvi)] {
+    for (flag, kind) in [
+        ("night-light", CorrectionKind::NightLight),
+        ("impervious", CorrectionKind::Impervious),
+        ("ndvi", CorrectionKind::Ndvi),
+    ] {
         if let Some(p) = get(flag) {
             corr_data.push((kind, aligned_f32(p, &spec)?));
         }
     }
-    let corrections: Vec<Correction> = corr_data.iter().map(|(k, g)| Correction { kind: *k, layer: g }).collect();
+    let corrections: Vec<Correction> = corr_data
+        .iter()
+        .map(|(k, g)| Correction { kind: *k, layer: g })
+        .collect();
     let surface = ecoplan_grid::with_any_grid!(&landuse, g => resistance_from_classes(g, &table, &factors, &corrections, &params))
         .with_context(|| format!("resistance from {}", lu_path.display()))?;
     write_grid(out, AnyGrid::from(surface.resistance))?;
-    let stem = out.to_string_lossy().trim_end_matches(".tif").trim_end_matches(".tiff").trim_end_matches(".gz").trim_end_matches(".asc").to_string();
+    let stem = out
+        .to_string_lossy()
+        .trim_end_matches(".tif")
+        .trim_end_matches(".tiff")
+        .trim_end_matches(".gz")
+        .trim_end_matches(".asc")
+        .to_string();
     let table_path = PathBuf::from(format!("{stem}.table.csv"));
     let report_path = PathBuf::from(format!("{stem}.report.json"));
     write_atomic(&table_path, |w| {
         use std::io::Write;
-        w.write_all(surface.report.table.to_csv().as_bytes()).map_err(|e| ecoplan_io::IoError::io(&table_path, e))
+        w.write_all(surface.report.table.to_csv().as_bytes())
+            .map_err(|e| ecoplan_io::IoError::io(&table_path, e))
     })?;
     write_atomic(&report_path, |w| {
         use std::io::Write;
-        w.write_all(serde_json::to_string_pretty(&surface.report).expect("json").as_bytes())
-            .map_err(|e| ecoplan_io::IoError::io(&report_path, e))
+        w.write_all(
+            serde_json::to_string_pretty(&surface.report)
+                .expect("json")
+                .as_bytes(),
+        )
+        .map_err(|e| ecoplan_io::IoError::io(&report_path, e))
     })?;
     let r = &surface.report;
     eprintln!(
@@ -165,6 +218,11 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     for n in &r.notes {
         eprintln!("  注意 note: {n}");
     }
-    eprintln!("  → {}, {}, {}", out.display(), table_path.display(), report_path.display());
+    eprintln!(
+        "  → {}, {}, {}",
+        out.display(),
+        table_path.display(),
+        report_path.display()
+    );
     Ok(())
 }

@@ -29,7 +29,11 @@ pub fn run(m: &ArgMatches) -> anyhow::Result<()> {
     let bar = crate::progress::Bar::new();
     let v = validate_plan(path, &bar);
     let errors = v.errors().count();
-    let warnings = v.problems.iter().filter(|p| p.severity == Severity::Warning).count();
+    let warnings = v
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+        .count();
     if m.get_flag("json") {
         let out = serde_json::json!({
             "plan": path,
@@ -63,7 +67,10 @@ pub fn run(m: &ArgMatches) -> anyhow::Result<()> {
         println!("{errors} error(s) 个错误, {warnings} warning(s) 个警告");
     }
     if errors > 0 {
-        bail!("{}: {errors} error(s) in the plan 规划配置有错误", path.display());
+        bail!(
+            "{}: {errors} error(s) in the plan 规划配置有错误",
+            path.display()
+        );
     }
     Ok(())
 }

@@ -1,13 +1,13 @@
 //! `ecoplan zonal VALUES --zones ZONES --out OUT.csv|.xlsx`: statistics of a raster per zone
 //! (zones as an integer raster or as polygons), with areas in 公顷, 亩 and km².
 
+use crate::rasters::read_raster;
 use crate::tables::{Table, Value};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use ecoplan_grid::units::Area;
 use ecoplan_grid::AnyGrid;
 use ecoplan_io::align::{warp, Resampling};
-use crate::rasters::read_raster;
 use ecoplan_io::vector::{read_vector, FieldValue, VectorFormat};
 use ecoplan_io::zonal::{zonal_stats_any, zonal_stats_polygons, ZonalOptions, ZoneStats};
 use std::path::{Path, PathBuf};
@@ -39,25 +39,45 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let values_path: &PathBuf = m.get_one("values").expect("required");
     let zones_path: &PathBuf = m.get_one("zones").expect("required");
     let out: &PathBuf = m.get_one("out").expect("required");
-    let ext = out.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     if ext != "csv" && ext != "xlsx" {
         bail!("--out {}: write .csv or .xlsx", out.display());
     }
     let values = read_raster(values_path)?;
-    let opts = ZonalOptions { majority: !values.cell_type().is_float() || m.get_flag("majority") };
+    let opts = ZonalOptions {
+        majority: !values.cell_type().is_float() || m.get_flag("majority"),
+    };
     let bar = crate::progress::Bar::new();
     let (rows, names) = if VectorFormat::from_path(zones_path).is_some() {
-        polygon_zones(&values, zones_path, m.get_one::<String>("zone-field"), &opts, &bar)?
+        polygon_zones(
+            &values,
+            zones_path,
+            m.get_one::<String>("zone-field"),
+            &opts,
+            &bar,
+        )?
     } else {
         if m.get_one::<String>("zone-field").is_some() {
-            bail!("--zone-field is for polygon zones; {} is a raster", zones_path.display());
+            bail!(
+                "--zone-field is for polygon zones; {} is a raster",
+                zones_path.display()
+            );
         }
         let mut zones = read_raster(zones_path)?;
         if zones.cell_type().is_float() {
-            bail!("{}: zone rasters must hold integers, found {}", zones_path.display(), zones.cell_type());
+            bail!(
+                "{}: zone rasters must hold integers, found {}",
+                zones_path.display(),
+                zones.cell_type()
+            );
         }
         if values.spec().check_aligned(&zones.spec()).is_err() {
-            eprintln!("注意 note: zones are not on the value grid; resampling them onto it (nearest)");
+            eprintln!(
+                "注意 note: zones are not on the value grid; resampling them onto it (nearest)"
+            );
             zones = warp(&zones, &values.spec(), Resampling::Nearest, &bar)?;
         }
         (zonal_stats_any(&values, &zones, &opts, &bar)?, None)
@@ -89,7 +109,12 @@ fn polygon_zones(
                 format!(
                     "{}: no field `{f}`; fields: {}",
                     path.display(),
-                    layer.fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                    layer
+                        .fields
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
             Some(
@@ -131,7 +156,13 @@ pub fn build_table(rows: &[ZoneStats], names: Option<&[String]>) -> Table {
             Some(name) => Value::Text(name.clone()),
             None => Value::Int(r.zone),
         };
-        let num = |x: f64| if r.count > 0 { Value::Num(x) } else { Value::Empty };
+        let num = |x: f64| {
+            if r.count > 0 {
+                Value::Num(x)
+            } else {
+                Value::Empty
+            }
+        };
         t.push(vec![
             zone,
             Value::Int(r.count as i64),

@@ -69,7 +69,12 @@ pub fn validate_plan(path: &Path, progress: &dyn ecoplan_grid::Progress) -> Vali
         problems.extend(more);
     }
     problems.sort_by(|a, b| {
-        (a.file.as_path(), a.pos.unwrap_or_default()).cmp(&(b.file.as_path(), b.pos.unwrap_or_default()))
+        (a.file.as_path(), a.pos.unwrap_or_default())
+            .cmp(&(b.file.as_path(), b.pos.unwrap_or_default()))
     });
-    Validation { plan, region, problems }
+    Validation {
+        plan,
+        region,
+        problems,
+    }
 }

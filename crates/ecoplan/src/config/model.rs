@@ -115,25 +115,126 @@ pub struct KindInfo {
 }
 
 pub const KINDS: &[KindInfo] = &[
-    KindInfo { kind: LayerKind::Landuse, name: "landuse", zh: "土地利用", vector: false, unit: "class code", range: None },
-    KindInfo { kind: LayerKind::Dem, name: "dem", zh: "数字高程模型", vector: false, unit: "m", range: Some((-500.0, 9000.0)) },
-    KindInfo { kind: LayerKind::Ndvi, name: "ndvi", zh: "归一化植被指数", vector: false, unit: "1", range: Some((-1.0, 1.0)) },
-    KindInfo { kind: LayerKind::Precipitation, name: "precipitation", zh: "年降水量", vector: false, unit: "mm/a", range: Some((0.0, 10000.0)) },
-    KindInfo { kind: LayerKind::Et0, name: "et0", zh: "参考蒸散量", vector: false, unit: "mm/a", range: Some((0.0, 3000.0)) },
-    KindInfo { kind: LayerKind::SoilErodibility, name: "soil_erodibility", zh: "土壤可蚀性K", vector: false, unit: "t·ha·h/(ha·MJ·mm)", range: Some((0.0, 0.1)) },
-    KindInfo { kind: LayerKind::SoilDepth, name: "soil_depth", zh: "土壤深度", vector: false, unit: "mm", range: Some((0.0, 10000.0)) },
-    KindInfo { kind: LayerKind::Raster, name: "raster", zh: "其他栅格", vector: false, unit: "", range: None },
-    KindInfo { kind: LayerKind::Rivers, name: "rivers", zh: "河流", vector: true, unit: "", range: None },
-    KindInfo { kind: LayerKind::Roads, name: "roads", zh: "道路", vector: true, unit: "", range: None },
-    KindInfo { kind: LayerKind::Mines, name: "mines", zh: "矿山图斑", vector: true, unit: "", range: None },
-    KindInfo { kind: LayerKind::ProtectedAreas, name: "protected_areas", zh: "自然保护地", vector: true, unit: "", range: None },
-    KindInfo { kind: LayerKind::Zones, name: "zones", zh: "分区/行政单元", vector: true, unit: "", range: None },
-    KindInfo { kind: LayerKind::Vector, name: "vector", zh: "其他矢量", vector: true, unit: "", range: None },
+    KindInfo {
+        kind: LayerKind::Landuse,
+        name: "landuse",
+        zh: "土地利用",
+        vector: false,
+        unit: "class code",
+        range: None,
+    },
+    KindInfo {
+        kind: LayerKind::Dem,
+        name: "dem",
+        zh: "数字高程模型",
+        vector: false,
+        unit: "m",
+        range: Some((-500.0, 9000.0)),
+    },
+    KindInfo {
+        kind: LayerKind::Ndvi,
+        name: "ndvi",
+        zh: "归一化植被指数",
+        vector: false,
+        unit: "1",
+        range: Some((-1.0, 1.0)),
+    },
+    KindInfo {
+        kind: LayerKind::Precipitation,
+        name: "precipitation",
+        zh: "年降水量",
+        vector: false,
+        unit: "mm/a",
+        range: Some((0.0, 10000.0)),
+    },
+    KindInfo {
+        kind: LayerKind::Et0,
+        name: "et0",
+        zh: "参考蒸散量",
+        vector: false,
+        unit: "mm/a",
+        range: Some((0.0, 3000.0)),
+    },
+    KindInfo {
+        kind: LayerKind::SoilErodibility,
+        name: "soil_erodibility",
+        zh: "土壤可蚀性K",
+        vector: false,
+        unit: "t·ha·h/(ha·MJ·mm)",
+        range: Some((0.0, 0.1)),
+    },
+    KindInfo {
+        kind: LayerKind::SoilDepth,
+        name: "soil_depth",
+        zh: "土壤深度",
+        vector: false,
+        unit: "mm",
+        range: Some((0.0, 10000.0)),
+    },
+    KindInfo {
+        kind: LayerKind::Raster,
+        name: "raster",
+        zh: "其他栅格",
+        vector: false,
+        unit: "",
+        range: None,
+    },
+    KindInfo {
+        kind: LayerKind::Rivers,
+        name: "rivers",
+        zh: "河流",
+        vector: true,
+        unit: "",
+        range: None,
+    },
+    KindInfo {
+        kind: LayerKind::Roads,
+        name: "roads",
+        zh: "道路",
+        vector: true,
+        unit: "",
+        range: None,
+    },
+    KindInfo {
+        kind: LayerKind::Mines,
+        name: "mines",
+        zh: "矿山图斑",
+        vector: true,
+        unit: "",
+        range: None,
+    },
+    KindInfo {
+        kind: LayerKind::ProtectedAreas,
+        name: "protected_areas",
+        zh: "自然保护地",
+        vector: true,
+        unit: "",
+        range: None,
+    },
+    KindInfo {
+        kind: LayerKind::Zones,
+        name: "zones",
+        zh: "分区/行政单元",
+        vector: true,
+        unit: "",
+        range: None,
+    },
+    KindInfo {
+        kind: LayerKind::Vector,
+        name: "vector",
+        zh: "其他矢量",
+        vector: true,
+        unit: "",
+        range: None,
+    },
 ];
 
 impl LayerKind {
     pub fn info(self) -> &'static KindInfo {
-        KINDS.iter().find(|k| k.kind == self).expect("every kind has info")
+        KINDS
+            .iter()
+            .find(|k| k.kind == self)
+            .expect("every kind has info")
     }
     pub fn parse(s: &str) -> Option<LayerKind> {
         KINDS.iter().find(|k| k.name == s).map(|k| k.kind)

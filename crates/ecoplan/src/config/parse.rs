@@ -23,11 +23,13 @@ impl<'a> Walker<'a> {
     }
     fn error(&mut self, span: Range<usize>, msg: impl Into<String>) {
         let pos = self.pos(span);
-        self.problems.push(Problem::error(self.file, Some(pos), msg));
+        self.problems
+            .push(Problem::error(self.file, Some(pos), msg));
     }
     fn warn(&mut self, span: Range<usize>, msg: impl Into<String>) {
         let pos = self.pos(span);
-        self.problems.push(Problem::warning(self.file, Some(pos), msg));
+        self.problems
+            .push(Problem::warning(self.file, Some(pos), msg));
     }
 
     /// Reports every key of `table` not in `allowed`.
@@ -60,7 +62,10 @@ impl<'a> Walker<'a> {
             other => {
                 self.error(
                     v.span(),
-                    format!("{section}.{key} must be a string 应为字符串, found a {}", other.type_str()),
+                    format!(
+                        "{section}.{key} must be a string 应为字符串, found a {}",
+                        other.type_str()
+                    ),
                 );
                 None
             }
@@ -73,7 +78,9 @@ impl<'a> Walker<'a> {
             return None; // a placeholder the parser recovered with after a syntax error
         }
         let n = match v.get_ref() {
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok().map(|i| i as f64),
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|i| i as f64),
             DeValue::Float(f) => f.as_str().parse::<f64>().ok().filter(|x| x.is_finite()),
             _ => None,
         };
@@ -85,7 +92,10 @@ impl<'a> Walker<'a> {
             None => {
                 self.error(
                     v.span(),
-                    format!("{section}.{key} must be a finite number 应为数值, found a {}", v.get_ref().type_str()),
+                    format!(
+                        "{section}.{key} must be a finite number 应为数值, found a {}",
+                        v.get_ref().type_str()
+                    ),
                 );
                 None
             }
@@ -96,20 +106,34 @@ impl<'a> Walker<'a> {
         match v.get_ref() {
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
             other => {
-                self.error(v.span(), format!("{what} must be a whole number 应为整数, found a {}", other.type_str()));
+                self.error(
+                    v.span(),
+                    format!(
+                        "{what} must be a whole number 应为整数, found a {}",
+                        other.type_str()
+                    ),
+                );
                 None
             }
         }
     }
 
-    fn table<'t, 'i>(&mut self, t: &'t DeTable<'i>, key: &str, section: &str) -> Option<(&'t DeTable<'i>, Range<usize>)> {
+    fn table<'t, 'i>(
+        &mut self,
+        t: &'t DeTable<'i>,
+        key: &str,
+        section: &str,
+    ) -> Option<(&'t DeTable<'i>, Range<usize>)> {
         let v = get(t, key)?;
         match v.get_ref() {
             DeValue::Table(inner) => Some((inner, v.span())),
             other => {
                 self.error(
                     v.span(),
-                    format!("{section}{key} must be a table ([{key}] or {{ … }}) 应为表, found a {}", other.type_str()),
+                    format!(
+                        "{section}{key} must be a table ([{key}] or {{ … }}) 应为表, found a {}",
+                        other.type_str()
+                    ),
                 );
                 None
             }
@@ -123,7 +147,13 @@ fn get<'t, 'i>(t: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
 
 const TOP_KEYS: &[&str] = &["plan", "region", "grid", "layers", "output"];
 const PLAN_KEYS: &[&str] = &["name", "base_year", "target_years"];
-const REGION_KEYS: &[&str] = &["boundary", "filter", "buffer_m", "admin_units", "admin_field"];
+const REGION_KEYS: &[&str] = &[
+    "boundary",
+    "filter",
+    "buffer_m",
+    "admin_units",
+    "admin_field",
+];
 const GRID_KEYS: &[&str] = &["crs", "cell_size"];
 const LAYER_KEYS: &[&str] = &["file", "kind", "classes", "class_overrides", "resampling"];
 const OUTPUT_KEYS: &[&str] = &["dir"];
@@ -174,7 +204,10 @@ pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
         }
         if let (Some(b), Some(v)) = (meta.base_year, get(t, "target_years")) {
             if meta.target_years.iter().any(|&y| y <= b) {
-                w.error(v.span(), format!("plan.target_years must all be after base_year {b} 目标年应晚于基准年"));
+                w.error(
+                    v.span(),
+                    format!("plan.target_years must all be after base_year {b} 目标年应晚于基准年"),
+                );
             }
         }
     }
@@ -245,7 +278,10 @@ pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
     // [grid]
     let mut grid = GridConfig {
         crs: None,
-        cell_size: Loc { value: DEFAULT_CELL_SIZE_M, pos: Pos::default() },
+        cell_size: Loc {
+            value: DEFAULT_CELL_SIZE_M,
+            pos: Pos::default(),
+        },
     };
     if let Some((t, _)) = w.table(root, "grid", "") {
         w.unknown_keys(t, "[grid]", GRID_KEYS);
@@ -282,18 +318,30 @@ pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
                 w.error(k.span(), format!("layer name `{name}` must use letters, digits and _ only (it becomes a file name)"));
             }
             let DeValue::Table(lt) = v.get_ref() else {
-                w.error(v.span(), format!("{section} must be a table with at least `file` and `kind`, found a {}", v.get_ref().type_str()));
+                w.error(
+                    v.span(),
+                    format!(
+                        "{section} must be a table with at least `file` and `kind`, found a {}",
+                        v.get_ref().type_str()
+                    ),
+                );
                 continue;
             };
             w.unknown_keys(lt, &section, LAYER_KEYS);
             let file_v = w.string(lt, "file", &format!("layers.{name}"));
             if get(lt, "file").is_none() {
-                w.error(v.span(), format!("{section} needs `file = \"<path>\"` 缺少文件路径"));
+                w.error(
+                    v.span(),
+                    format!("{section} needs `file = \"<path>\"` 缺少文件路径"),
+                );
             }
             let kind_v = w.string(lt, "kind", &format!("layers.{name}"));
             let kind = match &kind_v {
                 Some(kv) => match LayerKind::parse(&kv.value) {
-                    Some(kind) => Some(Loc { value: kind, pos: kv.pos }),
+                    Some(kind) => Some(Loc {
+                        value: kind,
+                        pos: kv.pos,
+                    }),
                     None => {
                         let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
                         let span = get(lt, "kind").map(|v| v.span()).unwrap_or_default();
@@ -310,12 +358,18 @@ pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
             };
             let classes = w.string(lt, "classes", &format!("layers.{name}"));
             if let Some(kind) = &kind {
-                if kind.value == LayerKind::Landuse && classes.is_none() && get(lt, "classes").is_none() {
+                if kind.value == LayerKind::Landuse
+                    && classes.is_none()
+                    && get(lt, "classes").is_none()
+                {
                     w.error(v.span(), format!("{section} is land use: add `classes = \"<preset or CSV>\"` naming how its codes map to the common classes (presets: {})", super::classes::preset_names().collect::<Vec<_>>().join(", ")));
                 }
                 if kind.value != LayerKind::Landuse {
                     if let Some(cv) = get(lt, "classes") {
-                        w.error(cv.span(), format!("layers.{name}.classes is only for kind = \"landuse\""));
+                        w.error(
+                            cv.span(),
+                            format!("layers.{name}.classes is only for kind = \"landuse\""),
+                        );
                     }
                 }
             }
@@ -348,15 +402,23 @@ pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
                 None => None,
             };
             if let (Some(kind), Some(r)) = (&kind, resampling) {
-                if kind.value == LayerKind::Landuse && matches!(r, Resampling::Bilinear | Resampling::Average) {
+                if kind.value == LayerKind::Landuse
+                    && matches!(r, Resampling::Bilinear | Resampling::Average)
+                {
                     let span = get(lt, "resampling").map(|v| v.span()).unwrap_or_default();
                     w.error(span, format!("layers.{name}: {} resampling averages class codes; land use needs mode or nearest", resampling_name(r)));
                 }
             }
             if let (Some(file_v), Some(kind)) = (file_v, kind) {
                 layers.push(LayerConfig {
-                    name: Loc { value: name.to_string(), pos: w.pos(k.span()) },
-                    file: Loc { value: PathBuf::from(file_v.value), pos: file_v.pos },
+                    name: Loc {
+                        value: name.to_string(),
+                        pos: w.pos(k.span()),
+                    },
+                    file: Loc {
+                        value: PathBuf::from(file_v.value),
+                        pos: file_v.pos,
+                    },
                     resampling: resampling.unwrap_or(kind.value.default_resampling()),
                     kind,
                     classes,
@@ -367,8 +429,12 @@ pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
     }
 
     // [output]
-    let stem = file.file_stem().map_or("plan".into(), |s| s.to_string_lossy().into_owned());
-    let mut output = OutputConfig { dir: PathBuf::from("runs").join(stem) };
+    let stem = file
+        .file_stem()
+        .map_or("plan".into(), |s| s.to_string_lossy().into_owned());
+    let mut output = OutputConfig {
+        dir: PathBuf::from("runs").join(stem),
+    };
     if let Some((t, _)) = w.table(root, "output", "") {
         w.unknown_keys(t, "[output]", OUTPUT_KEYS);
         if let Some(d) = w.string(t, "dir", "output") {

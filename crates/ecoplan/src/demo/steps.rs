@@ -17,12 +17,36 @@ use ecoplan_io::vector::{rasterize_ids, write_vector, RasterizeOptions};
 pub fn all() -> Vec<DemoStep> {
     vec![
         // --- steps (one line each, in pipeline order) ---
-        DemoStep { name: "region", zh: "规划范围与分析网格", run: region },
-        DemoStep { name: "dem", zh: "30 m 高程（真实 30″ 细化）", run: dem },
-        DemoStep { name: "hydrology", zh: "汇流累积与水系", run: hydrology },
-        DemoStep { name: "landuse", zh: "30 m 土地利用（由 MODIS 细化）", run: landuse },
-        DemoStep { name: "climate_soil_ndvi", zh: "降水、蒸散、土壤可蚀性、NDVI", run: climate_soil_ndvi },
-        DemoStep { name: "landuse_tables", zh: "地类面积统计", run: landuse_tables },
+        DemoStep {
+            name: "region",
+            zh: "规划范围与分析网格",
+            run: region,
+        },
+        DemoStep {
+            name: "dem",
+            zh: "30 m 高程（真实 30″ 细化）",
+            run: dem,
+        },
+        DemoStep {
+            name: "hydrology",
+            zh: "汇流累积与水系",
+            run: hydrology,
+        },
+        DemoStep {
+            name: "landuse",
+            zh: "30 m 土地利用（由 MODIS 细化）",
+            run: landuse,
+        },
+        DemoStep {
+            name: "climate_soil_ndvi",
+            zh: "降水、蒸散、土壤可蚀性、NDVI",
+            run: climate_soil_ndvi,
+        },
+        DemoStep {
+            name: "landuse_tables",
+            zh: "地类面积统计",
+            run: landuse_tables,
+        },
         // --- end steps ---
     ]
 }
@@ -46,19 +70,40 @@ fn region(cx: &mut DemoContext) -> Result<()> {
         "official_area_km2": 737.82,
     }));
     write_vector(&cx.out_path("region/boundary.gpkg")?, &region.boundary)?;
-    cx.record("region/boundary.gpkg", "云冈区 boundary (real, 天地图 2023) in the analysis CRS");
+    cx.record(
+        "region/boundary.gpkg",
+        "云冈区 boundary (real, 天地图 2023) in the analysis CRS",
+    );
     // Neighbouring districts, for maps and tables by district.
     let all = crate::region::read_boundary(&cx.inputs_dir.join(data::BOUNDARIES), &[])?;
     let mut districts = all.clone();
-    let level = all.field_index("level").context("boundary file lacks `level`")?;
-    districts.features.retain(|f| f.properties.get(level).and_then(|v| v.as_str()) == Some("district"));
+    let level = all
+        .field_index("level")
+        .context("boundary file lacks `level`")?;
+    districts
+        .features
+        .retain(|f| f.properties.get(level).and_then(|v| v.as_str()) == Some("district"));
     districts.name = "districts".into();
     let districts = crate::vectors::reproject_layer(&districts, &region.crs)?;
     write_vector(&cx.out_path("region/districts.gpkg")?, &districts)?;
-    cx.record("region/districts.gpkg", "大同市 districts 140212–140215 (real) in the analysis CRS");
+    cx.record(
+        "region/districts.gpkg",
+        "大同市 districts 140212–140215 (real) in the analysis CRS",
+    );
     let mask_any = AnyGrid::U8(mask.clone());
-    cx.write_raster("region/mask.tif", &mask_any, "1 inside 云冈区, 0 outside (rasterized real boundary, cell-centre rule)")?;
-    cx.layers.insert("districts".into(), AnyGrid::U32(rasterize_ids(&districts, &region.grid, &RasterizeOptions::default())));
+    cx.write_raster(
+        "region/mask.tif",
+        &mask_any,
+        "1 inside 云冈区, 0 outside (rasterized real boundary, cell-centre rule)",
+    )?;
+    cx.layers.insert(
+        "districts".into(),
+        AnyGrid::U32(rasterize_ids(
+            &districts,
+            &region.grid,
+            &RasterizeOptions::default(),
+        )),
+    );
     cx.mask = Some(mask);
     cx.region = Some(region);
     Ok(())
@@ -87,13 +132,20 @@ fn dem(cx: &mut DemoContext) -> Result<()> {
     let coarse_grid = AnyGrid::F32(Grid::from_vec(&src_spec, coarse.clone(), Some(f32::NAN))?);
     let p = cx.progress;
     let smooth = warp(&coarse_grid, &grid, Resampling::Bilinear, p)?.to_f32();
-    let membership = match warp(&AnyGrid::U32(id_grid(&src_spec)), &grid, Resampling::Nearest, p)? {
+    let membership = match warp(
+        &AnyGrid::U32(id_grid(&src_spec)),
+        &grid,
+        Resampling::Nearest,
+        p,
+    )? {
         AnyGrid::U32(g) => g.data,
         other => bail!("unexpected membership type {:?}", other.cell_type()),
     };
     let upsample = |vals: &[f32]| -> Grid<f32> {
         let g = AnyGrid::F32(Grid::from_vec(&src_spec, vals.to_vec(), None).expect("sized"));
-        warp(&g, &grid, Resampling::Bilinear, &ecoplan_grid::NoProgress).expect("same grids as above").to_f32()
+        warp(&g, &grid, Resampling::Bilinear, &ecoplan_grid::NoProgress)
+            .expect("same grids as above")
+            .to_f32()
     };
     // Sub-cell relief follows the real relief: std of each 30″ cell's 3×3 neighbourhood.
     let (cw, ch) = (src_spec.width, src_spec.height);
@@ -115,7 +167,12 @@ fn dem(cx: &mut DemoContext) -> Result<()> {
         .collect();
     let relief_fine = upsample(&relief);
     let noise = synth::noise_grid(&grid, cx.seed ^ 0xD3, DETAIL_WAVELENGTH_M, 5, 0.6);
-    let detail: Vec<f32> = noise.data.iter().zip(&relief_fine.data).map(|(n, r)| n * (DETAIL_RELIEF_FACTOR * r).clamp(2.0, 90.0)).collect();
+    let detail: Vec<f32> = noise
+        .data
+        .iter()
+        .zip(&relief_fine.data)
+        .map(|(n, r)| n * (DETAIL_RELIEF_FACTOR * r).clamp(2.0, 90.0))
+        .collect();
     let fine = synth::refine_mean_preserving(&smooth, &membership, &coarse, &upsample, &detail);
     // Check the promise: block means equal the real values (blocks wholly inside the grid).
     let sums = synth::block_sums(&fine.data, &membership, coarse.len());
@@ -143,7 +200,11 @@ fn dem(cx: &mut DemoContext) -> Result<()> {
         "detail_wavelength_m": DETAIL_WAVELENGTH_M, "octaves": 5, "gain": 0.6, "amplitude": format!("{DETAIL_RELIEF_FACTOR} × local 3×3 std of the real DEM, 2–90 m"),
         "max_block_mean_error_m": max_err,
     }));
-    cx.write_raster("layers/dem.tif", &AnyGrid::F32(fine.clone()), "DEM 30 m, m (synthesized from the real 30″ DEM; 30″ block means = real values)")?;
+    cx.write_raster(
+        "layers/dem.tif",
+        &AnyGrid::F32(fine.clone()),
+        "DEM 30 m, m (synthesized from the real 30″ DEM; 30″ block means = real values)",
+    )?;
     cx.insert_layer("dem", fine);
     Ok(())
 }
@@ -161,17 +222,35 @@ fn hydrology(cx: &mut DemoContext) -> Result<()> {
     let flow_km2 = acc.map(Some(f32::NAN), |a| (a * cell_km2) as f32);
     let streams = hydro::extract_streams_d8(&acc, STREAM_THRESHOLD_KM2 / cell_km2);
     // Degrees for the land-use rules; edges (no Horn window) count as flat.
-    let slope = hydro::slope_percent_horn(&dem64).map(Some(f32::NAN), |pct| (pct / 100.0).atan().to_degrees());
-    let aspect = hydro::aspect_degrees(&dem64).map(Some(f32::NAN), |a| if a < 0.0 { f32::NAN } else { a });
+    let slope = hydro::slope_percent_horn(&dem64)
+        .map(Some(f32::NAN), |pct| (pct / 100.0).atan().to_degrees());
+    let aspect =
+        hydro::aspect_degrees(&dem64).map(Some(f32::NAN), |a| if a < 0.0 { f32::NAN } else { a });
     cx.manifest.param("hydrology", serde_json::json!({
         "method": "ecoplan_assess::hydro: Priority-Flood pit filling, D8 with pygeoprocessing flat resolution, D8 accumulation",
         "stream_threshold_km2": STREAM_THRESHOLD_KM2,
     }));
     cx.write_raster("layers/flow_direction.tif", &AnyGrid::U8(dir.clone()), "D8 flow direction, pygeoprocessing codes 0 E, 1 NE, 2 N, 3 NW, 4 W, 5 SW, 6 S, 7 SE; 128 nodata")?;
-    cx.write_raster("layers/flow_accumulation.tif", &AnyGrid::F32(flow_km2.clone()), "contributing area, km² (from the synthesized DEM)")?;
-    cx.write_raster("layers/streams.tif", &AnyGrid::U8(streams.clone()), "1 = stream (contributing area ≥ 1 km²)")?;
-    cx.write_raster("layers/slope.tif", &AnyGrid::F32(slope.clone()), "slope, degrees (Horn)")?;
-    cx.write_raster("layers/aspect.tif", &AnyGrid::F32(aspect.clone()), "aspect, degrees clockwise from north (NaN on flats)")?;
+    cx.write_raster(
+        "layers/flow_accumulation.tif",
+        &AnyGrid::F32(flow_km2.clone()),
+        "contributing area, km² (from the synthesized DEM)",
+    )?;
+    cx.write_raster(
+        "layers/streams.tif",
+        &AnyGrid::U8(streams.clone()),
+        "1 = stream (contributing area ≥ 1 km²)",
+    )?;
+    cx.write_raster(
+        "layers/slope.tif",
+        &AnyGrid::F32(slope.clone()),
+        "slope, degrees (Horn)",
+    )?;
+    cx.write_raster(
+        "layers/aspect.tif",
+        &AnyGrid::F32(aspect.clone()),
+        "aspect, degrees clockwise from north (NaN on flats)",
+    )?;
     cx.insert_layer("flow_km2", flow_km2);
     cx.insert_layer("flow_direction", dir);
     cx.insert_layer("streams", streams);
@@ -185,9 +264,17 @@ const STREAM_THRESHOLD_KM2: f64 = 1.0;
 /// 30 m land use (common classes) refined from the real MODIS IGBP classes.
 fn landuse(cx: &mut DemoContext) -> Result<()> {
     let grid = cx.region()?.grid.clone();
-    let layer = cx.plan.layer("landuse").context("the demo plan has no [layers.landuse]")?;
-    let classes_spec = layer.classes.as_ref().map(|c| c.value.clone()).unwrap_or_else(|| "modis_igbp".into());
-    let mapping = load_mapping(&classes_spec, &cx.plan.base_dir, &cx.classes).map_err(|e| anyhow::anyhow!(e.join("\n")))?;
+    let layer = cx
+        .plan
+        .layer("landuse")
+        .context("the demo plan has no [layers.landuse]")?;
+    let classes_spec = layer
+        .classes
+        .as_ref()
+        .map(|c| c.value.clone())
+        .unwrap_or_else(|| "modis_igbp".into());
+    let mapping = load_mapping(&classes_spec, &cx.plan.base_dir, &cx.classes)
+        .map_err(|e| anyhow::anyhow!(e.join("\n")))?;
     let src = read_raster(&cx.plan.resolve(&layer.file.value))?;
     let src_spec = src.spec();
     let n = src_spec.len();
@@ -195,14 +282,27 @@ fn landuse(cx: &mut DemoContext) -> Result<()> {
     let mut urban = vec![0u8; n];
     for i in 0..n {
         if let Some(v) = src.value_f64(i) {
-            mapped[i] = mapping.class_of(v as i64).with_context(|| format!("MODIS class {v} is not in mapping {}", mapping.name))?;
+            mapped[i] = mapping
+                .class_of(v as i64)
+                .with_context(|| format!("MODIS class {v} is not in mapping {}", mapping.name))?;
             urban[i] = u8::from(v as i64 == 13);
         }
     }
     let p = cx.progress;
-    let coarse_class = warp(&AnyGrid::U8(Grid::from_vec(&src_spec, mapped, Some(0))?), &grid, Resampling::Nearest, p)?;
-    let coarse_urban = warp(&AnyGrid::U8(Grid::from_vec(&src_spec, urban, None)?), &grid, Resampling::Nearest, p)?;
-    let (AnyGrid::U8(coarse_class), AnyGrid::U8(coarse_urban)) = (coarse_class, coarse_urban) else {
+    let coarse_class = warp(
+        &AnyGrid::U8(Grid::from_vec(&src_spec, mapped, Some(0))?),
+        &grid,
+        Resampling::Nearest,
+        p,
+    )?;
+    let coarse_urban = warp(
+        &AnyGrid::U8(Grid::from_vec(&src_spec, urban, None)?),
+        &grid,
+        Resampling::Nearest,
+        p,
+    )?;
+    let (AnyGrid::U8(coarse_class), AnyGrid::U8(coarse_urban)) = (coarse_class, coarse_urban)
+    else {
         bail!("warp changed the cell type");
     };
     let urban_mask: Vec<bool> = coarse_urban.data.iter().map(|&v| v == 1).collect();
@@ -241,7 +341,9 @@ fn climate_soil_ndvi(cx: &mut DemoContext) -> Result<()> {
     let dem = cx.layer("dem")?.to_f32();
     let aspect = cx.layer("aspect")?.to_f32();
     let flow = cx.layer("flow_km2")?.to_f32();
-    let AnyGrid::U8(lu) = cx.layer("landuse")?.clone() else { bail!("landuse is not byte-typed") };
+    let AnyGrid::U8(lu) = cx.layer("landuse")?.clone() else {
+        bail!("landuse is not byte-typed")
+    };
     // Published in the 云冈区 plan: mean annual precipitation 396.4 mm, pan evaporation 1896.06 mm.
     const MEAN_P_MM: f32 = 396.4;
     const LAPSE_MM_PER_M: f32 = 0.25;
@@ -258,11 +360,31 @@ fn climate_soil_ndvi(cx: &mut DemoContext) -> Result<()> {
         "soil_erodibility_k": { "褐土 (<1080 m)": 0.029, "淡栗钙土 (>1200 m)": 0.033, "复配土 (mining)": 0.038, "variation": "±8% seeded noise", "unit": "t·ha·h/(ha·MJ·mm)" },
         "ndvi": "class means + north-aspect and drainage moisture terms + seeded noise",
     }));
-    cx.write_raster("layers/koppen_geiger.tif", &AnyGrid::U8(kg), "real Köppen–Geiger main class (2 B arid, 4 D cold), nearest-resampled to 30 m")?;
-    cx.write_raster("layers/precipitation.tif", &AnyGrid::F32(precip.clone()), "mean annual precipitation, mm/a (SYNTHESIZED: plan mean 396.4 mm + elevation lapse)")?;
-    cx.write_raster("layers/et0.tif", &AnyGrid::F32(et0.clone()), "reference evapotranspiration, mm/a (SYNTHESIZED: pan evaporation × 0.55, elevation lapse)")?;
-    cx.write_raster("layers/soil_erodibility.tif", &AnyGrid::F32(k.clone()), "soil erodibility K, t·ha·h/(ha·MJ·mm) (SYNTHESIZED from the plan's soil zones)")?;
-    cx.write_raster("layers/ndvi.tif", &AnyGrid::F32(ndvi.clone()), "growing-season NDVI (SYNTHESIZED from land use and terrain)")?;
+    cx.write_raster(
+        "layers/koppen_geiger.tif",
+        &AnyGrid::U8(kg),
+        "real Köppen–Geiger main class (2 B arid, 4 D cold), nearest-resampled to 30 m",
+    )?;
+    cx.write_raster(
+        "layers/precipitation.tif",
+        &AnyGrid::F32(precip.clone()),
+        "mean annual precipitation, mm/a (SYNTHESIZED: plan mean 396.4 mm + elevation lapse)",
+    )?;
+    cx.write_raster(
+        "layers/et0.tif",
+        &AnyGrid::F32(et0.clone()),
+        "reference evapotranspiration, mm/a (SYNTHESIZED: pan evaporation × 0.55, elevation lapse)",
+    )?;
+    cx.write_raster(
+        "layers/soil_erodibility.tif",
+        &AnyGrid::F32(k.clone()),
+        "soil erodibility K, t·ha·h/(ha·MJ·mm) (SYNTHESIZED from the plan's soil zones)",
+    )?;
+    cx.write_raster(
+        "layers/ndvi.tif",
+        &AnyGrid::F32(ndvi.clone()),
+        "growing-season NDVI (SYNTHESIZED from land use and terrain)",
+    )?;
     cx.insert_layer("precipitation", precip);
     cx.insert_layer("et0", et0);
     cx.insert_layer("soil_erodibility", k);
@@ -272,7 +394,9 @@ fn climate_soil_ndvi(cx: &mut DemoContext) -> Result<()> {
 
 /// Area of each land-use class inside the region, in 公顷, 亩 and km².
 fn landuse_tables(cx: &mut DemoContext) -> Result<()> {
-    let AnyGrid::U8(lu) = cx.layer("landuse")?.clone() else { bail!("landuse is not byte-typed") };
+    let AnyGrid::U8(lu) = cx.layer("landuse")?.clone() else {
+        bail!("landuse is not byte-typed")
+    };
     let mask = cx.mask()?;
     let cell_m2 = lu.transform.cell_area();
     let mut counts = [0u64; 256];
@@ -283,27 +407,51 @@ fn landuse_tables(cx: &mut DemoContext) -> Result<()> {
     }
     let total: u64 = counts.iter().sum();
     let mut t = Table::new(&[
-        ("code", "代码"), ("class", "地类"), ("class_en", "class (English)"), ("cells", "栅格数"),
-        ("area_ha", "面积（公顷）"), ("area_mu", "面积（亩）"), ("area_km2", "面积（平方千米）"), ("share_pct", "占比（%）"),
+        ("code", "代码"),
+        ("class", "地类"),
+        ("class_en", "class (English)"),
+        ("cells", "栅格数"),
+        ("area_ha", "面积（公顷）"),
+        ("area_mu", "面积（亩）"),
+        ("area_km2", "面积（平方千米）"),
+        ("share_pct", "占比（%）"),
     ]);
     for c in &cx.classes.classes {
         let n = counts[c.code as usize];
         let a = Area::from_m2(n as f64 * cell_m2);
         t.push(vec![
-            Value::Int(c.code as i64), Value::Text(c.name_zh.clone()), Value::Text(c.name_en.clone()), Value::Int(n as i64),
-            Value::Num(round2(a.ha())), Value::Num(round2(a.mu())), Value::Num(round4(a.in_unit(AreaUnit::SquareKilometre))),
+            Value::Int(c.code as i64),
+            Value::Text(c.name_zh.clone()),
+            Value::Text(c.name_en.clone()),
+            Value::Int(n as i64),
+            Value::Num(round2(a.ha())),
+            Value::Num(round2(a.mu())),
+            Value::Num(round4(a.in_unit(AreaUnit::SquareKilometre))),
             Value::Num(round2(100.0 * n as f64 / total.max(1) as f64)),
         ]);
     }
     let a = Area::from_m2(total as f64 * cell_m2);
     t.push(vec![
-        Value::Empty, Value::Text("合计".into()), Value::Text("total".into()), Value::Int(total as i64),
-        Value::Num(round2(a.ha())), Value::Num(round2(a.mu())), Value::Num(round4(a.km2())), Value::Num(100.0),
+        Value::Empty,
+        Value::Text("合计".into()),
+        Value::Text("total".into()),
+        Value::Int(total as i64),
+        Value::Num(round2(a.ha())),
+        Value::Num(round2(a.mu())),
+        Value::Num(round4(a.km2())),
+        Value::Num(100.0),
     ]);
     let csv = t.to_csv()?;
-    cx.write_text("tables/landuse_area.csv", &csv, "land-use area by class inside 云冈区 (synthesized land use)")?;
+    cx.write_text(
+        "tables/landuse_area.csv",
+        &csv,
+        "land-use area by class inside 云冈区 (synthesized land use)",
+    )?;
     t.write(&cx.out_path("tables/landuse_area.xlsx")?)?;
-    cx.record("tables/landuse_area.xlsx", "the same table as XLSX with Chinese headers");
+    cx.record(
+        "tables/landuse_area.xlsx",
+        "the same table as XLSX with Chinese headers",
+    );
     Ok(())
 }
 

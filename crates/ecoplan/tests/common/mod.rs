@@ -41,8 +41,15 @@ pub fn crate_dir() -> PathBuf {
 /// A 20×15 grid of 30 m cells in EPSG:4547 near 云冈区: value = row·100 + col as f32, with one
 /// nodata cell (−9999) at (3, 2).
 pub fn sample_f32() -> Grid<f32> {
-    let spec = GridSpec::new(20, 15, GeoTransform::north_up(420_000.0, 4_430_460.0, 30.0), Some(Crs::Epsg(4547)));
-    let mut data: Vec<f32> = (0..spec.len()).map(|i| ((i / 20) * 100 + i % 20) as f32).collect();
+    let spec = GridSpec::new(
+        20,
+        15,
+        GeoTransform::north_up(420_000.0, 4_430_460.0, 30.0),
+        Some(Crs::Epsg(4547)),
+    );
+    let mut data: Vec<f32> = (0..spec.len())
+        .map(|i| ((i / 20) * 100 + i % 20) as f32)
+        .collect();
     data[2 * 20 + 3] = -9999.0;
     Grid::from_vec(&spec, data, Some(-9999.0)).unwrap()
 }
@@ -50,7 +57,17 @@ pub fn sample_f32() -> Grid<f32> {
 /// Classes on the same grid: 1 in the left half, 2 in the right half, 0 (nodata) in row 0.
 pub fn sample_classes() -> Grid<u8> {
     let spec = sample_f32().spec();
-    let data: Vec<u8> = (0..spec.len()).map(|i| if i < 20 { 0 } else if i % 20 < 10 { 1 } else { 2 }).collect();
+    let data: Vec<u8> = (0..spec.len())
+        .map(|i| {
+            if i < 20 {
+                0
+            } else if i % 20 < 10 {
+                1
+            } else {
+                2
+            }
+        })
+        .collect();
     Grid::from_vec(&spec, data, Some(0)).unwrap()
 }
 
