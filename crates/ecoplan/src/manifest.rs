@@ -63,8 +63,10 @@ impl Manifest {
         }
     }
     pub fn param(&mut self, key: &str, value: impl Serialize) {
-        self.parameters
-            .insert(key.into(), serde_json::to_value(value).unwrap_or(serde_json::Value::Null));
+        self.parameters.insert(
+            key.into(),
+            serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+        );
     }
     /// Records an input file with its hash.
     pub fn add_input(&mut self, path: &Path, label: &str, role: &str) -> Result<()> {
@@ -78,13 +80,21 @@ impl Manifest {
         Ok(())
     }
     /// Hashes every file under `root` (recursively) as the run's outputs, sorted by path.
-    pub fn collect_outputs(&mut self, root: &Path, roles: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    pub fn collect_outputs(
+        &mut self,
+        root: &Path,
+        roles: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
         let mut files = Vec::new();
         walk(root, &mut files)?;
         files.sort();
         self.outputs.clear();
         for f in files {
-            let rel = f.strip_prefix(root).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+            let rel = f
+                .strip_prefix(root)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .replace('\\', "/");
             if rel == "manifest.json" {
                 continue;
             }
@@ -102,7 +112,8 @@ impl Manifest {
         let text = serde_json::to_string_pretty(self)?;
         ecoplan_io::atomic::write_atomic(path, |w| {
             use std::io::Write;
-            w.write_all(text.as_bytes()).map_err(|e| ecoplan_io::IoError::io(path, e))
+            w.write_all(text.as_bytes())
+                .map_err(|e| ecoplan_io::IoError::io(path, e))
         })?;
         Ok(())
     }
@@ -133,7 +144,9 @@ pub fn hash_file(path: &Path) -> Result<(u64, String)> {
     let mut buf = vec![0u8; 1 << 20];
     let mut n = 0u64;
     loop {
-        let k = f.read(&mut buf).with_context(|| format!("reading {}", path.display()))?;
+        let k = f
+            .read(&mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
         if k == 0 {
             break;
         }
@@ -143,17 +156,15 @@ pub fn hash_file(path: &Path) -> Result<(u64, String)> {
     Ok((n, hex(&h.finalize())))
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Current UTC time as RFC 3339 (`2026-11-21T18:10:12Z`), without a date crate.
 pub fn utc_now() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     rfc3339(secs)
 }
 
@@ -187,7 +198,7 @@ mod tests {
         assert_eq!(rfc3339(1_795_284_612), "2026-11-21T18:10:12Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(
-            sha256_hex(b"abc"),
+            hex(&Sha256::digest(b"abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }

@@ -17,31 +17,35 @@ macro_rules! sub {
 }
 
 // --- modules (one line each) ---
-pub mod version;
-pub mod validate;
+pub mod assess;
+pub mod check;
+pub mod circuitscape;
+pub mod convert;
+pub mod corridors;
+pub mod cost_distance;
 pub mod demo;
 pub mod info;
-pub mod convert;
-pub mod reproject;
-pub mod rasterize;
-pub mod polygonize;
-pub mod zonal;
-pub mod check;
-pub mod plan_convert;
-pub mod rollup;
-pub mod mspa;
-pub mod cost_distance;
-pub mod circuitscape;
-pub mod omniscape;
+pub mod invest;
 pub mod metrics;
-pub mod corridors;
+pub mod mspa;
+pub mod omniscape;
+pub mod plan_convert;
+pub mod polygonize;
+pub mod rasterize;
+pub mod reproject;
 pub mod resistance;
+pub mod rollup;
+pub mod validate;
+pub mod version;
+pub mod zonal;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
     vec![
         // --- registry (one line each) ---
         sub!(version),
+        sub!(invest),
+        sub!(assess),
         sub!(validate),
         sub!(demo),
         sub!(info),

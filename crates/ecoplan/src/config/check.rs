@@ -35,7 +35,11 @@ pub fn check_plan(plan: &Plan, progress: &dyn Progress) -> (Option<RegionSummary
         match crs_io::is_geographic(&c.value) {
             Ok(true) => {} // already reported by the parser
             Ok(false) => {}
-            Err(e) => err(&mut problems, c.pos, format!("grid.crs {}: unknown CRS 未知坐标系: {e}", c.value.label())),
+            Err(e) => err(
+                &mut problems,
+                c.pos,
+                format!("grid.crs {}: unknown CRS 未知坐标系: {e}", c.value.label()),
+            ),
         }
     }
 
@@ -45,22 +49,46 @@ pub fn check_plan(plan: &Plan, progress: &dyn Progress) -> (Option<RegionSummary
     let bpath = plan.resolve(&boundary.value);
     let cell_size = plan.grid.cell_size.value;
     let cell_size_ok = cell_size > 0.0 && cell_size <= 10_000.0; // else reported by the parser
-    let crs_ok = plan.grid.crs.as_ref().is_none_or(|c| matches!(crs_io::is_geographic(&c.value), Ok(false)));
+    let crs_ok = plan
+        .grid
+        .crs
+        .as_ref()
+        .is_none_or(|c| matches!(crs_io::is_geographic(&c.value), Ok(false)));
     if !bpath.exists() {
-        err(&mut problems, boundary.pos, format!("region.boundary: file not found 文件不存在: {}", bpath.display()));
+        err(
+            &mut problems,
+            boundary.pos,
+            format!(
+                "region.boundary: file not found 文件不存在: {}",
+                bpath.display()
+            ),
+        );
     } else {
         match ecoplan_io::vector::read_vector(&bpath, &Default::default()) {
-            Err(e) => err(&mut problems, boundary.pos, format!("region.boundary: cannot read 无法读取: {e}")),
+            Err(e) => err(
+                &mut problems,
+                boundary.pos,
+                format!("region.boundary: cannot read 无法读取: {e}"),
+            ),
             Ok(layer) => {
                 let filter: Vec<_> = plan.region.filter.iter().map(|f| f.value.clone()).collect();
                 let filter_pos = plan.region.filter.first().map_or(boundary.pos, |f| f.pos);
                 match region::apply_filter(layer, &filter) {
-                    Err(e) => err(&mut problems, filter_pos, format!("region.filter on {}: {e:#}", bpath.display())),
+                    Err(e) => err(
+                        &mut problems,
+                        filter_pos,
+                        format!("region.filter on {}: {e:#}", bpath.display()),
+                    ),
                     Ok(layer) if cell_size_ok && crs_ok => {
                         let crs = plan.grid.crs.as_ref().map(|c| c.value.clone());
-                        match region::region_from_layer(layer, crs, cell_size, plan.region.buffer_m) {
+                        match region::region_from_layer(layer, crs, cell_size, plan.region.buffer_m)
+                        {
                             Ok(r) => region = Some(r),
-                            Err(e) => err(&mut problems, boundary.pos, format!("region.boundary {}: {e:#}", bpath.display())),
+                            Err(e) => err(
+                                &mut problems,
+                                boundary.pos,
+                                format!("region.boundary {}: {e:#}", bpath.display()),
+                            ),
                         }
                     }
                     Ok(_) => {} // the grid settings are wrong; already reported
@@ -95,12 +123,16 @@ pub fn check_plan(plan: &Plan, progress: &dyn Progress) -> (Option<RegionSummary
         match ecoplan_io::vector::read_vector(&apath, &Default::default()) {
             Ok(layer) => {
                 if layer.field_index(&plan.region.admin_field).is_none() {
-                    err(&mut problems, a.pos, format!(
+                    err(
+                        &mut problems,
+                        a.pos,
+                        format!(
                         "region.admin_units {}: no field `{}` (set region.admin_field); fields: {}",
                         apath.display(),
                         plan.region.admin_field,
                         layer.fields.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-                    ));
+                    ),
+                    );
                 }
             }
             Err(e) => err(&mut problems, a.pos, format!("region.admin_units: {e}")),
@@ -110,13 +142,24 @@ pub fn check_plan(plan: &Plan, progress: &dyn Progress) -> (Option<RegionSummary
     // Layers.
     let classes = ClassTable::builtin();
     for layer in &plan.layers {
-        check_layer(plan, layer, region.as_ref(), &classes, &mut problems, progress);
+        check_layer(
+            plan,
+            layer,
+            region.as_ref(),
+            &classes,
+            &mut problems,
+            progress,
+        );
     }
 
     // Output folder.
     let out = plan.resolve(&plan.output.dir);
     if out.is_file() {
-        problems.push(Problem::error(pf, None, format!("output.dir {} is a file, not a folder", out.display())));
+        problems.push(Problem::error(
+            pf,
+            None,
+            format!("output.dir {} is a file, not a folder", out.display()),
+        ));
     }
     (summary, problems)
 }
@@ -164,14 +207,23 @@ fn check_layer(
     };
 
     if !path.exists() {
-        err(fpos, format!("layers.{name}: file not found 文件不存在: {}", path.display()));
+        err(
+            fpos,
+            format!(
+                "layers.{name}: file not found 文件不存在: {}",
+                path.display()
+            ),
+        );
         return;
     }
     if info.vector {
         match ecoplan_io::vector::read_vector(&path, &Default::default()) {
             Ok(v) => {
                 if v.features.is_empty() {
-                    err(fpos, format!("layers.{name}: {} has no features", path.display()));
+                    err(
+                        fpos,
+                        format!("layers.{name}: {} has no features", path.display()),
+                    );
                 }
                 match (&v.crs, region) {
                     (None, _) => err(fpos, format!(
@@ -194,7 +246,10 @@ fn check_layer(
     let grid = match crate::rasters::read_raster(&path) {
         Ok(g) => g,
         Err(e) => {
-            err(fpos, format!("layers.{name}: cannot read raster 无法读取栅格: {e:#}"));
+            err(
+                fpos,
+                format!("layers.{name}: cannot read raster 无法读取栅格: {e:#}"),
+            );
             return;
         }
     };
@@ -237,8 +292,8 @@ fn check_layer(
                 ""
             };
             err(fpos, format!(
-                "layers.{name}: values {}…{} are outside the plausible range {lo}…{hi} {} of kind {}{hint}",
-                s.min, s.max, info.unit, info.name
+                "layers.{name}: values {}…{} are outside the plausible range {lo}…{hi} {} of kind {} ({}){hint}",
+                s.min, s.max, info.unit, info.name, info.zh
             ));
         }
     }
@@ -282,7 +337,11 @@ pub fn class_counts(grid: &AnyGrid) -> Result<BTreeMap<i64, u64>, String> {
     for i in 0..n {
         if let Some(v) = grid.value_f64(i) {
             if v.fract() != 0.0 {
-                return Err(format!("land use must hold whole class codes, found {v} at cell (col {}, row {})", i % grid.width(), i / grid.width()));
+                return Err(format!(
+                    "land use must hold whole class codes, found {v} at cell (col {}, row {})",
+                    i % grid.width(),
+                    i / grid.width()
+                ));
             }
             *counts.entry(v as i64).or_insert(0) += 1;
         }
@@ -304,11 +363,21 @@ fn check_overlap(
     let b = match CrsTransform::new(crs, &region.crs).and_then(|t| t.transform_bounds(bounds)) {
         Ok(b) => b,
         Err(e) => {
-            problems.push(Problem::error(pf, Some(pos), format!("layers.{name}: cannot transform its extent to {}: {e}", region.crs.label())));
+            problems.push(Problem::error(
+                pf,
+                Some(pos),
+                format!(
+                    "layers.{name}: cannot transform its extent to {}: {e}",
+                    region.crs.label()
+                ),
+            ));
             return;
         }
     };
-    let g = region.grid.transform.bounds(region.grid.width, region.grid.height);
+    let g = region
+        .grid
+        .transform
+        .bounds(region.grid.width, region.grid.height);
     let rb = region.boundary_bounds;
     let ix = (b.2.min(rb.2) - b.0.max(rb.0)).max(0.0);
     let iy = (b.3.min(rb.3) - b.1.max(rb.1)).max(0.0);

@@ -16,8 +16,7 @@ pub struct CommonClass {
     pub name_en: String,
 }
 
-pub const COMMON_CLASSES_CSV: &str =
-    include_str!("../../../../presets/landuse/common_classes.csv");
+pub const COMMON_CLASSES_CSV: &str = include_str!("../../../../presets/landuse/common_classes.csv");
 
 /// Built-in mapping presets: (name, CSV text).
 pub const PRESETS: &[(&str, &str)] = &[
@@ -56,18 +55,12 @@ impl ClassTable {
     pub fn builtin() -> ClassTable {
         parse_common_classes(COMMON_CLASSES_CSV).expect("bundled common_classes.csv is valid")
     }
-    pub fn by_key(&self, key: &str) -> Option<&CommonClass> {
-        self.classes.iter().find(|c| c.key == key)
-    }
-    pub fn by_code(&self, code: u8) -> Option<&CommonClass> {
-        self.classes.iter().find(|c| c.code == code)
-    }
     /// Finds a class by key, Chinese or English name.
     pub fn find(&self, name: &str) -> Option<&CommonClass> {
         let n = name.trim();
-        self.classes.iter().find(|c| {
-            c.key == n || c.name_zh == n || c.name_en.eq_ignore_ascii_case(n)
-        })
+        self.classes
+            .iter()
+            .find(|c| c.key == n || c.name_zh == n || c.name_en.eq_ignore_ascii_case(n))
     }
 }
 
@@ -118,16 +111,6 @@ impl ClassMapping {
             .iter()
             .find(|r| r.numeric == Some(v))
             .map(|r| r.class_code)
-    }
-    /// Lookup table for u8/u16 rasters: `lut[v]` is the common class (0 = unmapped).
-    pub fn lut_u16(&self) -> Vec<u8> {
-        let mut lut = vec![0u8; 65536];
-        for r in &self.rows {
-            if let Some(v) = r.numeric.filter(|v| (0..65536).contains(v)) {
-                lut[v as usize] = r.class_code;
-            }
-        }
-        lut
     }
     /// Adds or replaces the class of one source code (plan-level overrides).
     pub fn set(&mut self, source_code: &str, class_code: u8) {
@@ -184,8 +167,12 @@ pub fn load_mapping(
         )]);
     }
     let path = base_dir.join(spec);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| vec![format!("{}: cannot read class mapping 无法读取地类对照表: {e}", path.display())])?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        vec![format!(
+            "{}: cannot read class mapping 无法读取地类对照表: {e}",
+            path.display()
+        )]
+    })?;
     parse_mapping(spec, &path.display().to_string(), &text, classes)
 }
 
@@ -285,15 +272,15 @@ mod tests {
     fn modis_and_sandiao_codes_resolve() {
         let classes = ClassTable::builtin();
         let m = load_mapping("modis", Path::new("."), &classes).unwrap();
-        let crop = classes.by_key("cropland").unwrap().code;
-        let built = classes.by_key("built_up").unwrap().code;
+        let crop = classes.find("cropland").unwrap().code;
+        let built = classes.find("built_up").unwrap().code;
         assert_eq!(m.class_of(12), Some(crop));
         assert_eq!(m.class_of(13), Some(built));
         assert_eq!(m.class_of(255), None);
         let s = load_mapping("三调", Path::new("."), &classes).unwrap();
-        assert_eq!(s.class_of(602), Some(classes.by_key("mining").unwrap().code));
+        assert_eq!(s.class_of(602), Some(classes.find("mining").unwrap().code));
         assert_eq!(s.class_of(101), Some(crop));
-        assert_eq!(s.lut_u16()[1101], classes.by_key("water").unwrap().code);
+        assert_eq!(s.class_of(1101), Some(classes.find("water").unwrap().code));
     }
     #[test]
     fn bad_rows_are_all_reported_with_lines() {

@@ -24,8 +24,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The default seed of the demo's synthesized layers.
-pub const DEFAULT_SEED: u64 = 20_210_214;
+/// The default seed of the demo's synthesized layers (a number).
 pub const DEFAULT_SEED_STR: &str = "20210214";
 
 /// Everything a demo step can read and write.
@@ -61,10 +60,14 @@ impl<'a> DemoContext<'a> {
         })
     }
     pub fn region(&self) -> Result<&RegionGrid> {
-        self.region.as_ref().ok_or_else(|| anyhow!("the region step has not run"))
+        self.region
+            .as_ref()
+            .ok_or_else(|| anyhow!("the region step has not run"))
     }
     pub fn mask(&self) -> Result<&Grid<u8>> {
-        self.mask.as_ref().ok_or_else(|| anyhow!("the region step has not run"))
+        self.mask
+            .as_ref()
+            .ok_or_else(|| anyhow!("the region step has not run"))
     }
     /// Path of an output inside the run folder (parents are created).
     pub fn out_path(&self, rel: &str) -> Result<PathBuf> {
@@ -81,7 +84,11 @@ impl<'a> DemoContext<'a> {
         let opts = WriteOptions {
             compression: Compression::Deflate,
             predictor: true,
-            overview_resampling: if classes { OverviewResampling::Nearest } else { OverviewResampling::Average },
+            overview_resampling: if classes {
+                OverviewResampling::Nearest
+            } else {
+                OverviewResampling::Average
+            },
             ..Default::default()
         };
         write_raster(&p, grid, &opts).with_context(|| format!("writing {rel}"))?;
@@ -93,7 +100,8 @@ impl<'a> DemoContext<'a> {
         let p = self.out_path(rel)?;
         ecoplan_io::atomic::write_atomic(&p, |w| {
             use std::io::Write;
-            w.write_all(text.as_bytes()).map_err(|e| ecoplan_io::IoError::io(&p, e))
+            w.write_all(text.as_bytes())
+                .map_err(|e| ecoplan_io::IoError::io(&p, e))
         })?;
         self.roles.insert(rel.to_string(), role.to_string());
         Ok(p)
@@ -126,15 +134,23 @@ pub struct DemoOptions {
 /// Runs the demo into `opts.out` (atomically: temp folder, then rename).
 pub fn run_demo(opts: &DemoOptions, progress: &dyn Progress) -> Result<Manifest> {
     let out = &opts.out;
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = out.file_name().ok_or_else(|| anyhow!("--out {} has no folder name", out.display()))?.to_string_lossy().into_owned();
+    let name = out
+        .file_name()
+        .ok_or_else(|| anyhow!("--out {} has no folder name", out.display()))?
+        .to_string_lossy()
+        .into_owned();
     if out.is_file() {
         bail!("--out {} is a file; give a folder", out.display());
     }
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).with_context(|| format!("removing stale {}", tmp.display()))?;
+        std::fs::remove_dir_all(&tmp)
+            .with_context(|| format!("removing stale {}", tmp.display()))?;
     }
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     let result = run_into(&tmp, opts, progress);
@@ -142,22 +158,28 @@ pub fn run_demo(opts: &DemoOptions, progress: &dyn Progress) -> Result<Manifest>
         Ok(manifest) => {
             let old = parent.join(format!(".{name}.old-{}", std::process::id()));
             if out.exists() {
-                std::fs::rename(out, &old).with_context(|| format!("moving the earlier run {} aside", out.display()))?;
+                std::fs::rename(out, &old)
+                    .with_context(|| format!("moving the earlier run {} aside", out.display()))?;
             }
             if let Err(e) = std::fs::rename(&tmp, out) {
                 if old.exists() {
                     let _ = std::fs::rename(&old, out);
                 }
-                return Err(e).with_context(|| format!("renaming {} to {}", tmp.display(), out.display()));
+                return Err(e)
+                    .with_context(|| format!("renaming {} to {}", tmp.display(), out.display()));
             }
             if old.exists() {
-                std::fs::remove_dir_all(&old).with_context(|| format!("removing the earlier run {}", old.display()))?;
+                std::fs::remove_dir_all(&old)
+                    .with_context(|| format!("removing the earlier run {}", old.display()))?;
             }
             Ok(manifest)
         }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&tmp);
-            Err(e.context(format!("the demo failed; {} was left as it was 演示失败，原有结果未改动", out.display())))
+            Err(e.context(format!(
+                "the demo failed; {} was left as it was 演示失败，原有结果未改动",
+                out.display()
+            )))
         }
     }
 }
@@ -204,18 +226,31 @@ fn run_into(dir: &Path, opts: &DemoOptions, progress: &dyn Progress) -> Result<M
     let all = steps::all();
     if let Some(u) = &opts.until {
         if !all.iter().any(|s| s.name == u) {
-            bail!("--until {u}: no such step; steps: {}", all.iter().map(|s| s.name).collect::<Vec<_>>().join(", "));
+            bail!(
+                "--until {u}: no such step; steps: {}",
+                all.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+            );
         }
     }
     for step in &all {
         let ts = Instant::now();
         eprintln!("▶ {} {}", step.zh, step.name);
         let before: Vec<String> = cx.roles.keys().cloned().collect();
-        (step.run)(&mut cx).with_context(|| format!("demo step `{}` ({}) failed", step.name, step.zh))?;
-        let outputs = cx.roles.keys().filter(|k| !before.contains(k)).cloned().collect();
+        (step.run)(&mut cx)
+            .with_context(|| format!("demo step `{}` ({}) failed", step.name, step.zh))?;
+        let outputs = cx
+            .roles
+            .keys()
+            .filter(|k| !before.contains(k))
+            .cloned()
+            .collect();
         let secs = ts.elapsed().as_secs_f64();
         eprintln!("  ✓ {:.1} s", secs);
-        cx.manifest.steps.push(crate::manifest::StepRecord { name: step.name.to_string(), seconds: secs, outputs });
+        cx.manifest.steps.push(crate::manifest::StepRecord {
+            name: step.name.to_string(),
+            seconds: secs,
+            outputs,
+        });
         if opts.until.as_deref() == Some(step.name) {
             break;
         }

@@ -47,6 +47,7 @@ pub fn all() -> Vec<DemoStep> {
             zh: "地类面积统计",
             run: landuse_tables,
         },
+        DemoStep { name: "assess", zh: "双评价 生态保护重要性", run: crate::cmd::assess::demo_step },
         // --- end steps ---
     ]
 }

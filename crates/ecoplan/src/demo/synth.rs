@@ -42,7 +42,14 @@ pub fn value_noise(seed: u64, x: f64, y: f64, wavelength: f64) -> f32 {
 
 /// Fractal (multi-octave) noise: octave k has wavelength `base / 2^k` and amplitude `gain^k`;
 /// the sum is normalised so its amplitude is about 1.
-pub fn fractal_noise(seed: u64, x: f64, y: f64, base_wavelength: f64, octaves: u32, gain: f32) -> f32 {
+pub fn fractal_noise(
+    seed: u64,
+    x: f64,
+    y: f64,
+    base_wavelength: f64,
+    octaves: u32,
+    gain: f32,
+) -> f32 {
     let (mut sum, mut norm, mut amp, mut wl) = (0.0f32, 0.0f32, 1.0f32, base_wavelength);
     for k in 0..octaves {
         sum += amp * value_noise(seed.wrapping_add(k as u64 * 7919), x, y, wl);
@@ -54,7 +61,13 @@ pub fn fractal_noise(seed: u64, x: f64, y: f64, base_wavelength: f64, octaves: u
 }
 
 /// A noise field over a grid (cell centres).
-pub fn noise_grid(spec: &GridSpec, seed: u64, base_wavelength: f64, octaves: u32, gain: f32) -> Grid<f32> {
+pub fn noise_grid(
+    spec: &GridSpec,
+    seed: u64,
+    base_wavelength: f64,
+    octaves: u32,
+    gain: f32,
+) -> Grid<f32> {
     let t = spec.transform;
     let w = spec.width;
     let mut data = vec![0f32; spec.len()];
@@ -83,6 +96,9 @@ pub fn block_sums(fine: &[f32], membership: &[u32], n_coarse: usize) -> Vec<(f64
     acc
 }
 
+/// Smooth correction passes of [`refine_mean_preserving`].
+pub const CORRECTION_PASSES: usize = 10;
+
 /// Refines a coarse DEM onto a fine grid so that, over each coarse cell, the mean of the fine
 /// cells equals the real coarse value (up to f32 rounding).
 ///
@@ -92,9 +108,6 @@ pub fn block_sums(fine: &[f32], membership: &[u32], n_coarse: usize) -> Vec<(f64
 /// * `upsample` — interpolates a coarse field (by id) onto the fine grid, used to spread the
 ///   block-mean corrections smoothly before the final exact per-block shift;
 /// * `detail` — zero-centred fine detail (fractal noise × local relief) added on top.
-/// Smooth correction passes of [`refine_mean_preserving`].
-pub const CORRECTION_PASSES: usize = 10;
-
 pub fn refine_mean_preserving(
     smooth: &Grid<f32>,
     membership: &[u32],
@@ -115,7 +128,13 @@ pub fn refine_mean_preserving(
         let residual: Vec<f32> = coarse
             .iter()
             .zip(&sums)
-            .map(|(&z, &(s, k))| if k > 0 && z.is_finite() { z - (s / k as f64) as f32 } else { 0.0 })
+            .map(|(&z, &(s, k))| {
+                if k > 0 && z.is_finite() {
+                    z - (s / k as f64) as f32
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let up = upsample(&residual);
         fine.data.par_iter_mut().zip(&up.data).for_each(|(f, &u)| {
@@ -129,7 +148,13 @@ pub fn refine_mean_preserving(
     let shift: Vec<f64> = coarse
         .iter()
         .zip(&sums)
-        .map(|(&z, &(s, k))| if k > 0 && z.is_finite() { z as f64 - s / k as f64 } else { 0.0 })
+        .map(|(&z, &(s, k))| {
+            if k > 0 && z.is_finite() {
+                z as f64 - s / k as f64
+            } else {
+                0.0
+            }
+        })
         .collect();
     for (f, &m) in fine.data.iter_mut().zip(membership) {
         if m == u32::MAX || !coarse[m as usize].is_finite() {
@@ -150,7 +175,10 @@ pub fn distance_to(spec: &GridSpec, target: &[bool]) -> Grid<f32> {
     let (w, h) = (spec.width, spec.height);
     let a = spec.transform.cell_width() as f32;
     let b = a * std::f32::consts::SQRT_2;
-    let mut d: Vec<f32> = target.iter().map(|&t| if t { 0.0 } else { f32::INFINITY }).collect();
+    let mut d: Vec<f32> = target
+        .iter()
+        .map(|&t| if t { 0.0 } else { f32::INFINITY })
+        .collect();
     for r in 0..h {
         for c in 0..w {
             let i = r * w + c;
@@ -238,8 +266,14 @@ pub fn box_mean(spec: &GridSpec, values: &[f32], r: usize) -> Vec<f32> {
         .into_par_iter()
         .map(|i| {
             let (x, y) = (i % w, i / w);
-            let (x0, y0, x1, y1) = (x.saturating_sub(r), y.saturating_sub(r), (x + r + 1).min(w), (y + r + 1).min(h));
-            let s = sat[y1 * (w + 1) + x1] - sat[y0 * (w + 1) + x1] - sat[y1 * (w + 1) + x0] + sat[y0 * (w + 1) + x0];
+            let (x0, y0, x1, y1) = (
+                x.saturating_sub(r),
+                y.saturating_sub(r),
+                (x + r + 1).min(w),
+                (y + r + 1).min(h),
+            );
+            let s = sat[y1 * (w + 1) + x1] - sat[y0 * (w + 1) + x1] - sat[y1 * (w + 1) + x0]
+                + sat[y0 * (w + 1) + x0];
             (s / ((x1 - x0) * (y1 - y0)) as f64) as f32
         })
         .collect()
@@ -255,10 +289,18 @@ pub fn refine_landuse(inp: &LanduseInputs) -> Grid<u8> {
     use class::*;
     let spec = inp.dem.spec();
     let (w, h) = (spec.width, spec.height);
-    let urban: Vec<f32> = inp.coarse_urban.iter().map(|&u| f32::from(u8::from(u))).collect();
+    let urban: Vec<f32> = inp
+        .coarse_urban
+        .iter()
+        .map(|&u| f32::from(u8::from(u)))
+        .collect();
     let cells_per_km = (1000.0 / spec.transform.cell_width()).round().max(1.0) as usize;
     // Two box passes ≈ a Gaussian of ~1.5 km: urban intensity falls off smoothly from the real cells.
-    let intensity = box_mean(&spec, &box_mean(&spec, &urban, cells_per_km * 3 / 2), cells_per_km * 3 / 2);
+    let intensity = box_mean(
+        &spec,
+        &box_mean(&spec, &urban, cells_per_km * 3 / 2),
+        cells_per_km * 3 / 2,
+    );
     let dist_urban = distance_to(&spec, inp.coarse_urban);
     let n_patch = noise_grid(&spec, inp.seed ^ 0x11, 400.0, 3, 0.5);
     let n_fine = noise_grid(&spec, inp.seed ^ 0x12, 150.0, 2, 0.5);
@@ -272,10 +314,27 @@ pub fn refine_landuse(inp: &LanduseInputs) -> Grid<u8> {
         if base == 0 || !z.is_finite() {
             return;
         }
-        let s = if inp.slope.data[i].is_finite() { inp.slope.data[i] } else { 0.0 };
-        let north = if inp.aspect.data[i].is_finite() { inp.aspect.data[i].to_radians().cos() } else { 0.0 }; // 1 = faces north
-        let acc = if inp.flow_km2.data[i].is_finite() { inp.flow_km2.data[i] } else { 0.0 };
-        let (np, nf, nv, nm) = (n_patch.data[i], n_fine.data[i], n_village.data[i], n_mine.data[i]);
+        let s = if inp.slope.data[i].is_finite() {
+            inp.slope.data[i]
+        } else {
+            0.0
+        };
+        let north = if inp.aspect.data[i].is_finite() {
+            inp.aspect.data[i].to_radians().cos()
+        } else {
+            0.0
+        }; // 1 = faces north
+        let acc = if inp.flow_km2.data[i].is_finite() {
+            inp.flow_km2.data[i]
+        } else {
+            0.0
+        };
+        let (np, nf, nv, nm) = (
+            n_patch.data[i],
+            n_fine.data[i],
+            n_village.data[i],
+            n_mine.data[i],
+        );
         let du = dist_urban.data[i];
         let urban_score = intensity[i] + 0.35 * n_urban.data[i] + 0.1 * nf;
         *o = if acc >= 150.0 {
@@ -283,8 +342,16 @@ pub fn refine_landuse(inp: &LanduseInputs) -> Grid<u8> {
         } else if acc >= 25.0 && s < 3.0 && nf > -0.2 {
             WETLAND
         } else if urban_score > 0.55 && s < 10.0 {
-            if nf < -0.6 { GRASSLAND } else { BUILT_UP } // parks and green strips inside the city
-        } else if du < 12_000.0 && (1100.0..1450.0).contains(&z) && (3.0..25.0).contains(&s) && nm > 0.45 {
+            if nf < -0.6 {
+                GRASSLAND
+            } else {
+                BUILT_UP
+            } // parks and green strips inside the city
+        } else if du < 12_000.0
+            && (1100.0..1450.0).contains(&z)
+            && (3.0..25.0).contains(&s)
+            && nm > 0.45
+        {
             MINING
         } else if s > 30.0 {
             BARREN
@@ -296,8 +363,15 @@ pub fn refine_landuse(inp: &LanduseInputs) -> Grid<u8> {
             BUILT_UP // villages on flat land
         } else if base == BARREN {
             BARREN
-        } else if (base == GRASSLAND && s < 6.0 && z < 1250.0) || (base == CROPLAND && s <= 15.0) || (base == BUILT_UP && s <= 15.0) {
-            if nf > 0.8 { ORCHARD } else { CROPLAND }
+        } else if (base == GRASSLAND && s < 6.0 && z < 1250.0)
+            || (base == CROPLAND && s <= 15.0)
+            || (base == BUILT_UP && s <= 15.0)
+        {
+            if nf > 0.8 {
+                ORCHARD
+            } else {
+                CROPLAND
+            }
         } else if matches!(base, CROPLAND | GRASSLAND | BUILT_UP) {
             GRASSLAND
         } else {
@@ -310,7 +384,12 @@ pub fn refine_landuse(inp: &LanduseInputs) -> Grid<u8> {
 // ---------------------------------------------------------------- NDVI, climate, soil
 
 /// Growing-season NDVI by class, raised on north-facing slopes and along drainage.
-pub fn synth_ndvi(landuse: &Grid<u8>, aspect: &Grid<f32>, flow_km2: &Grid<f32>, seed: u64) -> Grid<f32> {
+pub fn synth_ndvi(
+    landuse: &Grid<u8>,
+    aspect: &Grid<f32>,
+    flow_km2: &Grid<f32>,
+    seed: u64,
+) -> Grid<f32> {
     use class::*;
     let spec = landuse.spec();
     let noise = noise_grid(&spec, seed ^ 0x21, 200.0, 3, 0.5);
@@ -331,8 +410,13 @@ pub fn synth_ndvi(landuse: &Grid<u8>, aspect: &Grid<f32>, flow_km2: &Grid<f32>, 
         let vegetated = !matches!(c, WATER | BUILT_UP | MINING | BARREN);
         let mut v: f32 = base;
         if vegetated {
-            let north = if aspect.data[i].is_finite() { aspect.data[i].to_radians().cos() } else { 0.0 };
-            v += 0.06 * north + 0.04 * (flow_km2.data[i].max(1e-3).log10() + 2.0).clamp(0.0, 3.0) / 3.0;
+            let north = if aspect.data[i].is_finite() {
+                aspect.data[i].to_radians().cos()
+            } else {
+                0.0
+            };
+            v += 0.06 * north
+                + 0.04 * (flow_km2.data[i].max(1e-3).log10() + 2.0).clamp(0.0, 3.0) / 3.0;
         }
         (v + 0.05 * noise.data[i]).clamp(-0.2, 0.95)
     })
@@ -352,9 +436,24 @@ fn landuse_map(landuse: &Grid<u8>, f: impl Fn(usize, u8) -> f32 + Sync) -> Grid<
 /// Mean annual precipitation (mm): the plan's published regional mean, an elevation lapse and a
 /// small offset by the real Köppen–Geiger class (2 arid B drier, 4 cold D wetter), re-centred so
 /// the mean over `inside` equals `mean_mm`.
-pub fn synth_precipitation(dem: &Grid<f32>, kg: &Grid<u8>, inside: &[bool], mean_mm: f32, lapse_mm_per_m: f32) -> Grid<f32> {
-    let (sum_z, n) = dem.data.iter().zip(inside).filter(|(z, &m)| m && z.is_finite()).fold((0.0f64, 0u64), |(s, n), (z, _)| (s + *z as f64, n + 1));
-    let z_mean = if n > 0 { (sum_z / n as f64) as f32 } else { 0.0 };
+pub fn synth_precipitation(
+    dem: &Grid<f32>,
+    kg: &Grid<u8>,
+    inside: &[bool],
+    mean_mm: f32,
+    lapse_mm_per_m: f32,
+) -> Grid<f32> {
+    let (sum_z, n) = dem
+        .data
+        .iter()
+        .zip(inside)
+        .filter(|(z, &m)| m && z.is_finite())
+        .fold((0.0f64, 0u64), |(s, n), (z, _)| (s + *z as f64, n + 1));
+    let z_mean = if n > 0 {
+        (sum_z / n as f64) as f32
+    } else {
+        0.0
+    };
     let mut p: Vec<f32> = dem
         .data
         .iter()
@@ -371,7 +470,11 @@ pub fn synth_precipitation(dem: &Grid<f32>, kg: &Grid<u8>, inside: &[bool], mean
             mean_mm + lapse_mm_per_m * (z - z_mean) + offset
         })
         .collect();
-    let (s, k) = p.iter().zip(inside).filter(|(v, &m)| m && v.is_finite()).fold((0.0f64, 0u64), |(s, k), (v, _)| (s + *v as f64, k + 1));
+    let (s, k) = p
+        .iter()
+        .zip(inside)
+        .filter(|(v, &m)| m && v.is_finite())
+        .fold((0.0f64, 0u64), |(s, k), (v, _)| (s + *v as f64, k + 1));
     if k > 0 {
         let shift = mean_mm - (s / k as f64) as f32;
         p.iter_mut().for_each(|v| *v += shift);
@@ -381,8 +484,19 @@ pub fn synth_precipitation(dem: &Grid<f32>, kg: &Grid<u8>, inside: &[bool], mean
 
 /// Reference evapotranspiration ET0 (mm/a): pan evaporation × pan coefficient at the mean
 /// elevation, lower uphill and on north-facing slopes.
-pub fn synth_et0(dem: &Grid<f32>, aspect: &Grid<f32>, inside: &[bool], pan_mm: f32, pan_coefficient: f32) -> Grid<f32> {
-    let (s, n) = dem.data.iter().zip(inside).filter(|(z, &m)| m && z.is_finite()).fold((0.0f64, 0u64), |(s, n), (z, _)| (s + *z as f64, n + 1));
+pub fn synth_et0(
+    dem: &Grid<f32>,
+    aspect: &Grid<f32>,
+    inside: &[bool],
+    pan_mm: f32,
+    pan_coefficient: f32,
+) -> Grid<f32> {
+    let (s, n) = dem
+        .data
+        .iter()
+        .zip(inside)
+        .filter(|(z, &m)| m && z.is_finite())
+        .fold((0.0f64, 0u64), |(s, n), (z, _)| (s + *z as f64, n + 1));
     let z_mean = if n > 0 { (s / n as f64) as f32 } else { 0.0 };
     let base = pan_mm * pan_coefficient;
     let data = dem
@@ -393,7 +507,11 @@ pub fn synth_et0(dem: &Grid<f32>, aspect: &Grid<f32>, inside: &[bool], pan_mm: f
             if !z.is_finite() {
                 return f32::NAN;
             }
-            let north = if a.is_finite() { a.to_radians().cos() } else { 0.0 };
+            let north = if a.is_finite() {
+                a.to_radians().cos()
+            } else {
+                0.0
+            };
             (base - 0.3 * (z - z_mean)) * (1.0 - 0.03 * north)
         })
         .collect();
@@ -452,19 +570,52 @@ mod tests {
     #[test]
     fn refinement_keeps_block_means() {
         let (cw, ch, f) = (4usize, 3usize, 5usize);
-        let coarse: Vec<f32> = vec![1000.0, 1010.0, 1050.0, 1200.0, 990.0, 1000.0, 1100.0, 1300.0, 980.0, f32::NAN, 1150.0, 1250.0];
+        let coarse: Vec<f32> = vec![
+            1000.0,
+            1010.0,
+            1050.0,
+            1200.0,
+            990.0,
+            1000.0,
+            1100.0,
+            1300.0,
+            980.0,
+            f32::NAN,
+            1150.0,
+            1250.0,
+        ];
         let spec = GridSpec::new(cw * f, ch * f, GeoTransform::north_up(0.0, 0.0, 30.0), None);
-        let membership: Vec<u32> = (0..spec.len()).map(|i| ((i / (cw * f)) / f * cw + (i % (cw * f)) / f) as u32).collect();
+        let membership: Vec<u32> = (0..spec.len())
+            .map(|i| ((i / (cw * f)) / f * cw + (i % (cw * f)) / f) as u32)
+            .collect();
         // Upsampling by nearest block is enough to test the exactness of the final shift.
-        let up = |vals: &[f32]| Grid::from_vec(&spec, membership.iter().map(|&m| vals[m as usize]).collect(), None).unwrap();
-        let smooth = up(&coarse.iter().map(|v| if v.is_finite() { *v + 3.0 } else { *v }).collect::<Vec<_>>());
-        let detail: Vec<f32> = noise_grid(&spec, 1, 90.0, 3, 0.5).data.iter().map(|v| v * 25.0).collect();
+        let up = |vals: &[f32]| {
+            Grid::from_vec(
+                &spec,
+                membership.iter().map(|&m| vals[m as usize]).collect(),
+                None,
+            )
+            .unwrap()
+        };
+        let smooth = up(&coarse
+            .iter()
+            .map(|v| if v.is_finite() { *v + 3.0 } else { *v })
+            .collect::<Vec<_>>());
+        let detail: Vec<f32> = noise_grid(&spec, 1, 90.0, 3, 0.5)
+            .data
+            .iter()
+            .map(|v| v * 25.0)
+            .collect();
         let fine = refine_mean_preserving(&smooth, &membership, &coarse, &up, &detail);
         let sums = block_sums(&fine.data, &membership, coarse.len());
         for (k, (&z, &(s, n))) in coarse.iter().zip(&sums).enumerate() {
             if z.is_finite() {
                 assert_eq!(n as usize, f * f);
-                assert!(((s / n as f64) - z as f64).abs() < 1e-3, "block {k}: {} vs {z}", s / n as f64);
+                assert!(
+                    ((s / n as f64) - z as f64).abs() < 1e-3,
+                    "block {k}: {} vs {z}",
+                    s / n as f64
+                );
             } else {
                 assert_eq!(n, 0, "nodata block stays nodata");
             }
@@ -483,6 +634,10 @@ mod tests {
         assert_eq!(d.get(25, 25), 0.0);
         assert!((d.get(35, 25) - 300.0).abs() < 1e-3);
         let e = (30.0f32 * 30.0 * (100.0 + 49.0)).sqrt();
-        assert!((d.get(35, 32) - e).abs() / e < 0.09, "{} vs {e}", d.get(35, 32));
+        assert!(
+            (d.get(35, 32) - e).abs() / e < 0.09,
+            "{} vs {e}",
+            d.get(35, 32)
+        );
     }
 }
