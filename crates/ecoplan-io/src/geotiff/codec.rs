@@ -552,8 +552,11 @@ mod tests {
         let mut part = vec![0u8; 12345];
         assert_eq!(lzw_decode(&z, &mut part).unwrap(), 12345);
         assert_eq!(part, data[..12345]);
-        // Codes beyond the table are reported.
-        assert!(lzw_decode(&[0x80, 0xff, 0xff, 0xff], &mut out).is_err());
+        // Codes beyond the table are reported: literal 65, then code 300 (9-bit codes).
+        let e = lzw_decode(&[0x20, 0xCB, 0x00], &mut out).unwrap_err();
+        assert!(e.contains("code 300"), "{e}");
+        // EndOfInformation first: nothing decoded.
+        assert_eq!(lzw_decode(&[0x80, 0x80], &mut out).unwrap(), 0);
     }
 
     #[test]
