@@ -47,7 +47,7 @@ LOG=$(mktemp -t ecoplan-test.XXXXXX)
 trap 'rm -f "$LOG"' EXIT
 status=0
 step "cargo test --workspace"
-cargo test --workspace 2>&1 | tee "$LOG" || status=1
+cargo test --workspace --no-fail-fast 2>&1 | tee "$LOG" || status=1
 
 step "Full demo end to end + GDAL check of its rasters (ignored tests of crates/ecoplan/tests/demo.rs)"
 # --workspace keeps feature unification identical to the run above, so nothing is rebuilt.
