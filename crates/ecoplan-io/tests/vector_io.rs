@@ -480,6 +480,32 @@ fn gdal_reads_our_geojson_and_geopackage() {
             }
         }
         if name.ends_with(".gpkg") {
+            assert_eq!(
+                g["spatial_index"].as_bool(),
+                Some(true),
+                "GDAL should find our R-tree"
+            );
+            // GDAL appends a feature (firing our R-tree triggers) and finds it by bounding box.
+            let out = dir.path().join("append.json");
+            let st = std::process::Command::new(&py)
+                .arg(data("gdal_vector_interop.py"))
+                .arg("append")
+                .arg(&p)
+                .arg(&out)
+                .status()
+                .unwrap();
+            assert!(st.success(), "GDAL could not append to {name}");
+            let q: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+            assert_eq!(q["far"].as_u64(), Some(1), "{name}: {q}");
+            assert_eq!(q["original_extent"].as_u64(), Some(2), "{name}: {q}");
+            assert_eq!(
+                read_vector(&p, &ReadOptions::default())
+                    .unwrap()
+                    .features
+                    .len(),
+                4
+            );
             assert_eq!(g["layer"].as_str(), Some("分区 zones"));
             assert_eq!(
                 g["fields"]["core"].as_str(),

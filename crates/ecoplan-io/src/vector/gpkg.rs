@@ -5,8 +5,8 @@
 //! WKT definition). Writing: a fresh file with `gpkg_spatial_ref_sys` (WKT1 from the EPSG registry
 //! snapshot), `gpkg_contents` (with extent), `gpkg_geometry_columns`, one feature table per layer
 //! (`fid` primary key, `geom` column, envelope in every geometry header) and the
-//! `application_id`/`user_version` pragmas. No R-tree index is written (GDAL builds one with
-//! `ogrinfo -sql "SELECT CreateSpatialIndex('t','geom')"` when needed).
+//! `application_id`/`user_version` pragmas, and the R-tree spatial index (`gpkg_rtree_index`
+//! extension, with the standard maintenance triggers).
 
 use super::{prj, wkb, FieldType, FieldValue, Layer, ParseError};
 use crate::IoError;
@@ -559,6 +559,7 @@ fn fill_gpkg(conn: &mut Connection, layers: &[&Layer]) -> Result<(), WriteError>
             placeholders.join(", ")
         );
         let mut stmt = tx.prepare(&sql)?;
+        let mut boxes = Vec::with_capacity(layer.features.len());
         for f in &layer.features {
             let mut values: Vec<rusqlite::types::Value> =
                 Vec::with_capacity(layer.fields.len() + 1);
@@ -577,9 +578,65 @@ fn fill_gpkg(conn: &mut Connection, layers: &[&Layer]) -> Result<(), WriteError>
                 });
             }
             stmt.execute(rusqlite::params_from_iter(values))?;
+            if let Some(r) = f.geometry.as_ref().and_then(|g| g.bounding_rect()) {
+                boxes.push((tx.last_insert_rowid(), r));
+            }
         }
+        drop(stmt);
+        create_rtree(&tx, &table, &boxes)?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// The GeoPackage R-tree spatial index (extension `gpkg_rtree_index`) with the standard triggers
+/// that keep it current when GDAL/QGIS later edit the table. SQLite stores the boxes as 32-bit
+/// floats rounded outwards.
+fn create_rtree(
+    tx: &rusqlite::Transaction,
+    table: &str,
+    boxes: &[(i64, geo_types::Rect<f64>)],
+) -> Result<(), WriteError> {
+    let t = quote(table);
+    let rt_name = format!("rtree_{table}_geom");
+    let rt = quote(&rt_name);
+    tx.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy)"
+    ))?;
+    {
+        let mut ins = tx.prepare(&format!("INSERT INTO {rt} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
+        for (id, r) in boxes {
+            ins.execute(params![id, r.min().x, r.max().x, r.min().y, r.max().y])?;
+        }
+    }
+    let tr = |suffix: &str| quote(&format!("{rt_name}_{suffix}"));
+    let values = format!(
+        "VALUES (NEW.\"fid\", ST_MinX(NEW.\"geom\"), ST_MaxX(NEW.\"geom\"), ST_MinY(NEW.\"geom\"), ST_MaxY(NEW.\"geom\"))"
+    );
+    tx.execute_batch(&format!(
+        "CREATE TRIGGER {ins} AFTER INSERT ON {t} WHEN (new.\"geom\" NOT NULL AND NOT ST_IsEmpty(NEW.\"geom\"))
+         BEGIN INSERT OR REPLACE INTO {rt} {values}; END;
+         CREATE TRIGGER {u1} AFTER UPDATE OF \"geom\" ON {t} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.\"geom\" NOTNULL AND NOT ST_IsEmpty(NEW.\"geom\"))
+         BEGIN INSERT OR REPLACE INTO {rt} {values}; END;
+         CREATE TRIGGER {u2} AFTER UPDATE OF \"geom\" ON {t} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.\"geom\" ISNULL OR ST_IsEmpty(NEW.\"geom\"))
+         BEGIN DELETE FROM {rt} WHERE id = OLD.\"fid\"; END;
+         CREATE TRIGGER {u3} AFTER UPDATE ON {t} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.\"geom\" NOTNULL AND NOT ST_IsEmpty(NEW.\"geom\"))
+         BEGIN DELETE FROM {rt} WHERE id = OLD.\"fid\"; INSERT OR REPLACE INTO {rt} {values}; END;
+         CREATE TRIGGER {u4} AFTER UPDATE ON {t} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.\"geom\" ISNULL OR ST_IsEmpty(NEW.\"geom\"))
+         BEGIN DELETE FROM {rt} WHERE id IN (OLD.\"fid\", NEW.\"fid\"); END;
+         CREATE TRIGGER {del} AFTER DELETE ON {t} WHEN old.\"geom\" NOT NULL
+         BEGIN DELETE FROM {rt} WHERE id = OLD.\"fid\"; END;",
+        ins = tr("insert"),
+        u1 = tr("update1"),
+        u2 = tr("update2"),
+        u3 = tr("update3"),
+        u4 = tr("update4"),
+        del = tr("delete"),
+    ))?;
+    tx.execute(
+        "INSERT INTO gpkg_extensions VALUES (?1, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        [table],
+    )?;
     Ok(())
 }
 

@@ -44,7 +44,24 @@ def read(path, out):
         feats.append({"geometry": geom, "properties": {n: clean(field_data[k][i]) for k, n in enumerate(names)}})
     info = pyogrio.read_info(path)
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"crs_epsg": epsg, "layer": info["layer_name"], "fields": dict(zip(info["fields"], info["ogr_types"])), "features": feats}, f, ensure_ascii=False)
+        json.dump({"crs_epsg": epsg, "layer": info["layer_name"], "fields": dict(zip(info["fields"], info["ogr_types"])),
+                   "spatial_index": info["capabilities"]["fast_spatial_filter"], "features": feats}, f, ensure_ascii=False)
+
+
+def append_and_query(path, out):
+    """Append a feature with GDAL (its R-tree triggers must fire), then query by bounding box."""
+    import numpy as np
+    import shapely
+
+    info = pyogrio.read_info(path)
+    b = info["total_bounds"]
+    far = shapely.box(b[2] + 1000, b[3] + 1000, b[2] + 1010, b[3] + 1010)
+    pyogrio.raw.write(path, np.array([shapely.to_wkb(far)], dtype=object), [], [], layer=info["layer_name"],
+                      driver="GPKG", append=True, geometry_type=info["geometry_type"], crs=info["crs"])
+    near_far = pyogrio.raw.read(path, bbox=(b[2] + 999, b[3] + 999, b[2] + 1011, b[3] + 1011))[2]
+    whole = pyogrio.raw.read(path, bbox=tuple(b))[2]
+    with open(out, "w") as f:
+        json.dump({"far": len(near_far), "original_extent": len(whole)}, f)
 
 
 def write(d):
@@ -83,6 +100,8 @@ def write(d):
 if __name__ == "__main__":
     if sys.argv[1] == "read":
         read(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "append":
+        append_and_query(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "write":
         write(sys.argv[2])
     else:
