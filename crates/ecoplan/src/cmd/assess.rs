@@ -526,6 +526,9 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
     l.dem = Some(cx.layer("dem")?.to_f32().cast::<f64>(Some(f64::NAN)));
     l.land_use = Some(cx.layer("landuse")?.to_f64().map(Some(0), |v| v as i32));
     l.precipitation = Some(cx.layer("precipitation")?.to_f32());
+    if let Ok(r) = cx.layer("rainfall_erosivity") {
+        l.r_factor = Some(r.to_f32());
+    }
     l.k_factor = Some(cx.layer("soil_erodibility")?.to_f32());
     l.vegetation_cover = Some(fvc_from_ndvi(&cx.layer("ndvi")?.to_f32()));
     mask_layers(&mut l, &inside);
