@@ -77,7 +77,9 @@ fn class_metrics_agree_with_fragstats() {
                 .unwrap_or_else(|| panic!("class {class} {name} missing"));
             compared += 1;
             if !close(ours, theirs) {
-                failures.push(format!("class {class} {name}: ours {ours} FRAGSTATS {theirs}"));
+                failures.push(format!(
+                    "class {class} {name}: ours {ours} FRAGSTATS {theirs}"
+                ));
             }
         }
     }
@@ -141,7 +143,11 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
 fn patch_metrics_agree_with_fragstats() {
     let t = computed();
     let rows = table("fs_data_patch.csv");
-    assert_eq!(t.patch_values("area").len(), rows.len(), "patch count (8-cell rule)");
+    assert_eq!(
+        t.patch_values("area").len(),
+        rows.len(),
+        "patch count (8-cell rule)"
+    );
     let mut failures = Vec::new();
     for name in ecoplan_pattern::metrics::PATCH_METRICS {
         let mut theirs: Vec<f64> = rows.iter().map(|r| r[*name].parse().unwrap()).collect();
@@ -159,7 +165,9 @@ fn patch_metrics_agree_with_fragstats() {
             failures.push(format!("{name}: r = {r}"));
         }
         if *name != "gyrate" && !exact {
-            failures.push(format!("{name}: sorted values differ:\n ours {ours:?}\n theirs {theirs:?}"));
+            failures.push(format!(
+                "{name}: sorted values differ:\n ours {ours:?}\n theirs {theirs:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -177,7 +185,7 @@ fn patch_metrics_match_per_patch() {
         by_id
             .entry(v.id.unwrap())
             .or_default()
-            .insert(v.metric.clone(), v.value);
+            .insert(v.metric.to_string(), v.value);
         class_of_id.insert(v.id.unwrap(), v.class.unwrap());
     }
     for row in &rows {

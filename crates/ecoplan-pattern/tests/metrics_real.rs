@@ -25,17 +25,19 @@ fn metrics_of(name: &str) -> MetricsTable {
 fn sane(t: &MetricsTable, metric_units: bool) {
     for v in &t.values {
         assert!(!v.value.is_infinite(), "{v:?}");
-        let bounded_pct = ["pland", "lpi", "pladj", "ai", "cpland", "cai", "contag", "iji"];
-        if bounded_pct.contains(&v.metric.as_str()) && v.value.is_finite() {
+        let bounded_pct = [
+            "pland", "lpi", "pladj", "ai", "cpland", "cai", "contag", "iji",
+        ];
+        if bounded_pct.contains(&v.metric) && v.value.is_finite() {
             assert!((-1e-9..=100.0 + 1e-9).contains(&v.value), "{v:?}");
         }
         if v.metric == "frac" && metric_units {
             assert!((1.0 - 1e-9..=2.0 + 1e-9).contains(&v.value), "{v:?}");
         }
-        if ["shape", "lsi"].contains(&v.metric.as_str()) {
+        if ["shape", "lsi"].contains(&v.metric) {
             assert!(v.value >= 1.0 - 1e-9, "{v:?}");
         }
-        if ["area", "ca", "ta", "perim", "te"].contains(&v.metric.as_str()) {
+        if ["area", "ca", "ta", "perim", "te"].contains(&v.metric) {
             assert!(v.value >= 0.0, "{v:?}");
         }
     }
@@ -122,7 +124,11 @@ fn augusta_agrees_with_pylandstats() {
         // pylandstats' CONTAG and SHDI differ from FRAGSTATS' in the 4th–5th digit (ours match
         // the FRAGSTATS reference table, and SHDI = −Σ p ln p of the class proportions exactly);
         // everything else is the same formula.
-        let tol = if m == "contag" || m == "shdi" { 1e-3 } else { 1e-9 };
+        let tol = if m == "contag" || m == "shdi" {
+            1e-3
+        } else {
+            1e-9
+        };
         check(format!("landscape {m}"), o, v.as_f64().unwrap(), tol);
     }
     assert!(compared >= 15 * 10 + 11, "compared {compared}");

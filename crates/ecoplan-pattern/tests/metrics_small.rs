@@ -235,3 +235,79 @@ fn moving_window_equals_metrics_of_the_cut_out_window() {
     let msg = bad.validate(10.0).unwrap_err().to_string();
     assert!(msg.contains("radius") && msg.contains("'np'"), "{msg}");
 }
+
+#[test]
+fn enn_matches_brute_force() {
+    let (w, h) = (37, 29);
+    let mut s = 17u64;
+    let cells: Vec<i32> = (0..w * h)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 40) % 4) as i32 + 1
+        })
+        .collect();
+    let g = grid(w, h, cells.clone(), 2.0, None);
+    let t = all(&g);
+    // Brute force: 8-connected patches per class, ids by class then first cell in raster order.
+    let mut lab = vec![usize::MAX; w * h];
+    let mut patches: Vec<(i32, Vec<usize>)> = Vec::new();
+    for class in 1..=4 {
+        for start in 0..w * h {
+            if cells[start] != class || lab[start] != usize::MAX {
+                continue;
+            }
+            let id = patches.len();
+            let mut members = vec![start];
+            lab[start] = id;
+            let mut k = 0;
+            while k < members.len() {
+                let (x, y) = ((members[k] % w) as i64, (members[k] / w) as i64);
+                for dy in -1..=1 {
+                    for dx in -1..=1 {
+                        let (nx, ny) = (x + dx, y + dy);
+                        if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                            continue;
+                        }
+                        let j = ny as usize * w + nx as usize;
+                        if cells[j] == class && lab[j] == usize::MAX {
+                            lab[j] = id;
+                            members.push(j);
+                        }
+                    }
+                }
+                k += 1;
+            }
+            patches.push((class, members));
+        }
+    }
+    let ours: Vec<(i64, f64)> = t
+        .values
+        .iter()
+        .filter(|v| v.level == Level::Patch && v.metric == "enn")
+        .map(|v| (v.class.unwrap(), v.value))
+        .collect();
+    assert_eq!(ours.len(), patches.len());
+    for (id, (class, members)) in patches.iter().enumerate() {
+        let mut best = f64::INFINITY;
+        for (other, (c2, m2)) in patches.iter().enumerate() {
+            if other == id || c2 != class {
+                continue;
+            }
+            for &a in members {
+                for &b in m2 {
+                    let d = (((a % w) as f64 - (b % w) as f64).powi(2)
+                        + ((a / w) as f64 - (b / w) as f64).powi(2))
+                    .sqrt();
+                    best = best.min(d);
+                }
+            }
+        }
+        assert_eq!(ours[id].0, *class as i64);
+        assert!(
+            (ours[id].1 - best * 2.0).abs() < 1e-9,
+            "patch {id}: ours {} brute {}",
+            ours[id].1,
+            best * 2.0
+        );
+    }
+}

@@ -26,6 +26,19 @@ pub(crate) struct Analysis {
     pub core_areas: Vec<(u32, u64)>,
 }
 
+/// Which of the costlier per-patch statistics to gather.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Needs {
+    /// Mean distance to the centroid (GYRATE): a second pass over the cells.
+    pub gyrate: bool,
+    /// Disjunct core areas (NCORE, NDCA, DCAD, DCORE): labelling of the core cells.
+    pub core_areas: bool,
+    /// Largest corner distance (CIRCLE): convex hulls.
+    pub diameter: bool,
+    /// Nearest-neighbour distance (ENN): bucket search over boundary cells.
+    pub enn: bool,
+}
+
 /// Per-patch cell statistics (lengths in cells).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Patch {
@@ -141,80 +154,79 @@ pub(crate) fn label8(
 
 impl Analysis {
     /// `cls[i]` is the class index of cell i or [`OUTSIDE`].
-    pub fn new(width: usize, height: usize, cls: &[u32], class_values: Vec<i64>) -> Analysis {
+    pub fn new(
+        width: usize,
+        height: usize,
+        cls: &[u32],
+        class_values: Vec<i64>,
+        needs: Needs,
+    ) -> Analysis {
         let (w, h) = (width, height);
         let m = class_values.len();
-        let inside = |x: isize, y: isize| -> Option<u32> {
-            if x < 0 || y < 0 || x >= w as isize || y >= h as isize {
-                None
-            } else {
-                let c = cls[y as usize * w + x as usize];
-                (c != OUTSIDE).then_some(c)
-            }
-        };
-        let (lab, npatch) = label8(w, h, |i| cls[i] != OUTSIDE, |i, j| cls[i] == cls[j]);
+        // Classes framed by one OUTSIDE cell: neighbours never need bounds checks.
+        let pw = w + 2;
+        let mut pc = vec![OUTSIDE; pw * (h + 2)];
+        for y in 0..h {
+            pc[(y + 1) * pw + 1..(y + 1) * pw + 1 + w].copy_from_slice(&cls[y * w..(y + 1) * w]);
+        }
+        let (plab, npatch) = label8(pw, h + 2, |i| pc[i] != OUTSIDE, |i, j| pc[i] == pc[j]);
         let mut patches = vec![Patch::default(); npatch as usize];
         let mut class_cells = vec![0u64; m];
         let mut adj = vec![0u64; m * m];
         let mut boundary_sides = vec![0u64; m];
         let mut total_cells = 0u64;
         let mut is_core = vec![false; w * h];
+        let mut lab = vec![u32::MAX; w * h];
         for y in 0..h {
             for x in 0..w {
-                let i = y * w + x;
-                let c = cls[i];
+                let ip = (y + 1) * pw + x + 1;
+                let c = pc[ip];
                 if c == OUTSIDE {
                     continue;
                 }
-                let p = &mut patches[lab[i] as usize];
+                let l = plab[ip];
+                lab[y * w + x] = l;
+                let p = &mut patches[l as usize];
                 p.class = c;
                 p.cells += 1;
                 p.sum_x += x as f64;
                 p.sum_y += y as f64;
                 total_cells += 1;
-                class_cells[c as usize] += 1;
-                let (xi, yi) = (x as isize, y as isize);
-                let mut same4 = 0;
-                for (dx, dy) in [(-1isize, 0isize), (1, 0), (0, -1), (0, 1)] {
-                    match inside(xi + dx, yi + dy) {
-                        None => {
-                            p.perimeter += 1;
-                            boundary_sides[c as usize] += 1;
+                let ci = c as usize;
+                class_cells[ci] += 1;
+                let (wn, en, nn, sn) = (pc[ip - 1], pc[ip + 1], pc[ip - pw], pc[ip + pw]);
+                let mut same4 = 0u64;
+                for k in [wn, en, nn, sn] {
+                    if k == c {
+                        same4 += 1;
+                    } else {
+                        p.perimeter += 1;
+                        if k == OUTSIDE {
+                            boundary_sides[ci] += 1;
                         }
-                        Some(k) if k == c => same4 += 1,
-                        Some(_) => p.perimeter += 1,
                     }
                 }
-                if let Some(k) = inside(xi + 1, yi) {
-                    adj[c as usize * m + k as usize] += 1;
+                if en != OUTSIDE {
+                    adj[ci * m + en as usize] += 1;
                 }
-                if let Some(k) = inside(xi, yi + 1) {
-                    adj[c as usize * m + k as usize] += 1;
+                if sn != OUTSIDE {
+                    adj[ci * m + sn as usize] += 1;
                 }
-                let mut contig = 1u64;
-                for (dx, dy, wgt) in [
-                    (-1isize, -1isize, 1u64),
-                    (0, -1, 2),
-                    (1, -1, 1),
-                    (-1, 0, 2),
-                    (1, 0, 2),
-                    (-1, 1, 1),
-                    (0, 1, 2),
-                    (1, 1, 1),
-                ] {
-                    if inside(xi + dx, yi + dy) == Some(c) {
-                        contig += wgt;
-                    }
-                }
-                p.contig_sum += contig;
+                let diag = (pc[ip - pw - 1] == c) as u64
+                    + (pc[ip - pw + 1] == c) as u64
+                    + (pc[ip + pw - 1] == c) as u64
+                    + (pc[ip + pw + 1] == c) as u64;
+                p.contig_sum += 1 + 2 * same4 + diag;
                 if same4 == 4 {
                     p.core_cells += 1;
-                    is_core[i] = true;
+                    is_core[y * w + x] = true;
                 }
             }
         }
+        drop(plab);
+        drop(pc);
         // Centroid distances (GYRATE).
-        for y in 0..h {
+        for y in (0..h).filter(|_| needs.gyrate) {
             for x in 0..w {
                 let i = y * w + x;
                 if cls[i] == OUTSIDE {
@@ -226,22 +238,28 @@ impl Analysis {
             }
         }
         // Disjunct core areas: 8-connected groups of core cells.
-        let (core_lab, ncore) = label8(w, h, |i| is_core[i], |_, _| true);
-        let mut core_areas = vec![(0u32, 0u64); ncore as usize];
-        for i in 0..w * h {
-            if core_lab[i] != u32::MAX {
-                let e = &mut core_areas[core_lab[i] as usize];
-                e.0 = lab[i];
-                e.1 += 1;
+        let mut core_areas = Vec::new();
+        if needs.core_areas {
+            let (core_lab, ncore) = label8(w, h, |i| is_core[i], |_, _| true);
+            core_areas = vec![(0u32, 0u64); ncore as usize];
+            for i in 0..w * h {
+                if core_lab[i] != u32::MAX {
+                    let e = &mut core_areas[core_lab[i] as usize];
+                    e.0 = lab[i];
+                    e.1 += 1;
+                }
+            }
+            for &(p, _) in &core_areas {
+                patches[p as usize].core_areas += 1;
             }
         }
-        for &(p, _) in &core_areas {
-            patches[p as usize].core_areas += 1;
-        }
-        drop(core_lab);
         drop(is_core);
-        hull::patch_diameters(w, h, &lab, &mut patches);
-        super::enn::nearest_neighbours(w, h, cls, &lab, &mut patches, m);
+        if needs.diameter {
+            hull::patch_diameters(w, h, &lab, &mut patches);
+        }
+        if needs.enn {
+            super::enn::nearest_neighbours(w, h, cls, &lab, &mut patches, m);
+        }
         Analysis {
             class_values,
             total_cells,
@@ -270,7 +288,10 @@ impl Analysis {
 
     /// Cell sides between class i and other classes (class total edge in cells).
     pub fn class_edge(&self, i: usize) -> u64 {
-        (0..self.classes()).filter(|&k| k != i).map(|k| self.g(i, k)).sum()
+        (0..self.classes())
+            .filter(|&k| k != i)
+            .map(|k| self.g(i, k))
+            .sum()
     }
 
     /// Cell sides between different classes, each counted once.

@@ -3,7 +3,7 @@
 
 use super::analysis::{Patch, OUTSIDE};
 
-const BUCKET: usize = 16;
+const BUCKET: usize = 8;
 
 /// Fills `Patch::enn` (cell units) for the patches of every class with at least two patches.
 pub(crate) fn nearest_neighbours(
@@ -47,28 +47,64 @@ pub(crate) fn nearest_neighbours(
         }
     }
     let (bw, bh) = (w.div_ceil(BUCKET), h.div_ceil(BUCKET));
-    for cells in boundary {
+    use rayon::prelude::*;
+    let found: Vec<Vec<(u32, f64)>> = boundary
+        .into_par_iter()
+        .map(|cells| class_nearest(cells, bw, bh))
+        .collect();
+    for (p, d) in found.into_iter().flatten() {
+        patches[p as usize].enn = Some(d);
+    }
+}
+
+/// Nearest-neighbour distances of the patches of one class from their boundary cells.
+fn class_nearest(mut cells: Vec<(u32, u32, u32)>, bw: usize, bh: usize) -> Vec<(u32, f64)> {
+    let mut result = Vec::new();
+    {
         if cells.is_empty() {
-            continue;
+            return result;
         }
-        // Bucket index (CSR) of the class's boundary cells.
+        // Cells sorted by (bucket, patch): each bucket holds runs of one patch each, with the
+        // run's bounding box, so a search skips its own patch and far runs without visiting cells.
         let bucket_of = |x: u32, y: u32| (y as usize / BUCKET) * bw + x as usize / BUCKET;
-        let mut start = vec![0usize; bw * bh + 1];
-        for &(x, y, _) in &cells {
-            start[bucket_of(x, y) + 1] += 1;
+        cells.sort_unstable_by_key(|&(x, y, p)| (bucket_of(x, y), p, y, x));
+        let mut runs: Vec<Run> = Vec::new();
+        let mut bucket_runs = vec![0usize; bw * bh + 1];
+        let mut k = 0;
+        while k < cells.len() {
+            let (x0, y0, p) = cells[k];
+            let b = bucket_of(x0, y0);
+            let mut end = k;
+            let mut r = Run {
+                patch: p,
+                start: k,
+                end: k,
+                x0,
+                x1: x0,
+                y0,
+                y1: y0,
+            };
+            while end < cells.len()
+                && cells[end].2 == p
+                && bucket_of(cells[end].0, cells[end].1) == b
+            {
+                let (x, y, _) = cells[end];
+                r.x0 = r.x0.min(x);
+                r.x1 = r.x1.max(x);
+                r.y0 = r.y0.min(y);
+                r.y1 = r.y1.max(y);
+                end += 1;
+            }
+            r.end = end;
+            runs.push(r);
+            bucket_runs[b + 1] += 1;
+            k = end;
         }
         for b in 0..bw * bh {
-            start[b + 1] += start[b];
+            bucket_runs[b + 1] += bucket_runs[b];
         }
-        let mut fill = start.clone();
-        let mut in_bucket = vec![(0u32, 0u32, 0u32); cells.len()];
-        for &c in &cells {
-            let b = bucket_of(c.0, c.1);
-            in_bucket[fill[b]] = c;
-            fill[b] += 1;
-        }
-        // Cells grouped by patch.
-        let mut by_patch = cells.clone();
+        // Patches of this class and their boundary cells.
+        let mut by_patch: Vec<(u32, u32, u32)> = cells.clone();
         by_patch.sort_unstable_by_key(|c| c.2);
         let mut k = 0;
         while k < by_patch.len() {
@@ -92,17 +128,17 @@ pub(crate) fn nearest_neighbours(
                     }
                     let (x0, x1) = (bx as isize - r as isize, bx as isize + r as isize);
                     let (y0, y1) = (by as isize - r as isize, by as isize + r as isize);
-                    for yy in y0..=y1 {
-                        if yy < 0 || yy >= bh as isize {
-                            continue;
-                        }
+                    for yy in y0.max(0)..=y1.min(bh as isize - 1) {
                         let on_edge_row = yy == y0 || yy == y1;
                         let mut xx = x0;
                         while xx <= x1 {
                             if xx >= 0 && xx < bw as isize {
                                 let b = yy as usize * bw + xx as usize;
-                                for &(qx, qy, q) in &in_bucket[start[b]..start[b + 1]] {
-                                    if q != p {
+                                for run in &runs[bucket_runs[b]..bucket_runs[b + 1]] {
+                                    if run.patch == p || run.dist2_lower(x, y) >= best {
+                                        continue;
+                                    }
+                                    for &(qx, qy, _) in &cells[run.start..run.end] {
                                         let d = (qx as i64 - x as i64).pow(2)
                                             + (qy as i64 - y as i64).pow(2);
                                         best = best.min(d as u64);
@@ -116,9 +152,35 @@ pub(crate) fn nearest_neighbours(
                 }
             }
             if best != u64::MAX {
-                patches[p as usize].enn = Some((best as f64).sqrt());
+                result.push((p, (best as f64).sqrt()));
             }
             k = end;
         }
+    }
+    result
+}
+
+/// Boundary cells of one patch inside one bucket.
+struct Run {
+    patch: u32,
+    start: usize,
+    end: usize,
+    x0: u32,
+    x1: u32,
+    y0: u32,
+    y1: u32,
+}
+
+impl Run {
+    /// Squared distance from (x, y) to the run's bounding box (a lower bound for its cells).
+    #[inline]
+    fn dist2_lower(&self, x: u32, y: u32) -> u64 {
+        let dx = (self.x0 as i64 - x as i64)
+            .max(x as i64 - self.x1 as i64)
+            .max(0);
+        let dy = (self.y0 as i64 - y as i64)
+            .max(y as i64 - self.y1 as i64)
+            .max(0);
+        (dx * dx + dy * dy) as u64
     }
 }

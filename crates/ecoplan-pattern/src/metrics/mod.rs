@@ -31,7 +31,7 @@ mod enn;
 mod hull;
 pub mod window;
 
-use analysis::{Analysis, OUTSIDE};
+use analysis::{Analysis, Needs, OUTSIDE};
 use ecoplan_grid::{Cell, Grid, Progress};
 use serde::{Deserialize, Serialize};
 
@@ -64,8 +64,8 @@ impl Level {
 
 /// Patch-level metrics, in landscapemetrics' names.
 pub const PATCH_METRICS: &[&str] = &[
-    "area", "perim", "gyrate", "para", "shape", "frac", "circle", "contig", "core", "ncore",
-    "cai", "enn",
+    "area", "perim", "gyrate", "para", "shape", "frac", "circle", "contig", "core", "ncore", "cai",
+    "enn",
 ];
 
 /// Patch metrics aggregated with `_mn`, `_sd`, `_cv` at class and landscape level.
@@ -73,15 +73,30 @@ const DISTRIBUTED: &[&str] = &[
     "area", "gyrate", "shape", "frac", "para", "circle", "contig", "core", "dcore", "cai", "enn",
 ];
 
+/// `{metric}_mn`, `_sd`, `_cv` names of [`DISTRIBUTED`], in the same order.
+const DISTRIBUTED_NAMES: &[[&str; 3]] = &[
+    ["area_mn", "area_sd", "area_cv"],
+    ["gyrate_mn", "gyrate_sd", "gyrate_cv"],
+    ["shape_mn", "shape_sd", "shape_cv"],
+    ["frac_mn", "frac_sd", "frac_cv"],
+    ["para_mn", "para_sd", "para_cv"],
+    ["circle_mn", "circle_sd", "circle_cv"],
+    ["contig_mn", "contig_sd", "contig_cv"],
+    ["core_mn", "core_sd", "core_cv"],
+    ["dcore_mn", "dcore_sd", "dcore_cv"],
+    ["cai_mn", "cai_sd", "cai_cv"],
+    ["enn_mn", "enn_sd", "enn_cv"],
+];
+
 const CLASS_ONLY: &[&str] = &[
-    "ca", "pland", "np", "pd", "lpi", "te", "ed", "lsi", "nlsi", "pafrac", "tca", "cpland",
-    "ndca", "dcad", "clumpy", "pladj", "iji", "cohesion", "division", "mesh", "split", "ai",
+    "ca", "pland", "np", "pd", "lpi", "te", "ed", "lsi", "nlsi", "pafrac", "tca", "cpland", "ndca",
+    "dcad", "clumpy", "pladj", "iji", "cohesion", "division", "mesh", "split", "ai",
 ];
 
 const LANDSCAPE_ONLY: &[&str] = &[
-    "ta", "np", "pd", "lpi", "te", "ed", "lsi", "pafrac", "tca", "ndca", "dcad", "contag",
-    "pladj", "iji", "cohesion", "division", "mesh", "split", "pr", "prd", "shdi", "sidi",
-    "msidi", "shei", "siei", "msiei", "ai",
+    "ta", "np", "pd", "lpi", "te", "ed", "lsi", "pafrac", "tca", "ndca", "dcad", "contag", "pladj",
+    "iji", "cohesion", "division", "mesh", "split", "pr", "prd", "shdi", "sidi", "msidi", "shei",
+    "siei", "msiei", "ai",
 ];
 
 /// All metric names available at `level`.
@@ -95,10 +110,8 @@ pub fn available(level: Level) -> Vec<String> {
                 LANDSCAPE_ONLY
             };
             let mut v: Vec<String> = base.iter().map(|s| s.to_string()).collect();
-            for d in DISTRIBUTED {
-                for s in ["mn", "sd", "cv"] {
-                    v.push(format!("{d}_{s}"));
-                }
+            for names in DISTRIBUTED_NAMES {
+                v.extend(names.iter().map(|s| s.to_string()));
             }
             v
         }
@@ -157,6 +170,25 @@ impl MetricsParams {
         }
     }
 
+    /// The costlier statistics the selected metrics depend on.
+    fn needs(&self) -> Needs {
+        let any = |patch: &[&str], agg: &[&str]| {
+            (self.levels.contains(&Level::Patch) && patch.iter().any(|n| self.wants(n)))
+                || ((self.levels.contains(&Level::Class)
+                    || self.levels.contains(&Level::Landscape))
+                    && agg.iter().any(|n| self.wants(n)))
+        };
+        Needs {
+            gyrate: any(&["gyrate"], &["gyrate_mn", "gyrate_sd", "gyrate_cv"]),
+            core_areas: any(
+                &["ncore"],
+                &["ndca", "dcad", "dcore_mn", "dcore_sd", "dcore_cv"],
+            ),
+            diameter: any(&["circle"], &["circle_mn", "circle_sd", "circle_cv"]),
+            enn: any(&["enn"], &["enn_mn", "enn_sd", "enn_cv"]),
+        }
+    }
+
     fn wants(&self, name: &str) -> bool {
         self.metrics
             .as_ref()
@@ -192,7 +224,7 @@ pub struct MetricValue {
     pub class: Option<i64>,
     /// Patch id (patch level): patches numbered from 1 by class, then raster order.
     pub id: Option<u32>,
-    pub metric: String,
+    pub metric: &'static str,
     /// NaN when undefined.
     pub value: f64,
 }
@@ -332,7 +364,15 @@ fn distribution(v: &[f64]) -> (f64, f64, f64) {
     let mean = v.iter().sum::<f64>() / n;
     let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
     let sd = var.sqrt();
-    (mean, sd, if mean == 0.0 { f64::NAN } else { 100.0 * sd / mean })
+    (
+        mean,
+        sd,
+        if mean == 0.0 {
+            f64::NAN
+        } else {
+            100.0 * sd / mean
+        },
+    )
 }
 
 /// Perimeter-area fractal dimension from patch perimeters (m) and areas (m²); needs ≥ 10
@@ -375,23 +415,29 @@ struct PatchValues {
 }
 
 impl PatchValues {
-    fn get(&self, name: &str) -> f64 {
-        match name {
-            "area" => self.area,
-            "perim" => self.perim,
-            "gyrate" => self.gyrate,
-            "para" => self.para,
-            "shape" => self.shape,
-            "frac" => self.frac,
-            "circle" => self.circle,
-            "contig" => self.contig,
-            "core" => self.core,
-            "ncore" => self.ncore,
-            "cai" => self.cai,
-            "enn" => self.enn,
+    /// Value of `PATCH_METRICS[k]`.
+    #[inline]
+    fn at(&self, k: usize) -> f64 {
+        match k {
+            0 => self.area,
+            1 => self.perim,
+            2 => self.gyrate,
+            3 => self.para,
+            4 => self.shape,
+            5 => self.frac,
+            6 => self.circle,
+            7 => self.contig,
+            8 => self.core,
+            9 => self.ncore,
+            10 => self.cai,
+            11 => self.enn,
             _ => f64::NAN,
         }
     }
+}
+
+fn patch_metric_index(name: &str) -> Option<usize> {
+    PATCH_METRICS.iter().position(|&n| n == name)
 }
 
 fn patch_values(p: &analysis::Patch, cs: f64) -> PatchValues {
@@ -446,7 +492,7 @@ pub fn landscape_metrics<T: Cell>(
     if progress.cancelled() {
         return Err(MetricsError::Cancelled);
     }
-    let a = Analysis::new(grid.width, grid.height, &cls, class_values);
+    let a = Analysis::new(grid.width, grid.height, &cls, class_values, params.needs());
     drop(cls);
     progress.advance(2);
     let table = metrics_from_analysis(&a, dx, params);
@@ -463,45 +509,68 @@ fn metrics_from_analysis(a: &Analysis, cs: f64, params: &MetricsParams) -> Metri
     let pv: Vec<PatchValues> = a.patches.iter().map(|p| patch_values(p, cs)).collect();
     let mut out = Vec::new();
     let want = |level: Level, name: &str| params.levels.contains(&level) && params.wants(name);
+    let wanted = |name: &str| params.wants(name);
 
-    // Patch ids: by class, then raster order (patch indices already follow raster order).
-    let mut order: Vec<usize> = (0..a.patches.len()).collect();
-    order.sort_by_key(|&p| (a.patches[p].class, p));
+    // Patch ids: by class, then raster order (patch indices already follow raster order);
+    // a stable counting sort by class.
+    let order: Vec<usize> = {
+        let mut start = vec![0usize; m + 1];
+        for p in &a.patches {
+            start[p.class as usize + 1] += 1;
+        }
+        for i in 0..m {
+            start[i + 1] += start[i];
+        }
+        let mut order = vec![0usize; a.patches.len()];
+        for (idx, p) in a.patches.iter().enumerate() {
+            let c = p.class as usize;
+            order[start[c]] = idx;
+            start[c] += 1;
+        }
+        order
+    };
     if params.levels.contains(&Level::Patch) {
+        let patch_wanted: Vec<(usize, &'static str)> = PATCH_METRICS
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| params.wants(n))
+            .map(|(k, &n)| (k, n))
+            .collect();
+        out.reserve(order.len() * patch_wanted.len());
         for (rank, &p) in order.iter().enumerate() {
             let class = a.class_values[a.patches[p].class as usize];
-            for name in PATCH_METRICS {
-                if params.wants(name) {
-                    out.push(MetricValue {
-                        level: Level::Patch,
-                        class: Some(class),
-                        id: Some(rank as u32 + 1),
-                        metric: name.to_string(),
-                        value: pv[p].get(name),
-                    });
-                }
+            for &(k, name) in &patch_wanted {
+                out.push(MetricValue {
+                    level: Level::Patch,
+                    class: Some(class),
+                    id: Some(rank as u32 + 1),
+                    metric: name,
+                    value: pv[p].at(k),
+                });
             }
         }
     }
 
     let landscape_boundary: u64 = a.boundary_sides.iter().sum();
     // Distribution statistics over a set of patches (and their disjunct core areas).
-    let distributions = |patches: &[usize], cores: &[f64]| -> Vec<(String, f64)> {
+    let distributions = |patches: &[usize], cores: &[f64]| -> Vec<(&'static str, f64)> {
         let mut v = Vec::new();
-        for d in DISTRIBUTED {
-            let vals: Vec<f64> = if *d == "dcore" {
-                cores.to_vec()
-            } else {
-                patches
+        for (d, names) in DISTRIBUTED.iter().zip(DISTRIBUTED_NAMES) {
+            if !names.iter().any(|n| wanted(n)) {
+                continue;
+            }
+            let vals: Vec<f64> = match patch_metric_index(d) {
+                None => cores.to_vec(),
+                Some(k) => patches
                     .iter()
-                    .map(|&p| pv[p].get(d))
+                    .map(|&p| pv[p].at(k))
                     .filter(|x| !x.is_nan())
-                    .collect()
+                    .collect(),
             };
             let (mn, sd, cv) = distribution(&vals);
-            v.push((format!("{d}_mn"), mn));
-            v.push((format!("{d}_sd"), sd));
-            v.push((format!("{d}_cv"), cv));
+            v.push((names[0], mn));
+            v.push((names[1], sd));
+            v.push((names[2], cv));
         }
         v
     };
@@ -544,7 +613,10 @@ fn metrics_from_analysis(a: &Analysis, cs: f64, params: &MetricsParams) -> Metri
                 }
             };
             let iji = {
-                let e: Vec<f64> = (0..m).filter(|&k| k != i).map(|k| a.g(i, k) as f64).collect();
+                let e: Vec<f64> = (0..m)
+                    .filter(|&k| k != i)
+                    .map(|k| a.g(i, k) as f64)
+                    .collect();
                 let tot: f64 = e.iter().sum();
                 if m < 3 || tot == 0.0 {
                     f64::NAN
@@ -565,37 +637,37 @@ fn metrics_from_analysis(a: &Analysis, cs: f64, params: &MetricsParams) -> Metri
                 .iter()
                 .map(|&p| (pv[p].perim, pv[p].area * 10_000.0))
                 .collect();
-            let mut vals: Vec<(String, f64)> = vec![
-                ("ca".into(), cells_i as f64 * cell_ha),
-                ("pland".into(), 100.0 * p_i),
-                ("np".into(), np),
-                ("pd".into(), np / ta * 100.0),
-                ("lpi".into(), lpi),
-                ("te".into(), edge as f64 * cs),
-                ("ed".into(), edge as f64 * cs / ta),
-                ("lsi".into(), e_i as f64 / min_e as f64),
+            let mut vals: Vec<(&'static str, f64)> = vec![
+                ("ca", cells_i as f64 * cell_ha),
+                ("pland", 100.0 * p_i),
+                ("np", np),
+                ("pd", np / ta * 100.0),
+                ("lpi", lpi),
+                ("te", edge as f64 * cs),
+                ("ed", edge as f64 * cs / ta),
+                ("lsi", e_i as f64 / min_e as f64),
                 (
-                    "nlsi".into(),
+                    "nlsi",
                     if max_e > min_e {
                         (e_i as f64 - min_e as f64) / (max_e - min_e) as f64
                     } else {
                         f64::NAN
                     },
                 ),
-                ("pafrac".into(), pafrac(&per_area)),
-                ("tca".into(), core_cells as f64 * cell_ha),
-                ("cpland".into(), core_cells as f64 / total * 100.0),
-                ("ndca".into(), ndca),
-                ("dcad".into(), ndca / ta * 100.0),
-                ("clumpy".into(), clumpy),
-                ("pladj".into(), g_ii / all_g as f64 * 100.0),
-                ("iji".into(), iji),
-                ("cohesion".into(), cohesion),
-                ("division".into(), 1.0 - sum_a2 / (total * total)),
-                ("mesh".into(), sum_a2 / total * cell_ha),
-                ("split".into(), total * total / sum_a2),
+                ("pafrac", pafrac(&per_area)),
+                ("tca", core_cells as f64 * cell_ha),
+                ("cpland", core_cells as f64 / total * 100.0),
+                ("ndca", ndca),
+                ("dcad", ndca / ta * 100.0),
+                ("clumpy", clumpy),
+                ("pladj", g_ii / all_g as f64 * 100.0),
+                ("iji", iji),
+                ("cohesion", cohesion),
+                ("division", 1.0 - sum_a2 / (total * total)),
+                ("mesh", sum_a2 / total * cell_ha),
+                ("split", total * total / sum_a2),
                 (
-                    "ai".into(),
+                    "ai",
                     if max_g == 0 {
                         f64::NAN
                     } else {
@@ -605,7 +677,7 @@ fn metrics_from_analysis(a: &Analysis, cs: f64, params: &MetricsParams) -> Metri
             ];
             vals.extend(distributions(ps, &cores_by_class[i]));
             for (name, value) in vals {
-                if want(Level::Class, &name) {
+                if want(Level::Class, name) {
                     out.push(MetricValue {
                         level: Level::Class,
                         class: Some(class),
@@ -620,7 +692,11 @@ fn metrics_from_analysis(a: &Analysis, cs: f64, params: &MetricsParams) -> Metri
 
     if params.levels.contains(&Level::Landscape) {
         let all: Vec<usize> = order.clone();
-        let cores: Vec<f64> = a.core_areas.iter().map(|&(_, c)| c as f64 * cell_ha).collect();
+        let cores: Vec<f64> = a
+            .core_areas
+            .iter()
+            .map(|&(_, c)| c as f64 * cell_ha)
+            .collect();
         let props: Vec<f64> = a.class_cells.iter().map(|&c| c as f64 / total).collect();
         let mf = m as f64;
         let np = a.patches.len() as f64;
@@ -634,7 +710,10 @@ fn metrics_from_analysis(a: &Analysis, cs: f64, params: &MetricsParams) -> Metri
             .map(|p| p.perimeter as f64 * (p.cells as f64).sqrt())
             .sum();
         let like: u64 = (0..m).map(|i| a.g(i, i)).sum();
-        let all_g: u64 = (0..m).flat_map(|i| (0..m).map(move |k| (i, k))).map(|(i, k)| a.g(i, k)).sum::<u64>()
+        let all_g: u64 = (0..m)
+            .flat_map(|i| (0..m).map(move |k| (i, k)))
+            .map(|(i, k)| a.g(i, k))
+            .sum::<u64>()
             + landscape_boundary;
         let contag = if m < 2 {
             f64::NAN
@@ -670,7 +749,11 @@ fn metrics_from_analysis(a: &Analysis, cs: f64, params: &MetricsParams) -> Metri
             }
             -s / (0.5 * mf * (mf - 1.0)).ln() * 100.0
         };
-        let shdi: f64 = -props.iter().filter(|&&p| p > 0.0).map(|p| p * p.ln()).sum::<f64>();
+        let shdi: f64 = -props
+            .iter()
+            .filter(|&&p| p > 0.0)
+            .map(|p| p * p.ln())
+            .sum::<f64>();
         let sum_p2: f64 = props.iter().map(|p| p * p).sum();
         let sidi = 1.0 - sum_p2;
         let msidi = -sum_p2.ln();
@@ -689,47 +772,47 @@ fn metrics_from_analysis(a: &Analysis, cs: f64, params: &MetricsParams) -> Metri
         let core_cells: u64 = a.patches.iter().map(|p| p.core_cells).sum();
         let ndca = a.core_areas.len() as f64;
         let per_area: Vec<(f64, f64)> = pv.iter().map(|v| (v.perim, v.area * 10_000.0)).collect();
-        let mut vals: Vec<(String, f64)> = vec![
-            ("ta".into(), ta),
-            ("np".into(), np),
-            ("pd".into(), np / ta * 100.0),
+        let mut vals: Vec<(&'static str, f64)> = vec![
+            ("ta", ta),
+            ("np", np),
+            ("pd", np / ta * 100.0),
             (
-                "lpi".into(),
+                "lpi",
                 areas.iter().cloned().fold(0.0, f64::max) / total * 100.0,
             ),
-            ("te".into(), edge as f64 * cs),
-            ("ed".into(), edge as f64 * cs / ta),
+            ("te", edge as f64 * cs),
+            ("ed", edge as f64 * cs / ta),
             (
-                "lsi".into(),
+                "lsi",
                 (edge + landscape_boundary) as f64 / min_perimeter(a.total_cells) as f64,
             ),
-            ("pafrac".into(), pafrac(&per_area)),
-            ("tca".into(), core_cells as f64 * cell_ha),
-            ("ndca".into(), ndca),
-            ("dcad".into(), ndca / ta * 100.0),
-            ("contag".into(), contag),
-            ("pladj".into(), like as f64 / all_g as f64 * 100.0),
-            ("iji".into(), iji),
+            ("pafrac", pafrac(&per_area)),
+            ("tca", core_cells as f64 * cell_ha),
+            ("ndca", ndca),
+            ("dcad", ndca / ta * 100.0),
+            ("contag", contag),
+            ("pladj", like as f64 / all_g as f64 * 100.0),
+            ("iji", iji),
             (
-                "cohesion".into(),
+                "cohesion",
                 (1.0 - sp / spa) / (1.0 - 1.0 / total.sqrt()) * 100.0,
             ),
-            ("division".into(), 1.0 - sum_a2 / (total * total)),
-            ("mesh".into(), sum_a2 / total * cell_ha),
-            ("split".into(), total * total / sum_a2),
-            ("pr".into(), mf),
-            ("prd".into(), mf / ta * 100.0),
-            ("shdi".into(), shdi),
-            ("sidi".into(), sidi),
-            ("msidi".into(), msidi),
-            ("shei".into(), even(shdi, mf.ln())),
-            ("siei".into(), even(sidi, 1.0 - 1.0 / mf)),
-            ("msiei".into(), even(msidi, mf.ln())),
-            ("ai".into(), ai),
+            ("division", 1.0 - sum_a2 / (total * total)),
+            ("mesh", sum_a2 / total * cell_ha),
+            ("split", total * total / sum_a2),
+            ("pr", mf),
+            ("prd", mf / ta * 100.0),
+            ("shdi", shdi),
+            ("sidi", sidi),
+            ("msidi", msidi),
+            ("shei", even(shdi, mf.ln())),
+            ("siei", even(sidi, 1.0 - 1.0 / mf)),
+            ("msiei", even(msidi, mf.ln())),
+            ("ai", ai),
         ];
         vals.extend(distributions(&all, &cores));
         for (name, value) in vals {
-            if want(Level::Landscape, &name) {
+            if want(Level::Landscape, name) {
                 out.push(MetricValue {
                     level: Level::Landscape,
                     class: None,
