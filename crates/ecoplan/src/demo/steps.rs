@@ -13,40 +13,17 @@ use ecoplan_io::align::{warp, Resampling};
 use ecoplan_io::raster::read_raster;
 use ecoplan_io::vector::{rasterize_ids, write_vector, RasterizeOptions};
 
-/// Every step, in order.
+/// Every step, in order. (`rustfmt::skip` keeps one line per step, so adding one is a one-line edit.)
+#[rustfmt::skip]
 pub fn all() -> Vec<DemoStep> {
     vec![
         // --- steps (one line each, in pipeline order) ---
-        DemoStep {
-            name: "region",
-            zh: "规划范围与分析网格",
-            run: region,
-        },
-        DemoStep {
-            name: "dem",
-            zh: "30 m 高程（真实 30″ 细化）",
-            run: dem,
-        },
-        DemoStep {
-            name: "hydrology",
-            zh: "汇流累积与水系",
-            run: hydrology,
-        },
-        DemoStep {
-            name: "landuse",
-            zh: "30 m 土地利用（由 MODIS 细化）",
-            run: landuse,
-        },
-        DemoStep {
-            name: "climate_soil_ndvi",
-            zh: "降水、蒸散、土壤可蚀性、NDVI",
-            run: climate_soil_ndvi,
-        },
-        DemoStep {
-            name: "landuse_tables",
-            zh: "地类面积统计",
-            run: landuse_tables,
-        },
+        DemoStep { name: "region", zh: "规划范围与分析网格", run: region },
+        DemoStep { name: "dem", zh: "30 m 高程（真实 30″ 细化）", run: dem },
+        DemoStep { name: "hydrology", zh: "汇流累积与水系", run: hydrology },
+        DemoStep { name: "landuse", zh: "30 m 土地利用（由 MODIS 细化）", run: landuse },
+        DemoStep { name: "climate_soil_ndvi", zh: "降水、蒸散、降雨侵蚀力、土壤、NDVI", run: climate_soil_ndvi },
+        DemoStep { name: "tables", zh: "地类面积与分区统计", run: tables },
         DemoStep { name: "assess", zh: "双评价 生态保护重要性", run: crate::cmd::assess::demo_step },
         // --- end steps ---
     ]
@@ -331,7 +308,7 @@ fn landuse(cx: &mut DemoContext) -> Result<()> {
     Ok(())
 }
 
-/// Precipitation, ET0, soil erodibility K and NDVI.
+/// Precipitation, ET0, rainfall erosivity R, soil erodibility K, soil depth, PAWC and NDVI.
 fn climate_soil_ndvi(cx: &mut DemoContext) -> Result<()> {
     let grid = cx.region()?.grid.clone();
     let inside: Vec<bool> = cx.mask()?.data.iter().map(|&v| v == 1).collect();
@@ -354,12 +331,22 @@ fn climate_soil_ndvi(cx: &mut DemoContext) -> Result<()> {
     let et0 = synth::synth_et0(&dem, &aspect, &inside, PAN_MM, PAN_COEFFICIENT);
     let k = synth::synth_soil_k(&dem, &lu, cx.seed);
     let ndvi = synth::synth_ndvi(&lu, &aspect, &flow, cx.seed);
+    let slope = cx.layer("slope")?.to_f32();
+    let depth = synth::synth_soil_depth(&dem, &slope, &lu, cx.seed);
+    let pawc = synth::synth_pawc(&dem, &lu, cx.seed);
+    let erosivity = precip.map(Some(f32::NAN), |p| {
+        synth::erosivity_from_annual(p, &synth::MONTHLY_SHARE)
+    });
     cx.manifest.param("climate_soil_ndvi", serde_json::json!({
         "precipitation": { "mean_mm": MEAN_P_MM, "lapse_mm_per_m": LAPSE_MM_PER_M, "koppen_offset_mm": {"B (2)": -8, "D (4)": 8},
                            "source": "mean from the published 云冈区 plan; real Köppen–Geiger classes; lapse rate assumed" },
         "et0": { "pan_evaporation_mm": PAN_MM, "pan_coefficient": PAN_COEFFICIENT, "lapse_mm_per_m": -0.3 },
         "soil_erodibility_k": { "褐土 (<1080 m)": 0.029, "淡栗钙土 (>1200 m)": 0.033, "复配土 (mining)": 0.038, "variation": "±8% seeded noise", "unit": "t·ha·h/(ha·MJ·mm)" },
         "ndvi": "class means + north-aspect and drainage moisture terms + seeded noise",
+        "soil_depth_mm": "1500 − 40·slope° − 0.8·(z − 1000 m), by class for built-up 600 / mining 300 / barren 250, ±15% seeded",
+        "pawc": { "褐土 (<1080 m)": 0.16, "淡栗钙土 (>1200 m)": 0.11, "mining": 0.06, "barren": 0.05, "variation": "±10% seeded" },
+        "rainfall_erosivity": { "formula": "METHODS.md §1.4 monthly Wischmeier fallback: 17.02·Σ 1.735·10^(1.5·lg(Pi²/P) − 0.8188)",
+                                "monthly_share": synth::MONTHLY_SHARE, "source": "the plan: 75% of rain in July–September; the split within is assumed" },
     }));
     cx.write_raster(
         "layers/koppen_geiger.tif",
@@ -386,6 +373,20 @@ fn climate_soil_ndvi(cx: &mut DemoContext) -> Result<()> {
         &AnyGrid::F32(ndvi.clone()),
         "growing-season NDVI (SYNTHESIZED from land use and terrain)",
     )?;
+    cx.write_raster(
+        "layers/soil_depth.tif",
+        &AnyGrid::F32(depth.clone()),
+        "depth to a root-restricting layer, mm (SYNTHESIZED)",
+    )?;
+    cx.write_raster(
+        "layers/pawc.tif",
+        &AnyGrid::F32(pawc.clone()),
+        "plant-available water content, fraction (SYNTHESIZED from the plan's soil zones)",
+    )?;
+    cx.write_raster("layers/rainfall_erosivity.tif", &AnyGrid::F32(erosivity.clone()), "rainfall erosivity R, MJ·mm/(ha·h·a) (from the synthesized precipitation, METHODS §1.4 monthly formula)")?;
+    cx.insert_layer("soil_depth", depth);
+    cx.insert_layer("pawc", pawc);
+    cx.insert_layer("rainfall_erosivity", erosivity);
     cx.insert_layer("precipitation", precip);
     cx.insert_layer("et0", et0);
     cx.insert_layer("soil_erodibility", k);
@@ -393,8 +394,8 @@ fn climate_soil_ndvi(cx: &mut DemoContext) -> Result<()> {
     Ok(())
 }
 
-/// Area of each land-use class inside the region, in 公顷, 亩 and km².
-fn landuse_tables(cx: &mut DemoContext) -> Result<()> {
+/// Area of each land-use class inside the region (公顷, 亩, km²) and layer statistics by district.
+fn tables(cx: &mut DemoContext) -> Result<()> {
     let AnyGrid::U8(lu) = cx.layer("landuse")?.clone() else {
         bail!("landuse is not byte-typed")
     };

@@ -547,6 +547,94 @@ pub fn synth_soil_k(dem: &Grid<f32>, landuse: &Grid<u8>, seed: u64) -> Grid<f32>
     Grid::from_vec(&spec, data, Some(f32::NAN)).expect("sized")
 }
 
+/// Share of annual precipitation by month (Jan…Dec) for the demo: the 云冈区 plan states that
+/// July–September bring 75% of the year's rain; the split inside and outside that season is an
+/// assumption of the demo.
+pub const MONTHLY_SHARE: [f32; 12] = [
+    0.005, 0.010, 0.020, 0.040, 0.060, 0.070, 0.280, 0.300, 0.170, 0.030, 0.010, 0.005,
+];
+
+/// Rainfall erosivity R (MJ·mm·ha⁻¹·h⁻¹·a⁻¹) from annual precipitation split by month, with the
+/// monthly Wischmeier (Fournier-type) fallback of METHODS.md §1.4:
+/// R = 17.02 · Σ 1.735·10^(1.5·lg(Pᵢ²/P) − 0.8188).
+pub fn erosivity_from_annual(p_mm: f32, shares: &[f32; 12]) -> f32 {
+    if p_mm.is_nan() || p_mm < 0.0 {
+        return f32::NAN;
+    }
+    if p_mm == 0.0 {
+        return 0.0;
+    }
+    let p = p_mm as f64;
+    let r_us: f64 = shares
+        .iter()
+        .map(|&s| s as f64 * p)
+        .filter(|&pi| pi > 0.0)
+        .map(|pi| 1.735 * 10f64.powf(1.5 * (pi * pi / p).log10() - 0.8188))
+        .sum();
+    (r_us * 17.02) as f32
+}
+
+/// Soil depth (mm) to a root-restricting layer: deep loess soils on the plain, thin soils on
+/// steep and high ground, disturbed shallow soils on mining land; seeded variation.
+pub fn synth_soil_depth(
+    dem: &Grid<f32>,
+    slope: &Grid<f32>,
+    landuse: &Grid<u8>,
+    seed: u64,
+) -> Grid<f32> {
+    let spec = dem.spec();
+    let noise = noise_grid(&spec, seed ^ 0x41, 600.0, 3, 0.5);
+    let data = (0..dem.data.len())
+        .into_par_iter()
+        .map(|i| {
+            let (z, lu) = (dem.data[i], landuse.data[i]);
+            if !z.is_finite() || lu == 0 {
+                return f32::NAN;
+            }
+            let s = if slope.data[i].is_finite() {
+                slope.data[i]
+            } else {
+                0.0
+            };
+            let base = match lu {
+                class::WATER => return 0.0,
+                class::BUILT_UP => 600.0,
+                class::MINING => 300.0,
+                class::BARREN => 250.0,
+                _ => 1500.0 - 40.0 * s.min(25.0) - 0.8 * (z - 1000.0).clamp(0.0, 600.0),
+            };
+            (base * (1.0 + 0.15 * noise.data[i])).max(100.0)
+        })
+        .collect();
+    Grid::from_vec(&spec, data, Some(f32::NAN)).expect("sized")
+}
+
+/// Plant-available water content (fraction 0–1) by the plan's soil zones: 褐土 (loam) on the low
+/// plain, 淡栗钙土 in the mountains, coarse mine spoil on mining land; seeded variation.
+pub fn synth_pawc(dem: &Grid<f32>, landuse: &Grid<u8>, seed: u64) -> Grid<f32> {
+    let spec = dem.spec();
+    let noise = noise_grid(&spec, seed ^ 0x42, 500.0, 3, 0.5);
+    let data = (0..dem.data.len())
+        .into_par_iter()
+        .map(|i| {
+            let (z, lu) = (dem.data[i], landuse.data[i]);
+            if !z.is_finite() || lu == 0 {
+                return f32::NAN;
+            }
+            let base = match lu {
+                class::WATER => return 0.0,
+                class::MINING => 0.06,
+                class::BARREN => 0.05,
+                _ if z < 1080.0 => 0.16,
+                _ if z > 1200.0 => 0.11,
+                _ => 0.16 - (z - 1080.0) / 120.0 * 0.05,
+            };
+            (base * (1.0 + 0.1 * noise.data[i])).clamp(0.0, 1.0)
+        })
+        .collect();
+    Grid::from_vec(&spec, data, Some(f32::NAN)).expect("sized")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -623,6 +711,24 @@ mod tests {
         // The detail is really there: cells of a block differ.
         let b0: Vec<f32> = (0..f).map(|c| fine.data[c]).collect();
         assert!(b0.iter().any(|&v| (v - b0[0]).abs() > 0.5), "{b0:?}");
+    }
+
+    #[test]
+    fn erosivity_follows_the_methods_formula() {
+        assert_eq!(MONTHLY_SHARE.iter().sum::<f32>(), 1.0);
+        let jul_sep: f32 = MONTHLY_SHARE[6..9].iter().sum();
+        assert!(
+            (jul_sep - 0.75).abs() < 1e-6,
+            "the plan: 75% in July–September"
+        );
+        // Hand computation: one month holding all 400 mm → 17.02·1.735·10^(1.5·lg 400 − 0.8188).
+        let mut one = [0.0f32; 12];
+        one[7] = 1.0;
+        let want = 17.02 * 1.735 * 10f64.powf(1.5 * 400f64.log10() - 0.8188);
+        assert!((erosivity_from_annual(400.0, &one) as f64 - want).abs() / want < 1e-5);
+        let r = erosivity_from_annual(396.4, &MONTHLY_SHARE);
+        assert!((1000.0..3000.0).contains(&r), "{r}");
+        assert!(erosivity_from_annual(450.0, &MONTHLY_SHARE) > r);
     }
 
     #[test]
