@@ -5,12 +5,12 @@ pub mod ascii;
 pub mod atomic;
 mod error;
 // --- modules (one line each; each owner adds its own) ---
-pub mod crs;
 pub mod align;
-pub mod vector;
-pub mod zonal;
+pub mod crs;
 pub mod geotiff;
 pub mod raster;
+pub mod vector;
+pub mod zonal;
 // --- end modules ---
 
 pub use error::IoError;

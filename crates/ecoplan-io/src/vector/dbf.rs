@@ -108,11 +108,7 @@ pub(crate) fn parse_dbf(data: &[u8], encoding: Option<&str>) -> Result<DbfTable,
         )));
     }
     let body = &data[header_len..];
-    let available = if record_len == 0 {
-        0
-    } else {
-        body.len() / record_len
-    };
+    let available = body.len().checked_div(record_len).unwrap_or(0);
     let mut warnings = Vec::new();
     let n = if available < n_records {
         warnings.push(format!(

@@ -610,9 +610,7 @@ fn create_rtree(
         }
     }
     let tr = |suffix: &str| quote(&format!("{rt_name}_{suffix}"));
-    let values = format!(
-        "VALUES (NEW.\"fid\", ST_MinX(NEW.\"geom\"), ST_MaxX(NEW.\"geom\"), ST_MinY(NEW.\"geom\"), ST_MaxY(NEW.\"geom\"))"
-    );
+    let values = "VALUES (NEW.\"fid\", ST_MinX(NEW.\"geom\"), ST_MaxX(NEW.\"geom\"), ST_MinY(NEW.\"geom\"), ST_MaxY(NEW.\"geom\"))";
     tx.execute_batch(&format!(
         "CREATE TRIGGER {ins} AFTER INSERT ON {t} WHEN (new.\"geom\" NOT NULL AND NOT ST_IsEmpty(NEW.\"geom\"))
          BEGIN INSERT OR REPLACE INTO {rt} {values}; END;

@@ -343,8 +343,9 @@ pub fn polygonize<T: Cell>(grid: &Grid<T>, opts: &PolygonizeOptions) -> Layer {
         if shells.is_empty() {
             continue;
         }
-        let mut polys: Vec<(Vec<(i64, i64)>, Vec<Vec<(i64, i64)>>)> =
-            shells.into_iter().map(|s| (s, Vec::new())).collect();
+        // (shell, holes) per part, in pixel vertices.
+        type Part = (Vec<(i64, i64)>, Vec<Vec<(i64, i64)>>);
+        let mut polys: Vec<Part> = shells.into_iter().map(|s| (s, Vec::new())).collect();
         for hole in holes {
             let k = if polys.len() == 1 {
                 0

@@ -426,6 +426,14 @@ mod tests {
             Some(2435)
         );
         assert_eq!(epsg_from_wkt(wkt_for_epsg(2383).unwrap()), Some(2383));
+        let xian = ESRI_GK
+            .replace(
+                "CGCS2000_3_Degree_GK_CM_114E",
+                "Xian_1980_3_Degree_GK_CM_114E",
+            )
+            .replace("GCS_China_Geodetic_Coordinate_System_2000", "GCS_Xian_1980")
+            .replace("D_China_2000", "D_Xian_1980");
+        assert_eq!(epsg_from_wkt(&xian), Some(2383));
         for code in [4326, 4490, 4513, 4547, 4554, 32650, 32750] {
             assert_eq!(
                 epsg_from_wkt(wkt_for_epsg(code).unwrap()),

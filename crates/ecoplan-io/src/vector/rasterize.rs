@@ -144,7 +144,7 @@ fn fill_rings<S: Sink>(rings: &[Vec<(f64, f64)>], c: &mut Canvas<S>) {
             ymax = ymax.max(y);
         }
     }
-    if !(ymin <= ymax) {
+    if ymin.is_nan() || ymax.is_nan() || ymin > ymax {
         return;
     }
     let row0 = ifloor(ymin).max(0);

@@ -353,9 +353,9 @@ fn assemble_polygons(rings: Vec<LineString<f64>>) -> Geometry<f64> {
             }
         }
         let depth: Vec<usize> = parents.iter().map(Vec::len).collect();
-        let outers: Vec<usize> = (0..n).filter(|&i| depth[i] % 2 == 0).collect();
+        let outers: Vec<usize> = (0..n).filter(|&i| depth[i] & 1 == 0).collect();
         let mut owner = vec![None; n];
-        for i in (0..n).filter(|&i| depth[i] % 2 == 1) {
+        for i in (0..n).filter(|&i| depth[i] & 1 == 1) {
             owner[i] = parents[i]
                 .iter()
                 .copied()
@@ -464,7 +464,7 @@ mod tests {
             Geometry::MultiPolygon(m) => {
                 assert_eq!(m.0.len(), 2);
                 assert!(m.0[0].interiors().is_empty());
-                assert_eq!(m.0[1].interiors(), &[h.clone()]);
+                assert_eq!(m.0[1].interiors(), std::slice::from_ref(&h));
             }
             g => panic!("{g:?}"),
         }
