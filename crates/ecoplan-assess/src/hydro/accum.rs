@@ -119,6 +119,17 @@ pub fn flow_accumulation_d8(
     weight: Option<&Grid<f32>>,
     progress: &dyn Progress,
 ) -> Grid<f64> {
+    let order = topological_order_d8(dir);
+    flow_accumulation_d8_ordered(dir, &order, weight, progress)
+}
+
+/// [`flow_accumulation_d8`] with a precomputed [`topological_order_d8`] (reuse it across calls).
+pub fn flow_accumulation_d8_ordered(
+    dir: &Grid<u8>,
+    order: &[u32],
+    weight: Option<&Grid<f32>>,
+    progress: &dyn Progress,
+) -> Grid<f64> {
     let n = dir.data.len();
     progress.begin("D8 汇流累积 flow accumulation", n as u64);
     let mut acc = vec![FLOW_ACCUM_NODATA; n];
@@ -127,8 +138,7 @@ pub fn flow_accumulation_d8(
             acc[i] = weight_at(weight, i);
         }
     }
-    let order = topological_order_d8(dir);
-    for &i in &order {
+    for &i in order {
         let i = i as usize;
         if let Some(j) = d8_down(dir, i) {
             acc[j] += acc[i];
@@ -146,6 +156,17 @@ pub fn flow_accumulation_mfd(
     weight: Option<&Grid<f32>>,
     progress: &dyn Progress,
 ) -> Grid<f64> {
+    let order = topological_order_mfd(dir);
+    flow_accumulation_mfd_ordered(dir, &order, weight, progress)
+}
+
+/// [`flow_accumulation_mfd`] with a precomputed [`topological_order_mfd`].
+pub fn flow_accumulation_mfd_ordered(
+    dir: &Grid<i32>,
+    order: &[u32],
+    weight: Option<&Grid<f32>>,
+    progress: &dyn Progress,
+) -> Grid<f64> {
     let (w, h) = (dir.width, dir.height);
     let n = dir.data.len();
     progress.begin("MFD 汇流累积 flow accumulation", n as u64);
@@ -155,8 +176,7 @@ pub fn flow_accumulation_mfd(
             acc[i] = weight_at(weight, i);
         }
     }
-    let order = topological_order_mfd(dir);
-    for &i in &order {
+    for &i in order {
         let i = i as usize;
         let v = dir.data[i];
         let sum = mfd_weight_sum(v) as f64;
@@ -186,10 +206,19 @@ pub fn distance_to_channel_d8(
     channel: &Grid<u8>,
     weight: Option<&Grid<f32>>,
 ) -> Grid<f64> {
+    distance_to_channel_d8_ordered(dir, &topological_order_d8(dir), channel, weight)
+}
+
+/// [`distance_to_channel_d8`] with a precomputed [`topological_order_d8`].
+pub fn distance_to_channel_d8_ordered(
+    dir: &Grid<u8>,
+    order: &[u32],
+    channel: &Grid<u8>,
+    weight: Option<&Grid<f32>>,
+) -> Grid<f64> {
     let (w, h) = (dir.width, dir.height);
     let n = dir.data.len();
     let mut dist = vec![-1.0f64; n];
-    let order = topological_order_d8(dir);
     for i in 0..n {
         if channel.data[i] == 1 {
             dist[i] = 0.0;
@@ -234,6 +263,16 @@ pub fn distance_to_channel_mfd(
     channel: &Grid<u8>,
     weight: Option<&Grid<f32>>,
 ) -> Grid<f64> {
+    distance_to_channel_mfd_ordered(dir, &topological_order_mfd(dir), channel, weight)
+}
+
+/// [`distance_to_channel_mfd`] with a precomputed [`topological_order_mfd`].
+pub fn distance_to_channel_mfd_ordered(
+    dir: &Grid<i32>,
+    order: &[u32],
+    channel: &Grid<u8>,
+    weight: Option<&Grid<f32>>,
+) -> Grid<f64> {
     let (w, h) = (dir.width, dir.height);
     let n = dir.data.len();
     let mut dist = vec![-1.0f64; n];
@@ -242,7 +281,6 @@ pub fn distance_to_channel_mfd(
             dist[i] = 0.0;
         }
     }
-    let order = topological_order_mfd(dir);
     for &i in order.iter().rev() {
         let i = i as usize;
         if channel.data[i] == 1 {

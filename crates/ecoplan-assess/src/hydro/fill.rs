@@ -6,30 +6,17 @@
 
 use super::{dem_values, like, neighbor};
 use ecoplan_grid::{Grid, Progress};
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-#[derive(Clone, Copy)]
-struct Item {
-    z: f64,
-    order: u64,
-    idx: usize,
-}
-impl PartialEq for Item {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for Item {}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Item {
-    // min-heap on (z, insertion order)
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.z.total_cmp(&self.z).then(o.order.cmp(&self.order))
+/// Order-preserving map of f64 onto u64 (total order), so the heap compares integers.
+#[inline]
+fn key(z: f64) -> u64 {
+    let b = z.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
     }
 }
 
@@ -62,9 +49,9 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
     let n = z.len();
     progress.begin("填洼 fill pits", n as u64);
     let mut closed = vec![false; n];
-    let mut heap = BinaryHeap::new();
+    // min-heap on elevation; ties in any order (the filled surface does not depend on it)
+    let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
     let mut pit = VecDeque::new();
-    let mut order = 0u64;
     for i in 0..n {
         if z[i].is_nan() {
             continue;
@@ -75,20 +62,15 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
         });
         if drains {
             closed[i] = true;
-            heap.push(Item {
-                z: z[i],
-                order,
-                idx: i,
-            });
-            order += 1;
+            heap.push(Reverse((key(z[i]), i as u32)));
         }
     }
     let mut done = 0u64;
     loop {
         let c = if let Some(c) = pit.pop_front() {
             c
-        } else if let Some(it) = heap.pop() {
-            it.idx
+        } else if let Some(Reverse((_, i))) = heap.pop() {
+            i as usize
         } else {
             break;
         };
@@ -118,12 +100,7 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
                 z[j] = raised;
                 pit.push_back(j);
             } else {
-                heap.push(Item {
-                    z: z[j],
-                    order,
-                    idx: j,
-                });
-                order += 1;
+                heap.push(Reverse((key(z[j]), j as u32)));
             }
         }
     }
@@ -163,6 +140,14 @@ mod tests {
         let e = fill_pits_epsilon(&g, 0.01, &NoProgress);
         assert!(e.get(3, 3) > 7.0 && e.get(3, 3) < 7.02);
         assert!(e.get(2, 2) > e.get(3, 3));
+    }
+
+    #[test]
+    fn key_orders_like_f64() {
+        let v = [-1e30, -2.5, -0.0, 0.0, 1e-300, 3.0, 1e30];
+        for w in v.windows(2) {
+            assert!(key(w[0]) <= key(w[1]), "{w:?}");
+        }
     }
 
     #[test]

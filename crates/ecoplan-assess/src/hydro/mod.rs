@@ -25,8 +25,10 @@ mod slope;
 mod streams;
 
 pub use accum::{
-    distance_to_channel_d8, distance_to_channel_mfd, flow_accumulation_d8, flow_accumulation_mfd,
-    topological_order_d8, topological_order_mfd, FLOW_ACCUM_NODATA,
+    distance_to_channel_d8, distance_to_channel_d8_ordered, distance_to_channel_mfd,
+    distance_to_channel_mfd_ordered, flow_accumulation_d8, flow_accumulation_d8_ordered,
+    flow_accumulation_mfd, flow_accumulation_mfd_ordered, topological_order_d8,
+    topological_order_mfd, FLOW_ACCUM_NODATA,
 };
 pub use dirs::{flow_dir_d8, flow_dir_mfd};
 pub use fill::{fill_pits, fill_pits_epsilon};

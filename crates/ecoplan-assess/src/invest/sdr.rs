@@ -358,18 +358,21 @@ pub fn sdr(
     let slope_thr = like(&slope, slope_thr, Some(MAP_NODATA_F32));
     step(2)?;
     // 4–6. routing
-    let (d8, mfd, acc, stream) = match params.flow_dir_algorithm {
+    // one topological order serves every accumulation, distance and deposition pass
+    let (d8, mfd, order, acc, stream) = match params.flow_dir_algorithm {
         FlowDirAlgorithm::D8 => {
             let d = hydro::flow_dir_d8(&filled, &ecoplan_grid::NoProgress);
-            let a = hydro::flow_accumulation_d8(&d, None, &ecoplan_grid::NoProgress);
+            let order = hydro::topological_order_d8(&d);
+            let a = hydro::flow_accumulation_d8_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
             let s = extract_streams_d8(&a, params.threshold_flow_accumulation);
-            (Some(d), None, a, s)
+            (Some(d), None, order, a, s)
         }
         FlowDirAlgorithm::Mfd => {
             let d = hydro::flow_dir_mfd(&filled, &ecoplan_grid::NoProgress);
-            let a = hydro::flow_accumulation_mfd(&d, None, &ecoplan_grid::NoProgress);
+            let order = hydro::topological_order_mfd(&d);
+            let a = hydro::flow_accumulation_mfd_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
             let s = extract_streams_mfd(&a, &d, params.threshold_flow_accumulation, 0.7);
-            (None, Some(d), a, s)
+            (None, Some(d), order, a, s)
         }
     };
     step(3)?;
@@ -469,12 +472,12 @@ pub fn sdr(
     let w_thr_g = like(inp.dem, w_thr.clone(), Some(MAP_NODATA_F32));
     let (w_acc, s_acc) = match (&d8, &mfd) {
         (Some(d), _) => (
-            hydro::flow_accumulation_d8(d, Some(&w_thr_g), &ecoplan_grid::NoProgress),
-            hydro::flow_accumulation_d8(d, Some(&slope_thr), &ecoplan_grid::NoProgress),
+            hydro::flow_accumulation_d8_ordered(d, &order, Some(&w_thr_g), &ecoplan_grid::NoProgress),
+            hydro::flow_accumulation_d8_ordered(d, &order, Some(&slope_thr), &ecoplan_grid::NoProgress),
         ),
         (_, Some(d)) => (
-            hydro::flow_accumulation_mfd(d, Some(&w_thr_g), &ecoplan_grid::NoProgress),
-            hydro::flow_accumulation_mfd(d, Some(&slope_thr), &ecoplan_grid::NoProgress),
+            hydro::flow_accumulation_mfd_ordered(d, &order, Some(&w_thr_g), &ecoplan_grid::NoProgress),
+            hydro::flow_accumulation_mfd_ordered(d, &order, Some(&slope_thr), &ecoplan_grid::NoProgress),
         ),
         _ => unreachable!("one routing is always computed"),
     };
@@ -514,8 +517,8 @@ pub fn sdr(
         .collect();
     let ws_inv = like(inp.dem, ws_inv, Some(MAP_NODATA_F32));
     let d_dn = match (&d8, &mfd) {
-        (Some(d), _) => hydro::distance_to_channel_d8(d, &drain, Some(&ws_inv)),
-        (_, Some(d)) => hydro::distance_to_channel_mfd(d, &drain, Some(&ws_inv)),
+        (Some(d), _) => hydro::distance_to_channel_d8_ordered(d, &order, &drain, Some(&ws_inv)),
+        (_, Some(d)) => hydro::distance_to_channel_mfd_ordered(d, &order, &drain, Some(&ws_inv)),
         _ => unreachable!("one routing is always computed"),
     };
     step(7)?;
@@ -572,8 +575,8 @@ pub fn sdr(
     step(8)?;
     // 20. deposition
     let (dep, flux) = match (&d8, &mfd) {
-        (Some(d), _) => deposition(Routing::D8(d), &sdr_f, &e_prime),
-        (_, Some(d)) => deposition(Routing::Mfd(d), &sdr_f, &e_prime),
+        (Some(d), _) => deposition(Routing::D8(d), &order, &sdr_f, &e_prime),
+        (_, Some(d)) => deposition(Routing::Mfd(d), &order, &sdr_f, &e_prime),
         _ => unreachable!("one routing is always computed"),
     };
     step(9)?;
@@ -671,15 +674,15 @@ enum Routing<'a> {
 }
 
 /// Sediment deposition and flux (natcap.invest `sediment_deposition.h`), in topological order.
-fn deposition(r: Routing, sdr: &[f32], e_prime: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    let (w, h, order) = match &r {
-        Routing::D8(d) => (d.width, d.height, hydro::topological_order_d8(d)),
-        Routing::Mfd(d) => (d.width, d.height, hydro::topological_order_mfd(d)),
+fn deposition(r: Routing, order: &[u32], sdr: &[f32], e_prime: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let (w, h) = match &r {
+        Routing::D8(d) => (d.width, d.height),
+        Routing::Mfd(d) => (d.width, d.height),
     };
     let n = w * h;
     let mut dep = vec![SDR_NODATA; n];
     let mut flux = vec![SDR_NODATA; n];
-    for &x in &order {
+    for &x in order {
         let x = x as usize;
         let sdr_i = sdr[x] as f64;
         let e_i = e_prime[x] as f64;
