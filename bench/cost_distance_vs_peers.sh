@@ -5,7 +5,8 @@
 #
 # Env: PY (python with numpy, scipy, rasterio, scikit-image; whitebox-workflows optional),
 #      default $ECOPLAN_PY or /root/.cache/ecoplan-venv/bin/python; DATA (landscape cache,
-#      default target/bench-cost); SKIP_PEERS=1 runs ecoplan only.
+#      default target/bench-cost); SKIP_PEERS=1 runs ecoplan only; ECOPLAN_BIN uses that binary
+#      instead of building target/release/ecoplan.
 # Prints per size: process wall time and peak RSS (GNU time), the timed section (read + compute +
 # write), mean/max cost distance of each tool, and ecoplan's speed-up over each peer.
 set -euo pipefail
@@ -18,8 +19,12 @@ TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "GNU time missing: apt-get install time" >&2; exit 1; }
 HELPER="$ROOT/bench/cost_distance_vs_peers.py"
 
-(cd "$ROOT" && cargo build --release -q -p ecoplan)
-BIN="$ROOT/target/release/ecoplan"
+if [ -n "${ECOPLAN_BIN:-}" ]; then
+  BIN="$ECOPLAN_BIN"
+else
+  (cd "$ROOT" && cargo build --release -q -p ecoplan 2>/dev/null) || { echo "cargo build --release -p ecoplan failed" >&2; exit 1; }
+  BIN="$ROOT/target/release/ecoplan"
+fi
 
 have_wbw=1
 "$PY" -c "import whitebox_workflows" 2>/dev/null || { have_wbw=0; echo "whitebox-workflows not installed in $PY: skipped (pip install whitebox-workflows)" >&2; }
