@@ -167,7 +167,7 @@ pub fn parse_ascii(text: &str) -> Result<AnyGrid, String> {
             if all_int
                 && (tok.contains(['.', 'e', 'E'])
                     || v.fract() != 0.0
-                    || v.abs() > i32::MAX as f64
+                    || !fits_i32(v)
                     || tok.eq_ignore_ascii_case("nan"))
             {
                 all_int = false;
@@ -181,7 +181,7 @@ pub fn parse_ascii(text: &str) -> Result<AnyGrid, String> {
             values.len()
         ));
     }
-    let nodata_is_int = nodata.is_none_or(|v| v.fract() == 0.0 && v.abs() <= i32::MAX as f64);
+    let nodata_is_int = nodata.is_none_or(|v| v.fract() == 0.0 && fits_i32(v));
     Ok(if all_int && nodata_is_int {
         let data = values.into_iter().map(|v| v as i32).collect();
         AnyGrid::I32(
@@ -190,6 +190,11 @@ pub fn parse_ascii(text: &str) -> Result<AnyGrid, String> {
     } else {
         AnyGrid::F64(Grid::from_vec(&spec, values, nodata).map_err(|e| e.to_string())?)
     })
+}
+
+/// Whether an integral value is representable as i32 (GDAL's Int32 nodata -2147483648 included).
+fn fits_i32(v: f64) -> bool {
+    (i32::MIN as f64..=i32::MAX as f64).contains(&v)
 }
 
 /// Writes an ESRI ASCII grid (gzip-compressed if the name ends in `.gz`), atomically.
@@ -274,6 +279,18 @@ mod tests {
         };
         assert_eq!(f.data, vec![0.25, 1000.0]);
         assert_eq!((f.transform.x0, f.transform.y0), (0.0, 1.0));
+    }
+    #[test]
+    fn int32_extremes_stay_integers() {
+        let g = parse_ascii("ncols 2\nnrows 1\nxllcorner 0\nyllcorner 0\ncellsize 1\nNODATA_value -2147483648\n-2147483648 2147483647\n").unwrap();
+        let AnyGrid::I32(g) = g else {
+            panic!("integers expected")
+        };
+        assert_eq!(g.data, vec![i32::MIN, i32::MAX]);
+        assert_eq!(g.nodata, Some(i32::MIN));
+        let f = parse_ascii("ncols 1\nnrows 1\nxllcorner 0\nyllcorner 0\ncellsize 1\n2147483648\n")
+            .unwrap();
+        assert!(matches!(f, AnyGrid::F64(_)), "2^31 does not fit i32");
     }
     #[test]
     fn broken_headers_say_what_is_wrong() {
