@@ -467,6 +467,15 @@ pub struct Project {
     pub kind: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// 目标地类 for scenario benefits: a common land-use class key or code
+    /// (presets/landuse/common_classes.csv, e.g. `forest` or `3`). Not printed in plans; added
+    /// by the user (optional, schema version 1 unchanged).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target_class: String,
+    /// 修复措施 for scenario benefits: a key or Chinese name of presets/scenario/measures.csv
+    /// (`returning_farmland_to_forest` 退耕还林, `mine_regreening_grassland` 矿山复绿 …).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub measure: String,
 }
 
 /// What a printed total adds up.

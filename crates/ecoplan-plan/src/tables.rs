@@ -250,6 +250,8 @@ const SPECS: &[Spec] = &[
             s("测算依据", "basis"),
             s("备注", "note"),
             s("几何(GeoJSON)", "geometry"),
+            s("目标地类", "target_class"),
+            s("修复措施", "measure"),
         ],
         check: check_as::<Project>,
     },
@@ -564,7 +566,20 @@ pub fn plan_to_tables(plan: &Plan) -> Result<Vec<Table>, PlanError> {
     Ok(out)
 }
 
+/// Columns added after the first exports (scenario inputs): written only when some row has a
+/// value, so sheets of plans without them stay byte-identical to earlier exports.
+const OMIT_WHEN_EMPTY: &[&str] = &["target_class", "measure"];
+
 fn simple_table(sheet: &str, file: &str, cols: &[Col], items: &[Value]) -> Table {
+    let cols: Vec<&Col> = cols
+        .iter()
+        .filter(|c| {
+            !OMIT_WHEN_EMPTY.contains(&c.key)
+                || items
+                    .iter()
+                    .any(|r| !cell_of(r.get(c.key), c.kind).is_empty())
+        })
+        .collect();
     Table {
         name: sheet.into(),
         file: file.into(),
