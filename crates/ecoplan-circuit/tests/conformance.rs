@@ -602,8 +602,27 @@ fn omniscape_rejects_invalid_configs() {
 /// size 3, 4 neighbours) has very large values (up to ~800 A) on one cell next to each target
 /// — right of targets whose window is not clipped on the left, below those not clipped on the
 /// top — while every other cell, and the whole cumulative current map, agrees with ecoplan to
-/// 1e-6. We have not found a rule that explains those cells physically (a window's total
-/// injection is below 10 A), so they are recorded here as a known, localized difference.
+/// 1e-6. We have not found a rule that explains those cells physically, so they are recorded
+/// here as a known, localized difference.
+///
+/// What was checked (session 2): an independent re-implementation of Omniscape.jl's window
+/// logic (`get_source` with the fixed-position target-block clearing and the conditional
+/// masks, `get_ground`, the un-clipped all-ones `null_conductance`, `calc_correction` with and
+/// without conditions, Circuitscape's `rmvsrc`, 4-neighbour average-conductance graph, node
+/// current = max(inflow, outflow)) solved with scipy's direct solver reproduces ecoplan's
+/// per-window values; e.g. for the target at (x 8, y 2) the raw flow potential of the cell to
+/// its right is 0.381 A and the correction factor there 1.013, so that window adds 0.386 A
+/// while the peer's map has 125.7 A at that cell. With non-negative sources and one ground a
+/// node's current cannot exceed the window's injected total (1.35 A here; ≤ 9 A for any window
+/// of this case), so the peer's values there are not a Kirchhoff solution of the documented
+/// model. The anomaly is (a) only in the 4-neighbour flow-potential solve (test1's
+/// 8-neighbour flow potential and test4a's cumulative current agree), (b) only on the
+/// neighbour that follows the ground in Julia's column-major node order (right / below) and
+/// only when the ground sits at the window's nominal centre, (c) not proportional to the
+/// window's sources, voltages or conductances (ratios vary 60–1500×). The most likely cause is
+/// in the peer's run (its CG+AMG solve of that system, or an array-aliasing effect in the
+/// version that wrote the fixture) and it cannot be reproduced without running Omniscape.jl,
+/// which this project does not ship.
 #[test]
 fn test4a_flow_potential_differs_only_next_to_targets() {
     let s = run_os_path(
