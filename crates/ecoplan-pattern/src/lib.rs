@@ -2,6 +2,7 @@
 //! network indices, landscape metrics. Circuit theory lives in `ecoplan-circuit`.
 
 // --- modules (one line each; each owner adds its own) ---
+pub mod chain;
 pub mod conefor;
 pub mod corridors;
 pub mod cost_distance;

@@ -86,6 +86,10 @@ const PRESETS: &[(&str, &str)] = &[
         "nanjing_clcd",
         include_str!("../../../presets/resistance/nanjing_clcd.csv"),
     ),
+    (
+        "common_default",
+        include_str!("../../../presets/resistance/common_default.csv"),
+    ),
 ];
 
 const BREAK_PRESETS: &[(&str, &str)] = &[(
