@@ -36,6 +36,7 @@ pub mod num;
 pub mod qty;
 pub mod rollup;
 pub mod tables;
+pub mod zoning;
 
 pub use format::{from_json, from_toml, to_json, to_toml, validate, PlanError};
 pub use model::*;
