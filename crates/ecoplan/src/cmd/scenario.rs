@@ -1,0 +1,739 @@
+//! `ecoplan scenario PLAN.toml --projects FILE`: scenario benefits (效益评估) of restoration
+//! projects. Each project (geometry + 目标地类 `target_class` or 修复措施 `measure`) is burnt onto
+//! the region grid and changes the base layers; carbon, habitat quality, soil and water
+//! conservation and indicators are re-run (see [`engine`]) per project and for all projects.
+
+pub mod engine;
+
+use crate::config::classes::{load_mapping, ClassTable};
+use crate::config::{validate_plan, LayerKind, Plan};
+use anyhow::{bail, Context, Result};
+use clap::{Arg, ArgMatches, Command};
+use ecoplan_assess::dual::chain::SoilParams;
+use ecoplan_assess::dual::{run_assessment, AssessParams, RegionLayers};
+use ecoplan_grid::{AnyGrid, Grid, GridSpec, Progress};
+use ecoplan_io::align::warp;
+use ecoplan_io::vector::rasterize::{rasterize_into, RasterizeOptions};
+use ecoplan_io::vector::{FieldType, FieldValue, Layer};
+use engine::{Action, BaseLayers, Benefits, Measure, ProjectCells, ScenarioParams, Services};
+use geo::Geometry;
+use std::path::{Path, PathBuf};
+
+pub fn command() -> Command {
+    Command::new("scenario")
+        .about("情景效益评估 Scenario benefits of restoration projects (Δ碳储量, Δ生境质量, Δ土壤保持, Δ水源涵养, Δ指标)")
+        .long_about(
+            "把项目（几何 + 目标地类 target_class 或 修复措施 measure）栅格化到规划网格，改变基础图层后重算 \
+             碳储量 (InVEST carbon)、生境质量 (InVEST HQ)、土壤保持 (RUSLE)、水源涵养 (水量平衡)、森林覆盖率、\
+             水土保持率，逐项目（基准+该项目）与合计（基准+全部项目）报告变化量。\n\
+             Projects: a GeoJSON/GeoPackage/Shapefile with fields `name` and `target_class` (common class \
+             code, key or 中文名, presets/landuse/common_classes.csv) or `measure` (presets/scenario/measures.csv: \
+             returning_farmland_to_forest 退耕还林, mine_regreening_grassland 矿山复绿, wetland_restoration 湿地修复, \
+             afforestation 植树造林, terracing 坡耕地整治 …); or a plan data file (.toml/.json) whose projects carry \
+             `geometry` (GeoJSON, lon/lat) and `target_class`/`measure`. All rows are checked before any work.",
+        )
+        .arg(Arg::new("plan").value_name("PLAN.toml").required(true).value_parser(clap::value_parser!(PathBuf)))
+        .arg(Arg::new("projects").long("projects").value_name("FILE").required(true).value_parser(clap::value_parser!(PathBuf)).help("项目文件 Projects: .geojson/.gpkg/.shp or a plan data file .toml/.json"))
+        .arg(Arg::new("out").long("out").short('o').value_name("DIR").value_parser(clap::value_parser!(PathBuf)).help("输出目录 Output folder (default: <plan output dir>/scenario)"))
+        .arg(Arg::new("name-field").long("name-field").value_name("FIELD").default_value("name").help("项目名称字段 Field holding the project name"))
+        .after_help(
+            "示例 Examples:\n  \
+             ecoplan scenario data/demo/plan.toml --projects projects.geojson --out runs/scenario\n  \
+             ecoplan scenario plan.toml --projects examples/plans/000_yungang/plan.toml\n\
+             Outputs: benefits.csv / benefits.xlsx (项目, Δ碳储量 t, …), landuse_scenario.tif (all projects), \
+             projects.gpkg (projects with their Δ attributes), benefits.json.",
+        )
+}
+
+/// A project row as read, before checking.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectRow {
+    /// 1-based row (feature number or project number) for messages.
+    pub row: usize,
+    pub name: String,
+    pub target_class: String,
+    pub measure: String,
+    pub geometry: Option<Geometry<f64>>,
+    /// Note carried into the outputs (e.g. "SYNTHESIZED polygon").
+    pub note: String,
+}
+
+/// Rows of a vector layer with fields `name_field`, `target_class` and/or `measure`.
+pub fn rows_from_layer(layer: &Layer, name_field: &str) -> Result<Vec<ProjectRow>> {
+    let mut p = Vec::new();
+    let ni = layer.field_index(name_field);
+    if ni.is_none() {
+        p.push(format!(
+            "缺少字段 missing field `{name_field}` (project name)"
+        ));
+    }
+    let ti = layer.field_index("target_class");
+    let mi = layer.field_index("measure");
+    if ti.is_none() && mi.is_none() {
+        p.push("缺少字段 missing field: needs `target_class` or `measure`".into());
+    }
+    let note = layer.field_index("note");
+    if !p.is_empty() {
+        bail!(
+            "项目图层 {}: {}; fields present: {}",
+            layer.name,
+            p.join("; "),
+            layer
+                .fields
+                .iter()
+                .map(|f| f.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let text = |f: &ecoplan_io::vector::Feature, i: Option<usize>| -> String {
+        match i.and_then(|i| f.properties.get(i)) {
+            Some(FieldValue::Text(s)) => s.trim().to_string(),
+            Some(FieldValue::Int(v)) => v.to_string(),
+            Some(FieldValue::Real(v)) => v.to_string(),
+            _ => String::new(),
+        }
+    };
+    Ok(layer
+        .features
+        .iter()
+        .enumerate()
+        .map(|(k, f)| ProjectRow {
+            row: k + 1,
+            name: text(f, ni),
+            target_class: text(f, ti),
+            measure: text(f, mi),
+            geometry: f.geometry.clone(),
+            note: text(f, note),
+        })
+        .collect())
+}
+
+/// Rows of a plan data file: projects with a geometry or a scenario field (GeoJSON in lon/lat).
+pub fn rows_from_plan(plan: &ecoplan_plan::Plan) -> Result<Vec<ProjectRow>> {
+    let mut rows = Vec::new();
+    let mut p = Vec::new();
+    for (k, pr) in plan.projects.iter().enumerate() {
+        if pr.geometry.is_empty() && pr.target_class.is_empty() && pr.measure.is_empty() {
+            continue;
+        }
+        let geometry = if pr.geometry.is_empty() {
+            None
+        } else {
+            let fc = format!(
+                r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{}}}]}}"#,
+                pr.geometry
+            );
+            match ecoplan_io::vector::parse_geojson(&fc) {
+                Ok(mut l) if l.features.len() == 1 && l.features[0].geometry.is_some() => {
+                    l.features.remove(0).geometry
+                }
+                Ok(_) => {
+                    p.push(format!(
+                        "项目 {} `{}`: geometry 为空 empty geometry",
+                        pr.id, pr.name
+                    ));
+                    None
+                }
+                Err(e) => {
+                    p.push(format!(
+                        "项目 {} `{}`: geometry 不是有效 GeoJSON ({e})",
+                        pr.id, pr.name
+                    ));
+                    None
+                }
+            }
+        };
+        rows.push(ProjectRow {
+            row: k + 1,
+            name: pr.name.clone(),
+            target_class: pr.target_class.clone(),
+            measure: pr.measure.clone(),
+            geometry,
+            note: pr.note.clone(),
+        });
+    }
+    if !p.is_empty() {
+        bail!("{}", p.join("\n"));
+    }
+    if rows.is_empty() {
+        bail!("规划数据中没有带几何或目标地类的项目 the plan has no project with a geometry, target_class or measure");
+    }
+    Ok(rows)
+}
+
+fn resolve_class(s: &str, classes: &ClassTable) -> Option<i32> {
+    let s = s.trim();
+    if let Ok(code) = s.parse::<i64>() {
+        return classes
+            .classes
+            .iter()
+            .find(|c| c.code as i64 == code)
+            .map(|c| c.code as i32);
+    }
+    classes.find(s).map(|c| c.code as i32)
+}
+
+fn resolve_measure<'a>(s: &str, measures: &'a [Measure]) -> Option<&'a Measure> {
+    let s = s.trim();
+    measures.iter().find(|m| m.key == s || m.name_zh == s)
+}
+
+/// Checks every row (name, class or measure, geometry, inside the region) and burns the valid
+/// ones onto the grid; all problems are reported at once.
+pub fn resolve_projects(
+    rows: &[ProjectRow],
+    mask: &Grid<u8>,
+    classes: &ClassTable,
+    measures: &[Measure],
+) -> Result<Vec<ProjectCells>> {
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    // One reused burn buffer; cleared cell by cell after each project.
+    let mut burn = Grid::filled(&mask.spec(), 0u8, Some(0));
+    for r in rows {
+        let label = format!("第 {} 行 row {} `{}`", r.row, r.row, r.name);
+        let mut bad = false;
+        if r.name.is_empty() {
+            problems.push(format!("{label}: 缺少项目名称 missing name"));
+            bad = true;
+        }
+        let action = match (r.target_class.is_empty(), r.measure.is_empty()) {
+            (true, true) => {
+                problems.push(format!("{label}: 缺少 target_class 或 measure (needs one)"));
+                None
+            }
+            (false, false) => {
+                problems.push(format!(
+                    "{label}: 只能给出 target_class 或 measure 之一 (give one, not both)"
+                ));
+                None
+            }
+            (false, true) => match resolve_class(&r.target_class, classes) {
+                Some(c) => Some(Action::to_class(c)),
+                None => {
+                    problems.push(format!(
+                        "{label}: 未知地类 unknown target_class `{}`; use a code, key or name of presets/landuse/common_classes.csv ({})",
+                        r.target_class,
+                        classes.classes.iter().map(|c| format!("{} {}", c.code, c.key)).collect::<Vec<_>>().join(", ")
+                    ));
+                    None
+                }
+            },
+            (true, false) => match resolve_measure(&r.measure, measures) {
+                Some(m) => Some(Action::from_measure(m)),
+                None => {
+                    problems.push(format!(
+                        "{label}: 未知措施 unknown measure `{}`; known: {}",
+                        r.measure,
+                        measures
+                            .iter()
+                            .map(|m| format!("{} {}", m.key, m.name_zh))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    None
+                }
+            },
+        };
+        let Some(g) = &r.geometry else {
+            problems.push(format!("{label}: 缺少几何 missing geometry"));
+            continue;
+        };
+        rasterize_into(&mut burn, g, 1u8, &RasterizeOptions::default());
+        let mut cells = Vec::new();
+        let mut outside = 0usize;
+        for (i, b) in burn.data.iter_mut().enumerate() {
+            if *b == 1 {
+                *b = 0;
+                if mask.data[i] == 1 {
+                    cells.push(i as u32);
+                } else {
+                    outside += 1;
+                }
+            }
+        }
+        if cells.is_empty() {
+            problems.push(format!(
+                "{label}: 几何不在规划范围内 geometry covers no cell inside the region ({outside} cells outside); check its CRS and position"
+            ));
+            continue;
+        }
+        if let (Some(action), false) = (action, bad) {
+            out.push(ProjectCells {
+                name: r.name.clone(),
+                cells,
+                action,
+            });
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "项目有 {} 处问题 {} problem(s) in the projects; nothing was computed:\n  - {}",
+            problems.len(),
+            problems.len(),
+            problems.join("\n  - ")
+        );
+    }
+    Ok(out)
+}
+
+/// RUSLE potential soil loss R·K·LS (t/ha/a) from the assessment chain (soil only).
+pub fn soil_potential(
+    spec: &GridSpec,
+    land_use: &Grid<i32>,
+    dem: Grid<f64>,
+    r: Grid<f32>,
+    k: Grid<f32>,
+    cover: Option<Grid<f32>>,
+    params: &ScenarioParams,
+    progress: &dyn Progress,
+) -> Result<Grid<f32>> {
+    let l = RegionLayers {
+        spec: Some(spec.clone()),
+        land_use: Some(land_use.clone()),
+        dem: Some(dem),
+        r_factor: Some(r),
+        k_factor: Some(k),
+        vegetation_cover: cover,
+        ..Default::default()
+    };
+    let ap = AssessParams {
+        soil: Some(SoilParams {
+            c_by_class: params.c_by_class.clone(),
+            p_by_class: params.p_by_class.clone(),
+            tolerable_t_km2: params.tolerable_t_km2,
+            ..Default::default()
+        }),
+        protected_floor: None,
+        ..Default::default()
+    };
+    let o = run_assessment(&l, &ap, progress)?;
+    o.soil_loss_potential
+        .context("the assessment chain returned no soil loss")
+}
+
+const HEADERS: &[(&str, &str)] = &[
+    ("项目", "project"),
+    ("覆盖像元", "cells_covered"),
+    ("变化面积 公顷", "changed_ha"),
+    ("Δ碳储量 t", "d_carbon_t"),
+    ("ΔCO₂ t", "d_co2_t"),
+    ("Δ生境质量均值", "d_hq_mean"),
+    ("Δ生境质量面积加权 公顷", "d_hq_area_ha"),
+    ("Δ土壤保持量 t/a", "d_soil_conservation_t_a"),
+    ("Δ水源涵养量 m³/a", "d_water_conservation_m3_a"),
+    ("Δ连通度γ", "d_gamma"),
+    ("Δ森林覆盖率 %", "d_forest_cover_pct"),
+    ("Δ水土保持率 %", "d_soil_conservation_rate_pct"),
+    ("Δ湿地面积 公顷", "d_wetland_ha"),
+    ("Δ耕地面积 公顷", "d_cropland_ha"),
+];
+
+fn delta_values(
+    name: &str,
+    covered: u64,
+    changed_ha: f64,
+    d: &Services,
+) -> Vec<crate::tables::Value> {
+    use crate::tables::Value::{Empty, Int, Num, Text};
+    let o = |v: Option<f64>| v.map_or(Empty, Num);
+    vec![
+        Text(name.to_string()),
+        Int(covered as i64),
+        Num(changed_ha),
+        Num(d.carbon_t),
+        Num(d.carbon_t * 44.0 / 12.0),
+        Num(d.hq_mean),
+        Num(d.hq_area_ha),
+        o(d.soil_conservation_t),
+        o(d.water_conservation_m3),
+        o(d.gamma),
+        Num(d.forest_cover_pct),
+        o(d.soil_conservation_rate),
+        Num(d.wetland_ha),
+        Num(d.cropland_ha),
+    ]
+}
+
+/// The benefits table: one row per project, then 合计, then the base values (基准).
+pub fn benefits_table(b: &Benefits) -> crate::tables::Table {
+    let mut t = crate::tables::Table::new(&[]);
+    // CSV gets the Chinese headers (the first of each pair); XLSX shows Chinese, then English.
+    t.columns = HEADERS
+        .iter()
+        .map(|(z, e)| (z.to_string(), e.to_string()))
+        .collect();
+    for p in &b.projects {
+        t.push(delta_values(
+            &p.name,
+            p.cells_covered,
+            p.changed_ha,
+            &p.delta,
+        ));
+    }
+    t.push(delta_values(
+        "合计 total",
+        b.total.cells_covered,
+        b.total.changed_ha,
+        &b.total.delta,
+    ));
+    let mut base = delta_values("基准值 base (not Δ)", 0, 0.0, &b.base);
+    base[1] = crate::tables::Value::Empty;
+    base[2] = crate::tables::Value::Empty;
+    t.push(base);
+    t
+}
+
+/// Writes benefits.csv/.xlsx/.json, landuse_scenario.tif and projects.gpkg into `dir`.
+pub fn write_outputs(
+    dir: &Path,
+    b: &Benefits,
+    rows: &[ProjectRow],
+    total_lu: &Grid<i32>,
+    crs: Option<ecoplan_grid::Crs>,
+    notes: &[String],
+) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let t = benefits_table(b);
+    t.write(&dir.join("benefits.csv"))?;
+    t.write(&dir.join("benefits.xlsx"))?;
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "base": b.base, "projects": b.projects, "total": b.total, "notes": notes,
+        "units": {"carbon_t": "t C", "hq_area_ha": "Σ HQ × ha", "soil_conservation_t": "t/a", "water_conservation_m3": "m³/a", "forest_cover_pct": "%"},
+    }))?;
+    let p = dir.join("benefits.json");
+    ecoplan_io::atomic::write_atomic(&p, |w| {
+        use std::io::Write;
+        w.write_all(json.as_bytes())
+            .map_err(|e| ecoplan_io::IoError::io(&p, e))
+    })?;
+    let lu8 = total_lu.map(Some(0u8), |v| v.clamp(0, 255) as u8);
+    crate::rasters::write_raster(
+        &dir.join("landuse_scenario.tif"),
+        &AnyGrid::U8(lu8),
+        &ecoplan_io::raster::WriteOptions {
+            predictor: true,
+            ..Default::default()
+        },
+    )?;
+    let mut layer = Layer::new("projects", crs);
+    for (n, ty) in [
+        ("name", FieldType::Text),
+        ("target_class", FieldType::Text),
+        ("measure", FieldType::Text),
+        ("note", FieldType::Text),
+        ("cells_covered", FieldType::Int),
+        ("changed_ha", FieldType::Real),
+        ("d_carbon_t", FieldType::Real),
+        ("d_hq_mean", FieldType::Real),
+        ("d_hq_area_ha", FieldType::Real),
+        ("d_soil_t_a", FieldType::Real),
+        ("d_water_m3_a", FieldType::Real),
+        ("d_forest_cover_pct", FieldType::Real),
+        ("d_gamma", FieldType::Real),
+    ] {
+        layer.add_field(n, ty);
+    }
+    let o = |v: Option<f64>| v.map_or(FieldValue::Null, FieldValue::Real);
+    for (r, p) in rows.iter().zip(&b.projects) {
+        let d = &p.delta;
+        layer.push(
+            r.geometry.clone(),
+            vec![
+                FieldValue::Text(r.name.clone()),
+                FieldValue::Text(r.target_class.clone()),
+                FieldValue::Text(r.measure.clone()),
+                FieldValue::Text(r.note.clone()),
+                FieldValue::Int(p.cells_covered as i64),
+                FieldValue::Real(p.changed_ha),
+                FieldValue::Real(d.carbon_t),
+                FieldValue::Real(d.hq_mean),
+                FieldValue::Real(d.hq_area_ha),
+                o(d.soil_conservation_t),
+                o(d.water_conservation_m3),
+                FieldValue::Real(d.forest_cover_pct),
+                o(d.gamma),
+            ],
+        );
+    }
+    ecoplan_io::vector::write_vector(&dir.join("projects.gpkg"), &layer)?;
+    Ok(vec![
+        "benefits.csv".into(),
+        "benefits.xlsx".into(),
+        "benefits.json".into(),
+        "landuse_scenario.tif".into(),
+        "projects.gpkg".into(),
+    ])
+}
+
+/// Base layers of a plan (land use, NDVI → cover, precipitation, ET0, soil depth, K, DEM; R from
+/// a raster layer named `r_factor` or from precipitation), masked to the region.
+fn plan_base(
+    plan: &Plan,
+    grid: &GridSpec,
+    mask: &Grid<u8>,
+    params: &ScenarioParams,
+    progress: &dyn Progress,
+) -> Result<(BaseLayers, Vec<String>)> {
+    let classes = ClassTable::builtin();
+    let mut notes = Vec::new();
+    let (mut lu, mut ndvi, mut precip, mut et0, mut depth, mut k, mut dem, mut r, mut pawc) =
+        (None, None, None, None, None, None, None, None, None);
+    for layer in &plan.layers {
+        let kind = layer.kind.value;
+        if kind.info().vector {
+            continue;
+        }
+        let path = plan.resolve(&layer.file.value);
+        let src = crate::rasters::read_raster(&path)?;
+        if kind == LayerKind::Landuse {
+            let spec = layer
+                .classes
+                .as_ref()
+                .map(|c| c.value.clone())
+                .unwrap_or_else(|| "gbt21010_sandiao".into());
+            let mapping = load_mapping(&spec, &plan.base_dir, &classes)
+                .map_err(|e| anyhow::anyhow!(e.join("\n")))?;
+            let ss = src.spec();
+            let mapped: Vec<u8> = (0..ss.len())
+                .map(|i| {
+                    src.value_f64(i)
+                        .and_then(|v| mapping.class_of(v as i64))
+                        .unwrap_or(0)
+                })
+                .collect();
+            let g = warp(
+                &AnyGrid::U8(Grid::from_vec(&ss, mapped, Some(0))?),
+                grid,
+                layer.resampling,
+                progress,
+            )?;
+            lu = Some(g.to_f64().map(Some(0), |v| v as i32));
+            continue;
+        }
+        let f = warp(&src, grid, layer.resampling, progress)?.to_f32();
+        match kind {
+            LayerKind::Ndvi => ndvi = Some(f),
+            LayerKind::Precipitation => precip = Some(f),
+            LayerKind::Et0 => et0 = Some(f),
+            LayerKind::SoilDepth => depth = Some(f),
+            LayerKind::SoilErodibility => k = Some(f),
+            LayerKind::Dem => dem = Some(f.cast::<f64>(Some(f64::NAN))),
+            _ => match layer.name.value.as_str() {
+                "r_factor" | "rainfall_erosivity" => r = Some(f),
+                "pawc" => pawc = Some(f),
+                _ => {}
+            },
+        }
+    }
+    let mut lu = lu.context("情景需要土地利用图层 the plan needs a layer of kind landuse")?;
+    for (v, &m) in lu.data.iter_mut().zip(&mask.data) {
+        if m != 1 {
+            *v = 0;
+        }
+    }
+    let cover = ndvi.map(|n| crate::cmd::assess::fvc_from_ndvi(&n));
+    if r.is_none() {
+        if let Some(p) = &precip {
+            r = Some(p.map(Some(f32::NAN), |v| {
+                (0.0483 * (v.max(0.0) as f64).powf(1.61)) as f32
+            }));
+            notes.push(
+                "R = 0.0483·P^1.61 (Renard & Freimund 1994) from annual precipitation".into(),
+            );
+        }
+    }
+    let soil = match (dem, r, k) {
+        (Some(d), Some(r), Some(k)) => Some(soil_potential(
+            grid,
+            &lu,
+            d,
+            r,
+            k,
+            cover.clone(),
+            params,
+            progress,
+        )?),
+        _ => {
+            notes.push(
+                "土壤保持 skipped: needs dem, soil_erodibility and precipitation (or r_factor)"
+                    .into(),
+            );
+            None
+        }
+    };
+    if precip.is_none() || et0.is_none() {
+        notes.push("水源涵养 skipped: needs precipitation and et0".into());
+    }
+    Ok((
+        BaseLayers {
+            land_use: lu,
+            cover,
+            soil_potential: soil,
+            precipitation: precip,
+            et0,
+            soil_depth: depth,
+            pawc,
+        },
+        notes,
+    ))
+}
+
+fn read_rows(path: &Path, name_field: &str, crs: &ecoplan_grid::Crs) -> Result<Vec<ProjectRow>> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext == "toml" || ext == "json" {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let plan = if ext == "toml" {
+            ecoplan_plan::from_toml(&text)
+        } else {
+            ecoplan_plan::from_json(&text)
+        }
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let mut rows = rows_from_plan(&plan)?;
+        // GeoJSON geometries are lon/lat (RFC 7946): bring them into the analysis CRS.
+        let mut l = Layer::new("projects", Some(ecoplan_grid::Crs::Epsg(4326)));
+        for r in &rows {
+            l.push(r.geometry.clone(), vec![]);
+        }
+        let l = crate::vectors::reproject_layer(&l, crs)?;
+        for (r, f) in rows.iter_mut().zip(l.features) {
+            r.geometry = f.geometry;
+        }
+        return Ok(rows);
+    }
+    let v = ecoplan_io::vector::read_vector(path, &Default::default())
+        .with_context(|| format!("reading {}", path.display()))?;
+    let v = match &v.crs {
+        Some(c) if c != crs => crate::vectors::reproject_layer(&v, crs)?,
+        _ => v,
+    };
+    rows_from_layer(&v, name_field)
+}
+
+pub fn run(m: &ArgMatches) -> Result<()> {
+    let plan_path: &PathBuf = m.get_one("plan").expect("required");
+    let projects_path: &PathBuf = m.get_one("projects").expect("required");
+    let name_field: &String = m.get_one("name-field").expect("default");
+    let bar = crate::progress::Bar::new();
+    let v = validate_plan(plan_path, &bar);
+    if !v.is_ok() {
+        let list: Vec<String> = v.errors().map(|p| format!("  - {p}")).collect();
+        bail!(
+            "{}: {} problem(s); fix them first (ecoplan validate shows details):\n{}",
+            plan_path.display(),
+            list.len(),
+            list.join("\n")
+        );
+    }
+    let plan = v.plan.expect("valid plan");
+    let region = crate::region::load_region(&plan)?;
+    let ids =
+        ecoplan_io::vector::rasterize_ids(&region.boundary, &region.grid, &Default::default());
+    let mask = ids.map(Some(0u8), |v| u8::from(v > 0));
+    drop(ids);
+    // Check every project row before any heavy work.
+    let rows = read_rows(projects_path, name_field, &region.crs)?;
+    let params = ScenarioParams::presets()?;
+    let measures = engine::parse_measures(engine::MEASURES_PRESET)?;
+    let projects = resolve_projects(&rows, &mask, &ClassTable::builtin(), &measures)?;
+    let (base, notes) = plan_base(&plan, &region.grid, &mask, &params, &bar)?;
+    let (b, total_lu) = engine::run_scenarios(&base, &projects, &params, None, false, &bar)?;
+    let dir = match m.get_one::<PathBuf>("out") {
+        Some(d) => d.clone(),
+        None => plan.resolve(&plan.output.dir).join("scenario"),
+    };
+    let files = write_outputs(&dir, &b, &rows, &total_lu, Some(region.crs.clone()), &notes)?;
+    for n in &notes {
+        eprintln!("  {n}");
+    }
+    eprintln!(
+        "合计 total: Δ碳储量 {:.1} t, Δ生境质量均值 {:.5}, Δ土壤保持 {} t/a, Δ水源涵养 {} m³/a, Δ森林覆盖率 {:.3} %",
+        b.total.delta.carbon_t,
+        b.total.delta.hq_mean,
+        b.total.delta.soil_conservation_t.map_or("—".into(), |v| format!("{v:.1}")),
+        b.total.delta.water_conservation_m3.map_or("—".into(), |v| format!("{v:.0}")),
+        b.total.delta.forest_cover_pct
+    );
+    eprintln!("已写出 wrote {} files into {}", files.len(), dir.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecoplan_grid::GeoTransform;
+    use geo::{polygon, Polygon};
+
+    fn square(x0: f64, y0: f64, s: f64) -> Geometry<f64> {
+        let p: Polygon<f64> = polygon![(x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s), (x: x0, y: y0)];
+        Geometry::Polygon(p)
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_at_once() {
+        let spec = GridSpec::new(10, 10, GeoTransform::north_up(0.0, 100.0, 10.0), None);
+        let mask = Grid::filled(&spec, 1u8, Some(0));
+        let mut layer = Layer::new("p", None);
+        for f in ["name", "target_class", "measure"] {
+            layer.add_field(f, FieldType::Text);
+        }
+        let t = |s: &str| FieldValue::Text(s.into());
+        layer.push(
+            Some(square(0.0, 0.0, 30.0)),
+            vec![t("ok"), t("forest"), t("")],
+        );
+        layer.push(
+            Some(square(0.0, 0.0, 30.0)),
+            vec![t("bad class"), t("jungle"), t("")],
+        );
+        layer.push(
+            Some(square(500.0, 500.0, 30.0)),
+            vec![t("far away"), t("3"), t("")],
+        );
+        layer.push(
+            Some(square(0.0, 0.0, 30.0)),
+            vec![t("no action"), t(""), t("")],
+        );
+        layer.push(
+            Some(square(0.0, 0.0, 30.0)),
+            vec![t(""), t(""), t("退耕还林")],
+        );
+        layer.push(None, vec![t("no geometry"), t(""), t("terracing")]);
+        layer.push(
+            Some(square(0.0, 0.0, 30.0)),
+            vec![t("bad measure"), t(""), t("magic")],
+        );
+        let rows = rows_from_layer(&layer, "name").unwrap();
+        let measures = engine::parse_measures(engine::MEASURES_PRESET).unwrap();
+        let e = resolve_projects(&rows, &mask, &ClassTable::builtin(), &measures)
+            .unwrap_err()
+            .to_string();
+        for needle in [
+            "jungle",
+            "`far away`",
+            "no cell inside",
+            "`no action`",
+            "missing name",
+            "`no geometry`",
+            "magic",
+            "6 problem",
+        ] {
+            assert!(e.contains(needle), "missing {needle} in:\n{e}");
+        }
+        assert!(!e.contains("`ok`"), "{e}");
+        // a layer without the fields is refused naming them
+        let mut l2 = Layer::new("q", None);
+        l2.add_field("title", FieldType::Text);
+        let e = rows_from_layer(&l2, "name").unwrap_err().to_string();
+        assert!(e.contains("`name`") && e.contains("target_class"), "{e}");
+        // the valid row burns the 3×3 cells of the lower-left corner
+        let ok = resolve_projects(&rows[..1], &mask, &ClassTable::builtin(), &measures).unwrap();
+        assert_eq!(ok[0].cells.len(), 9);
+        assert_eq!(ok[0].action, Action::to_class(3));
+    }
+}
