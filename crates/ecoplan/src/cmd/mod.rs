@@ -35,9 +35,11 @@ pub mod rasterize;
 pub mod reproject;
 pub mod resistance;
 pub mod rollup;
+pub mod scenario;
 pub mod validate;
 pub mod version;
 pub mod zonal;
+pub mod zoning;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -57,6 +59,7 @@ pub fn all() -> Vec<Subcommand> {
         sub!(check),
         sub!(plan_convert),
         sub!(rollup),
+        sub!(scenario),
         sub!(mspa),
         sub!(cost_distance),
         sub!(circuitscape),
@@ -64,6 +67,7 @@ pub fn all() -> Vec<Subcommand> {
         sub!(metrics),
         sub!(corridors),
         sub!(resistance),
+        sub!(zoning),
         // --- end registry ---
     ]
 }
