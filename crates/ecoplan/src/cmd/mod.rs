@@ -39,7 +39,6 @@ pub mod scenario;
 pub mod validate;
 pub mod version;
 pub mod zonal;
-pub mod zoning;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -67,7 +66,6 @@ pub fn all() -> Vec<Subcommand> {
         sub!(metrics),
         sub!(corridors),
         sub!(resistance),
-        sub!(zoning),
         // --- end registry ---
     ]
 }
