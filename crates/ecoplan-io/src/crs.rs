@@ -46,6 +46,100 @@ pub fn proj_string(crs: &Crs) -> Result<String, IoError> {
     }
 }
 
+/// The EPSG code whose definition is the same CRS as a PROJ string, among the families Chinese
+/// planning data arrive in: WGS84 (4326), CGCS2000 (4490) and its 6°/3° Gauss–Krüger zones
+/// (4491–4554), Xian 1980 and Beijing 1954 Gauss–Krüger (2327–2442, 21413–21483), and WGS84 UTM
+/// (32601–32660, 32701–32760). Parameters are compared by value in any order, with PROJ's
+/// defaults filled in, so a GeoTIFF's user-defined Gauss–Krüger projection becomes EPSG again.
+///
+/// ```
+/// use ecoplan_io::crs::epsg_for_proj;
+/// let gk = "+proj=tmerc +lon_0=114 +k=1.0 +x_0=500000 +ellps=GRS80 +units=m +no_defs";
+/// assert_eq!(epsg_for_proj(gk), Some(4547));
+/// assert_eq!(epsg_for_proj("+proj=tmerc +lon_0=114.5 +x_0=500000 +ellps=GRS80"), None);
+/// ```
+pub fn epsg_for_proj(proj: &str) -> Option<u32> {
+    let want = proj_params(proj)?;
+    // 3° CM zones first: a 6° zone with the same meridian is the same CRS, and 3° is what
+    // planning data use.
+    let candidates = [
+        4326..=4326,
+        4490..=4490,
+        4534..=4554,
+        4513..=4533,
+        4491..=4512,
+        2327..=2442,
+        21413..=21483,
+        32601..=32660,
+        32701..=32760,
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|&code| {
+            crs_definitions::from_code(code)
+                .and_then(|d| proj_params(d.proj4))
+                .is_some_and(|have| same_params(&want, &have))
+        })
+        .map(u32::from)
+}
+
+/// A PROJ string as sorted (key, value) pairs with defaults filled in and aliases unified.
+fn proj_params(proj: &str) -> Option<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for tok in proj.split_whitespace() {
+        let tok = tok.trim_start_matches('+');
+        let (k, v) = tok.split_once('=').unwrap_or((tok, ""));
+        let k = match k {
+            "k_0" => "k",
+            "no_defs" | "type" | "wktext" => continue,
+            k => k,
+        };
+        out.push((k.to_string(), v.to_string()));
+    }
+    let proj_name = out.iter().find(|(k, _)| k == "proj")?.1.clone();
+    // `+datum=WGS84` implies the WGS84 ellipsoid with no datum shift.
+    if out.iter().any(|(k, v)| k == "datum" && v == "WGS84") {
+        out.retain(|(k, _)| k != "datum" && k != "towgs84");
+        out.push(("ellps".into(), "WGS84".into()));
+    }
+    if proj_name == "utm" {
+        let zone: f64 = out.iter().find(|(k, _)| k == "zone")?.1.parse().ok()?;
+        let south = out.iter().any(|(k, _)| k == "south");
+        out.retain(|(k, _)| k != "proj" && k != "zone" && k != "south");
+        out.push(("proj".into(), "tmerc".into()));
+        out.push(("lon_0".into(), format!("{}", zone * 6.0 - 183.0)));
+        out.push(("k".into(), "0.9996".into()));
+        out.push(("x_0".into(), "500000".into()));
+        out.push(("y_0".into(), if south { "10000000" } else { "0" }.into()));
+    }
+    if proj_name != "longlat" && proj_name != "latlong" {
+        for (k, default) in [
+            ("lat_0", "0"),
+            ("lon_0", "0"),
+            ("k", "1"),
+            ("x_0", "0"),
+            ("y_0", "0"),
+            ("units", "m"),
+        ] {
+            if !out.iter().any(|(have, _)| have == k) {
+                out.push((k.into(), default.into()));
+            }
+        }
+    }
+    out.sort();
+    Some(out)
+}
+
+fn same_params(a: &[(String, String)], b: &[(String, String)]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|((ka, va), (kb, vb))| {
+            ka == kb
+                && (va == vb
+                    || matches!((va.parse::<f64>(), vb.parse::<f64>()), (Ok(x), Ok(y)) if (x - y).abs() <= 1e-9 * x.abs().max(1.0)))
+        })
+}
+
 /// OGC WKT (WKT1, as in .prj files and GeoPackage `gpkg_spatial_ref_sys`) of an EPSG CRS.
 pub fn wkt(crs: &Crs) -> Option<&'static str> {
     crs.epsg()
@@ -189,6 +283,32 @@ impl CrsTransform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proj_strings_find_their_epsg_code() {
+        for code in (4534..=4554)
+            .chain(4513..=4533)
+            .chain([4326, 4490, 32650, 32750])
+        {
+            let def = crs_definitions::from_code(code).unwrap();
+            assert_eq!(
+                epsg_for_proj(def.proj4),
+                Some(u32::from(code)),
+                "{}",
+                def.proj4
+            );
+        }
+        // UTM written out as a transverse Mercator, parameters shuffled.
+        let utm = "+units=m +y_0=0 +x_0=500000 +k_0=0.9996 +lon_0=117 +proj=tmerc +datum=WGS84";
+        assert_eq!(epsg_for_proj(utm), Some(32650));
+        // A 6° CGCS2000 zone (EPSG:4508, CM 111°E) is the same CRS as the 3° CM zone EPSG:4546.
+        assert_eq!(epsg_for_proj(crs_definitions::EPSG_4508.proj4), Some(4546));
+        assert_eq!(
+            epsg_for_proj("+proj=tmerc +lon_0=114 +x_0=500000 +ellps=krass"),
+            None
+        );
+        assert_eq!(epsg_for_proj("not a proj string"), None);
+    }
 
     #[test]
     fn chinese_zones_resolve() {

@@ -416,6 +416,17 @@ fn ecoplan_reads_what_gdal_writes() {
                 g.crs()
             );
         }
+        if name == "float32_tmerc_user.tif" {
+            // GDAL's user-defined CGCS2000 GK CM 117E is EPSG:4548, and is written back as such.
+            let Some(Crs::Proj(p)) = g.crs() else {
+                panic!("{what}")
+            };
+            assert_eq!(ecoplan_io::crs::epsg_for_proj(p), Some(4548), "{what}: {p}");
+            let out = dir.path().join("tmerc_user_rewritten.tif");
+            ecoplan_io::raster::write_raster(&out, &g, &Default::default()).unwrap();
+            let back = GeoTiff::open(&out).unwrap().read().unwrap();
+            assert_eq!(back.crs(), Some(&Crs::Epsg(4548)), "{what}");
+        }
         let raw = std::fs::read(format!("{}.raw", p.display())).unwrap();
         if expect_type == CellType::I16 && r["dtype"] == "int8" {
             let want: Vec<i16> = raw.iter().map(|&b| b as i8 as i16).collect();

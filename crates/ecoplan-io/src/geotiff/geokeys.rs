@@ -423,12 +423,15 @@ pub(crate) fn keys_for_crs(crs: Option<&Crs>) -> Result<Option<Vec<u16>>, String
     };
     let code = match crs {
         Crs::Epsg(c) => *c,
-        Crs::Proj(p) => {
-            return Err(format!(
-                "the CRS `{p}` is a PROJ string; GeoTIFF output needs an EPSG code \
-                 (assign one, e.g. --crs EPSG:4547)"
-            ))
-        }
+        Crs::Proj(p) => match crate::crs::epsg_for_proj(p) {
+            Some(c) => c,
+            None => {
+                return Err(format!(
+                    "the CRS `{p}` is a PROJ string that matches no EPSG code ecoplan knows; \
+                     GeoTIFF output needs an EPSG code (assign one, e.g. --crs EPSG:4547)"
+                ))
+            }
+        },
     };
     let Ok(code16) = u16::try_from(code) else {
         return Err(format!(
@@ -545,5 +548,11 @@ mod tests {
             assert_eq!(k.short(GT_MODEL_TYPE), Some(if geog { 2 } else { 1 }));
         }
         assert!(keys_for_crs(Some(&Crs::Proj("+proj=longlat".into()))).is_err());
+        // A user-defined Gauss–Krüger projection read from a GeoTIFF is written back as its EPSG code.
+        let gk = Crs::Proj("+proj=tmerc +lat_0=0 +lon_0=114 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs".into());
+        assert_eq!(
+            keys_for_crs(Some(&gk)),
+            keys_for_crs(Some(&Crs::Epsg(4547)))
+        );
     }
 }

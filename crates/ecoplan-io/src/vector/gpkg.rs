@@ -403,7 +403,12 @@ impl From<rusqlite::Error> for WriteError {
 }
 
 fn srs_row(crs: &Option<Crs>) -> (i64, String, String, i64, String, Option<String>) {
-    match crs {
+    // A PROJ string that is an EPSG CRS is stored as that code, which GDAL and QGIS recognise.
+    let as_epsg = match crs {
+        Some(Crs::Proj(p)) => crate::crs::epsg_for_proj(p).map(Crs::Epsg),
+        _ => None,
+    };
+    match as_epsg.as_ref().or(crs.as_ref()) {
         Some(Crs::Epsg(code)) => {
             let wkt = prj::wkt_for_epsg(*code).map(str::to_string);
             let name = wkt
