@@ -1,0 +1,330 @@
+//! The demo's `zoning` step: zones and key areas for 云冈区 from the run's layers and assessment,
+//! and the plan's indicator table (the 19 indicators of the 云冈区 plan) with baselines computed
+//! from the run's layers where a layer exists.
+
+use super::{compute, csv_zh, round, write_outputs, ZoningInputs, ZoningSettings};
+use crate::demo::DemoContext;
+use crate::tables::{Table, Value};
+use anyhow::{bail, Context, Result};
+use ecoplan_grid::{AnyGrid, Grid};
+use ecoplan_plan::indicators::{self, achievement_rate, IndicatorParams};
+use ecoplan_plan::{Direction, Plan};
+use std::path::Path;
+
+/// The 云冈区 plan as transcribed (examples/plans/000_yungang/plan.toml).
+pub const YUNGANG_PLAN: &str = include_str!("../../../../../examples/plans/000_yungang/plan.toml");
+
+/// A baseline computed from layers, or why it was not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    /// `None` when it could not be computed.
+    pub value: Option<f64>,
+    /// How it was computed, or why not.
+    pub method: String,
+}
+
+/// The layers the indicators read, all masked to the region (nodata outside).
+pub struct IndicatorLayers<'a> {
+    pub landuse: &'a Grid<u8>,
+    pub ndvi: Option<&'a Grid<f32>>,
+    pub soil_loss_class: Option<&'a Grid<u8>>,
+    /// γ with where it came from.
+    pub gamma: Option<(f64, String)>,
+}
+
+/// Baseline of a plan indicator from the layers (matched by the indicator's name; area results in
+/// the indicator's own unit).
+pub fn baseline_for(name: &str, unit: &str, l: &IndicatorLayers) -> Baseline {
+    let p = IndicatorParams::default();
+    let fail = |why: String| Baseline {
+        value: None,
+        method: why,
+    };
+    let ok = |v: f64, how: &str| Baseline {
+        value: Some(v),
+        method: how.to_string(),
+    };
+    let area = |classes: &[u32], how: &str| -> Baseline {
+        match indicators::class_area(l.landuse, classes, "m²") {
+            Ok(v) => match ecoplan_plan::qty::convert(v.value, "m²", unit) {
+                Some(x) => ok(x, how),
+                None => fail(format!("单位 {unit} 不是面积单位 not an area unit")),
+            },
+            Err(e) => fail(e.to_string()),
+        }
+    };
+    let n = name.trim();
+    if n == "耕地保有量" {
+        return area(&p.cropland_classes, "class_area: 耕地 (地类 1) 面积");
+    }
+    if n == "水域空间保有量" {
+        return area(&[6, 7], "class_area: 湿地 + 水域 (地类 6, 7) 面积");
+    }
+    if n == "森林覆盖率" {
+        return match indicators::forest_cover(l.landuse, &p) {
+            Ok(v) => ok(v.value, "forest_cover: 林地 (地类 3) / 土地总面积"),
+            Err(e) => fail(e.to_string()),
+        };
+    }
+    if n == "草原综合植被盖度" {
+        let Some(ndvi) = l.ndvi else {
+            return fail("无 NDVI 图层 no NDVI layer".into());
+        };
+        return match indicators::grassland_fvc(ndvi, l.landuse, &p) {
+            Ok(v) => ok(
+                v.value,
+                "grassland_fvc: 草地 (地类 5) 像元二分 FVC 面积加权均值, NDVI 5%/95% 分位数为裸土/全覆盖",
+            ),
+            Err(e) => fail(e.to_string()),
+        };
+    }
+    if n == "水土保持率" {
+        let Some(c) = l.soil_loss_class else {
+            return fail("无土壤侵蚀强度分级图层 no soil-loss class layer (assess step)".into());
+        };
+        return match indicators::soil_conservation_rate(c, &p) {
+            Ok(v) => ok(v.value, "soil_conservation_rate: 微度侵蚀 (SL 190 class 1) 面积 / 土地总面积, assess/soil_loss_class.tif"),
+            Err(e) => fail(e.to_string()),
+        };
+    }
+    if n.starts_with("生态廊道连通") {
+        return match &l.gamma {
+            Some((g, src)) => ok(*g, &format!("corridor γ = L/(3(V−2)) from {src}")),
+            None => fail("未计算：本次运行没有生态安全格局网络表 (pattern/ 中无 γ) not computed: the run has no pattern network table".into()),
+        };
+    }
+    if n == "湿地保护率" {
+        return fail("未计算：演示数据无自然保护地/湿地公园图层 not computed: no protected-area layer in the demo (wetland_protection_rate needs one)".into());
+    }
+    if n == "生态保护红线" || n.starts_with("自然保护地") || n.starts_with("永久基本农田")
+    {
+        return fail("未计算：演示数据无该管控图层 not computed: the demo has no such policy layer (red line / protected areas / 永久基本农田)".into());
+    }
+    fail("未计算：需项目或监测数据，非图层指标 not computed from layers (project or monitoring data)".into())
+}
+
+/// A printed target cell as a number: "≥17.06" → 17.06, "达到0.48" → 0.48; "-" or text → None.
+pub fn target_number(cell: &str) -> Option<f64> {
+    let t = cell.trim();
+    let start = t.find(|c: char| c.is_ascii_digit() || c == '.')?;
+    let num: String = t[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    num.parse().ok()
+}
+
+/// The indicator table: computed and stated baselines, targets and achievement rates.
+pub fn indicator_table(plan: &Plan, l: &IndicatorLayers) -> Table {
+    let years = ["2025", "2030", "2035"];
+    let mut t = Table::new(&[
+        ("id", "序号"),
+        ("group", "类型"),
+        ("indicator", "指标名称"),
+        ("unit", "单位"),
+        ("binding", "指标属性"),
+        ("direction", "方向"),
+        ("baseline_computed", "基期值（图层计算）"),
+        ("baseline_stated", "基期值（规划文本）"),
+        ("target_2025", "2025年目标"),
+        ("target_2030", "2030年目标"),
+        ("target_2035", "2035年目标"),
+        ("achievement_2025", "2025年目标达成率"),
+        ("achievement_2030", "2030年目标达成率"),
+        ("achievement_2035", "2035年目标达成率"),
+        ("method", "计算方法或未计算原因"),
+    ]);
+    for ind in &plan.indicators {
+        let b = baseline_for(&ind.name, &ind.unit, l);
+        let stated = target_number(&ind.baseline);
+        let dir = ind.direction.unwrap_or(Direction::Increase);
+        let mut row = vec![
+            Value::Text(ind.id.clone()),
+            Value::Text(ind.group.clone()),
+            Value::Text(ind.name.clone()),
+            Value::Text(ind.unit.clone()),
+            Value::Text(ind.binding.map(|b| b.zh()).unwrap_or("").into()),
+            Value::Text(dir.zh().into()),
+            b.value.map_or(Value::Empty, |v| Value::Num(round(v, 4))),
+            Value::Text(ind.baseline.clone()),
+        ];
+        for y in years {
+            row.push(Value::Text(ind.targets.get(y).cloned().unwrap_or_default()));
+        }
+        // r = (X_t − X_0)/(X_T − X_0) with X_0 the stated baseline and X_t the computed value;
+        // 保持 indicators: X_t / X_T.
+        for y in years {
+            let target = ind.targets.get(y).and_then(|c| target_number(c));
+            let r = match (b.value, target) {
+                (Some(cur), Some(tg)) => match dir {
+                    Direction::Keep => achievement_rate(tg, tg, cur, dir).ok(),
+                    _ => stated.and_then(|x0| achievement_rate(x0, tg, cur, dir).ok()),
+                },
+                _ => None,
+            };
+            row.push(r.map_or(Value::Empty, |r| Value::Num(round(r.rate, 4))));
+        }
+        row.push(Value::Text(b.method));
+        t.push(row);
+    }
+    t
+}
+
+/// γ from a pattern network table under `<run>/pattern/` (a CSV column named γ / gamma).
+pub fn gamma_from_pattern(dir: &Path) -> Option<(f64, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for p in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+    {
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        let mut rd = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let Ok(h) = rd.headers().cloned() else {
+            continue;
+        };
+        let Some(col) = h.iter().position(|c| {
+            let c = c.trim().to_lowercase();
+            c == "gamma"
+                || c == "γ"
+                || c.starts_with("gamma ")
+                || c.starts_with("γ ")
+                || c.contains("(γ)")
+                || c.contains("（γ）")
+        }) else {
+            continue;
+        };
+        if let Some(Ok(rec)) = rd.records().next() {
+            if let Some(v) = rec.get(col).and_then(|v| v.trim().parse::<f64>().ok()) {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                return Some((v, format!("pattern/{name}")));
+            }
+        }
+    }
+    None
+}
+
+fn masked_u8(g: &Grid<u8>, mask: &Grid<u8>, nodata: u8) -> Grid<u8> {
+    let mut out = g.clone();
+    for (v, m) in out.data.iter_mut().zip(&mask.data) {
+        if *m != 1 {
+            *v = nodata;
+        }
+    }
+    out.nodata = Some(nodata);
+    out
+}
+
+pub fn demo_step(cx: &mut DemoContext) -> Result<()> {
+    let mask = cx.mask()?.clone();
+    let AnyGrid::U8(lu) = cx.layer("landuse")?.clone() else {
+        bail!("landuse is not byte-typed")
+    };
+    let read_u8 = |rel: &str| -> Result<Grid<u8>> {
+        let p = cx.run_dir.join(rel);
+        match ecoplan_io::raster::read_raster(&p)
+            .with_context(|| format!("reading {rel} (written by the assess step)"))?
+        {
+            AnyGrid::U8(g) => Ok(g),
+            other => Ok(other
+                .to_f32()
+                .map(Some(0u8), |v| if v.is_finite() { v as u8 } else { 0 })),
+        }
+    };
+    let importance = read_u8("assess/importance.tif")?;
+    let soil_class = read_u8("assess/soil_loss_class.tif")?;
+    let sensitivity = read_u8("assess/sensitivity_soil_erosion.tif").ok();
+    let cat = |g: &Grid<u8>| g.map(Some(u32::MAX), |v| v as u32);
+    let lu_masked = masked_u8(&lu, &mask, 0);
+    let inputs = ZoningInputs {
+        landuse: cat(&lu_masked).map(Some(0), |v| v),
+        region: mask.clone(),
+        importance: cat(&importance),
+        soil_loss_class: Some(masked_u8(&soil_class, &mask, 0).map(Some(0), |v| v as u32)),
+        sensitivity: sensitivity.as_ref().map(cat),
+        slope: Some(cx.layer("slope")?.to_f32()),
+        dem: Some(cx.layer("dem")?.to_f32()),
+        units: None,
+        masks: Vec::new(),
+    };
+    let settings = ZoningSettings::default();
+    let o = compute(&inputs, &settings, cx.progress)?;
+    let dir = cx
+        .out_path("zoning/zoning.gpkg")?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for (f, role) in write_outputs(&dir, &o)? {
+        cx.record(&format!("zoning/{f}"), &role);
+    }
+    // Indicator table.
+    let plan = ecoplan_plan::from_toml(YUNGANG_PLAN).context("parsing the bundled 云冈区 plan")?;
+    let ndvi = cx.layer("ndvi")?.to_f32();
+    let mut ndvi_masked = ndvi.clone();
+    for (v, m) in ndvi_masked.data.iter_mut().zip(&mask.data) {
+        if *m != 1 {
+            *v = f32::NAN;
+        }
+    }
+    ndvi_masked.nodata = Some(f32::NAN);
+    let soil_masked = masked_u8(&soil_class, &mask, 0);
+    let gamma = gamma_from_pattern(&cx.run_dir.join("pattern"));
+    let layers = IndicatorLayers {
+        landuse: &lu_masked,
+        ndvi: Some(&ndvi_masked),
+        soil_loss_class: Some(&soil_masked),
+        gamma: gamma.clone(),
+    };
+    let t = indicator_table(&plan, &layers);
+    let csv = csv_zh(&t)?;
+    cx.write_text(
+        "tables/indicators.csv",
+        &csv,
+        "规划指标表：基期值由本次运行图层计算，并列规划文本基期值、2025/2030/2035 目标与达成率 (云冈区 plan's 19 indicators)",
+    )?;
+    t.write(&cx.out_path("tables/indicators.xlsx")?)?;
+    cx.record(
+        "tables/indicators.xlsx",
+        "the indicator table as XLSX (Chinese and English header rows)",
+    );
+    let zones: Vec<serde_json::Value> = o
+        .zonings
+        .iter()
+        .map(|(k, label, r, _)| {
+            serde_json::json!({
+                "layer": k, "method": label, "k": r.k, "silhouette": r.silhouette,
+                "merged_fragments": r.merged_fragments,
+                "zones": r.zones.iter().map(|z| serde_json::json!({"name": z.name, "km2": z.area_m2 / 1e6, "percent": z.percent})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    cx.manifest.param(
+        "zoning",
+        serde_json::json!({
+            "space_table": "presets/zoning/space_common_classes.csv",
+            "conflict_rules": "presets/zoning/conflict_rules.csv",
+            "unit_size_m": settings.zoning.unit_size_m,
+            "min_zone_share_pct": settings.zoning.min_zone_share_pct,
+            "key_unit_size_m": settings.key.unit_size_m,
+            "key_min_area_ha": settings.key.min_area_ha,
+            "key_top_share": settings.key.top_share,
+            "zonings": zones,
+            "key_areas": o.keys.areas.len(),
+            "notes": o.notes,
+            "gamma": gamma.as_ref().map(|g| g.0),
+            "indicator_note": if gamma.is_some() { "γ from the pattern step's network table" } else { "γ not computed: no pattern network table in this run" },
+        }),
+    );
+    Ok(())
+}
