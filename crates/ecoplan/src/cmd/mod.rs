@@ -39,6 +39,7 @@ pub mod scenario;
 pub mod validate;
 pub mod version;
 pub mod zonal;
+pub mod zoning;
 // --- end modules ---
 
 pub fn all() -> Vec<Subcommand> {
@@ -66,6 +67,7 @@ pub fn all() -> Vec<Subcommand> {
         sub!(metrics),
         sub!(corridors),
         sub!(resistance),
+        sub!(zoning),
         // --- end registry ---
     ]
 }
