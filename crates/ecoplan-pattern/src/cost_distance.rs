@@ -178,11 +178,19 @@ pub fn cost_distance<T: Cell, S: Cell>(
     cost.spec()
         .check_aligned(&sources.spec())
         .map_err(|e| CostDistanceError::NotAligned(e.to_string()))?;
-    let seeds = source_cells(sources)?;
+    // Validate first, then stream the seeds from the grid: a list of source cells would cost
+    // 16 bytes per source cell (a third of a real landscape can be source).
+    check_source_cells(sources)?;
     let surface = CostSurface::new(cost, params.bad_cost)?;
     let mut ws = Workspace::default();
     let run = surface.run(
-        seeds.iter().copied(),
+        sources.data.iter().enumerate().filter_map(|(i, &v)| {
+            if sources.is_nodata(v) {
+                return None;
+            }
+            let x = v.to_f64();
+            (x > 0.0).then_some((i, x as u32))
+        }),
         &RunOptions {
             max_cost: params.max_cost,
             backlink: params.backlink,
@@ -196,7 +204,25 @@ pub fn cost_distance<T: Cell, S: Cell>(
 
 /// Source cells `(index, id)` of a source grid: valid cells > 0; ids must be whole numbers.
 pub fn source_cells<S: Cell>(sources: &Grid<S>) -> Result<Vec<(usize, u32)>, CostDistanceError> {
-    let mut out = Vec::new();
+    check_source_cells(sources)?;
+    Ok(sources
+        .data
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &v)| {
+            if sources.is_nodata(v) {
+                return None;
+            }
+            let x = v.to_f64();
+            (x > 0.0).then_some((i, x as u32))
+        })
+        .collect())
+}
+
+/// Checks a source grid without listing its cells: at least one valid cell > 0, and every
+/// such cell a whole number that fits an id.
+fn check_source_cells<S: Cell>(sources: &Grid<S>) -> Result<(), CostDistanceError> {
+    let mut any = false;
     let mut bad = Vec::new();
     let mut bad_count = 0u64;
     for (i, &v) in sources.data.iter().enumerate() {
@@ -218,7 +244,7 @@ pub fn source_cells<S: Cell>(sources: &Grid<S>) -> Result<Vec<(usize, u32)>, Cos
             }
             continue;
         }
-        out.push((i, x as u32));
+        any = true;
     }
     if bad_count > 0 {
         return Err(CostDistanceError::BadSourceIds(format!(
@@ -226,12 +252,12 @@ pub fn source_cells<S: Cell>(sources: &Grid<S>) -> Result<Vec<(usize, u32)>, Cos
             bad.join(", ")
         )));
     }
-    if out.is_empty() {
+    if !any {
         return Err(CostDistanceError::NoSources(
             "the source grid has no cell > 0".into(),
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A validated cost raster ready for repeated runs (Linkage Mapper runs one per core).
@@ -436,7 +462,6 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             bad_cost_cells: self.bad_cells,
             ..Default::default()
         };
-        let mut seed_cells: Vec<u32> = Vec::new();
         for (i, id) in seeds {
             if ws.dist[i] == f32::NEG_INFINITY {
                 summary.sources_on_barrier += 1;
@@ -454,12 +479,14 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             if opts.allocation {
                 ws.alloc[i] = id;
             }
-            seed_cells.push(i as u32);
         }
-        // Seeds surrounded by seeds and barriers have nothing to relax: leave them out.
+        // Seeds surrounded by seeds and barriers have nothing to relax: leave them out. Seeds
+        // are the cells at 0 (found by a scan rather than kept in a list: no memory per seed).
         let (w, h) = (self.grid.width, self.grid.height);
-        for &i in &seed_cells {
-            let i = i as usize;
+        for i in 0..n {
+            if ws.dist[i] != 0.0 {
+                continue;
+            }
             let (r, c) = ((i / w) as i64, (i % w) as i64);
             let open = BACKLINK_OFFSETS.iter().any(|&(dr, dc)| {
                 let (r2, c2) = (r + dr, c + dc);
