@@ -33,7 +33,7 @@ impl Default for KeyAreaParams {
             w_conflict: 1.0,
             w_mining: 1.0,
             w_pattern: 0.5,
-            w_importance: 0.5,
+            w_importance: 0.2,
             top_share: 0.15,
             force_mining_share: 0.2,
             min_area_ha: 100.0,

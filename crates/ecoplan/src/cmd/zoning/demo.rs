@@ -328,3 +328,77 @@ pub fn demo_step(cx: &mut DemoContext) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_targets_parse() {
+        assert_eq!(target_number("≥165.29"), Some(165.29));
+        assert_eq!(target_number("达到0.48"), Some(0.48));
+        assert_eq!(target_number("61"), Some(61.0));
+        assert_eq!(target_number("-"), None);
+        assert_eq!(target_number(""), None);
+    }
+
+    #[test]
+    fn table_fills_computed_baselines_and_rates() {
+        // 2×2 region: forest, forest, cropland, grassland (900 m² cells).
+        let spec = ecoplan_grid::GridSpec::new(
+            2,
+            2,
+            ecoplan_grid::GeoTransform::north_up(0.0, 60.0, 30.0),
+            None,
+        );
+        let lu = Grid::from_vec(&spec, vec![3u8, 3, 1, 5], Some(0)).unwrap();
+        let plan = ecoplan_plan::from_toml(YUNGANG_PLAN).unwrap();
+        let l = IndicatorLayers {
+            landuse: &lu,
+            ndvi: None,
+            soil_loss_class: None,
+            gamma: Some((0.5, "pattern/network.csv".into())),
+        };
+        let t = indicator_table(&plan, &l);
+        assert_eq!(t.rows.len(), 19);
+        let row = |name: &str| {
+            t.rows
+                .iter()
+                .find(|r| r[2] == Value::Text(name.into()))
+                .unwrap()
+        };
+        // 森林覆盖率 50 %; stated 13.43, 2025 target 17.06 → r = (50 − 13.43)/(17.06 − 13.43).
+        let f = row("森林覆盖率");
+        assert_eq!(f[6], Value::Num(50.0));
+        assert_eq!(
+            f[11],
+            Value::Num(round((50.0 - 13.43) / (17.06 - 13.43), 4))
+        );
+        // 耕地保有量: one 900 m² cell = 0.0009 km²; 保持 → r = 0.0009 / 165.29.
+        let c = row("耕地保有量");
+        assert_eq!(c[6], Value::Num(0.0009));
+        assert_eq!(c[11], Value::Num(round(0.0009 / 165.29, 4)));
+        // γ from the pattern table; stated baseline "-" → no rate.
+        let g = row("生态廊道连通性");
+        assert_eq!(g[6], Value::Num(0.5));
+        assert_eq!(g[11], Value::Empty);
+        // Without NDVI the FVC row says why.
+        let v = row("草原综合植被盖度");
+        assert_eq!(v[6], Value::Empty);
+        assert!(matches!(&v[14], Value::Text(s) if s.contains("NDVI")));
+    }
+
+    #[test]
+    fn gamma_is_read_from_a_pattern_table() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a_sources.csv"), "id,area\n1,2\n").unwrap();
+        std::fs::write(
+            d.path().join("network.csv"),
+            "nodes,links,alpha,beta,gamma\n5,6,0.4,1.2,0.6667\n",
+        )
+        .unwrap();
+        let (g, src) = gamma_from_pattern(d.path()).unwrap();
+        assert_eq!((g, src.as_str()), (0.6667, "pattern/network.csv"));
+        assert!(gamma_from_pattern(&d.path().join("none")).is_none());
+    }
+}
