@@ -4,6 +4,9 @@
 mod common;
 use common::*;
 use std::path::Path;
+#[path = "demo_checks/scenario.rs"]
+mod scenario;
+use scenario::check_scenario;
 
 #[test]
 fn a_failed_run_leaves_the_earlier_run_intact() {
@@ -120,6 +123,7 @@ fn check_full_run(out: &Path) {
             .unwrap()
             < 0.05
     );
+    check_scenario(out);
 }
 
 #[test]

@@ -1,0 +1,174 @@
+//! Checks of the demo's `scenario` step, recomputed here from the run's rasters and the shipped
+//! carbon-pool preset (independently of the library code): Δcarbon of all projects equals the
+//! pool difference summed over changed cells; per-project deltas of the (non-overlapping) demo
+//! projects add up to the total for additive services; restoration never lowers carbon.
+
+use ecoplan_grid::AnyGrid;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+fn u8_grid(path: &Path) -> Vec<u8> {
+    match ecoplan_io::raster::read_raster(path).unwrap() {
+        AnyGrid::U8(g) => g.data,
+        other => panic!("{} is {:?}, expected u8", path.display(), other.cell_type()),
+    }
+}
+
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut rd = csv::Reader::from_path(path).unwrap();
+    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    rd.records()
+        .map(|r| {
+            h.iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(r: &BTreeMap<String, String>, col: &str) -> f64 {
+    r.get(col)
+        .unwrap_or_else(|| panic!("no column {col} in {r:?}"))
+        .parse()
+        .unwrap_or_else(|_| panic!("{col} = {:?} is not a number", r[col]))
+}
+
+fn pools() -> HashMap<u8, f64> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../presets/scenario/carbon_pools_common_classes.csv");
+    rows(&p)
+        .iter()
+        .map(|r| {
+            let t: f64 = ["c_above", "c_below", "c_soil", "c_dead"]
+                .iter()
+                .map(|c| num(r, c))
+                .sum();
+            (r["lucode"].parse().unwrap(), t)
+        })
+        .collect()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1.0)
+}
+
+pub fn check_scenario(out: &Path) {
+    let dir = out.join("scenario");
+    let mask = u8_grid(&out.join("region/mask.tif"));
+    let before = u8_grid(&out.join("layers/landuse.tif"));
+    let after = u8_grid(&dir.join("landuse_scenario.tif"));
+    assert_eq!(before.len(), after.len());
+    let cell_ha = 0.09;
+    let pools = pools();
+    let (mut d_carbon, mut changed, mut forest_before, mut forest_after, mut inside) =
+        (0.0, 0u64, 0i64, 0i64, 0u64);
+    for i in 0..mask.len() {
+        if mask[i] != 1 {
+            assert_eq!(
+                after[i], 0,
+                "cell {i} outside the region has a scenario class"
+            );
+            continue;
+        }
+        inside += 1;
+        let (b, a) = (before[i], after[i]);
+        forest_before += i64::from(b == 3);
+        forest_after += i64::from(a == 3);
+        if a != b {
+            changed += 1;
+            // restoration targets only: 林地, 草地, 湿地
+            assert!([3, 5, 6].contains(&a), "cell {i}: {b} → {a}");
+            d_carbon += (pools[&a] - pools[&b]) * cell_ha;
+        }
+    }
+    assert!(changed > 100, "only {changed} cells changed");
+    let t = rows(&dir.join("benefits.csv"));
+    let total = t
+        .iter()
+        .find(|r| r["项目"].starts_with("合计"))
+        .expect("合计 row");
+    let projects: Vec<_> = t
+        .iter()
+        .filter(|r| !r["项目"].starts_with("合计") && !r["项目"].starts_with("基准"))
+        .collect();
+    assert!(
+        (5..=8).contains(&projects.len()),
+        "{} projects",
+        projects.len()
+    );
+    // Δcarbon of the total = Σ over changed cells of the pool difference × cell area.
+    assert!(
+        close(num(total, "Δ碳储量 t"), d_carbon, 1e-6),
+        "{} vs {d_carbon}",
+        num(total, "Δ碳储量 t")
+    );
+    assert!(close(
+        num(total, "变化面积 公顷"),
+        changed as f64 * cell_ha,
+        1e-9
+    ));
+    // 森林覆盖率 change recomputed from the two land-use rasters.
+    let d_forest = (forest_after - forest_before) as f64 / inside as f64 * 100.0;
+    assert!(
+        close(num(total, "Δ森林覆盖率 %"), d_forest, 1e-9),
+        "{} vs {d_forest}",
+        num(total, "Δ森林覆盖率 %")
+    );
+    // Non-overlapping projects: additive services add up.
+    for col in [
+        "Δ碳储量 t",
+        "Δ土壤保持量 t/a",
+        "Δ水源涵养量 m³/a",
+        "Δ森林覆盖率 %",
+        "变化面积 公顷",
+        "Δ湿地面积 公顷",
+    ] {
+        let s: f64 = projects.iter().map(|r| num(r, col)).sum();
+        assert!(
+            close(s, num(total, col), 1e-6),
+            "{col}: Σ projects {s} vs total {}",
+            num(total, col)
+        );
+    }
+    for r in &projects {
+        let name = &r["项目"];
+        // converting cropland/mines/grass to forest, grass or wetland never lowers carbon
+        assert!(
+            num(r, "Δ碳储量 t") >= 0.0,
+            "{name}: Δcarbon {}",
+            num(r, "Δ碳储量 t")
+        );
+        assert!(num(r, "变化面积 公顷") > 0.0, "{name} changed nothing");
+        if name.contains("坡改梯") {
+            // a P-factor measure: no class change, soil conservation rises
+            assert_eq!(num(r, "Δ碳储量 t"), 0.0);
+            assert!(num(r, "Δ土壤保持量 t/a") > 0.0);
+        }
+        if name.contains("退耕还林") {
+            assert!(num(r, "Δ森林覆盖率 %") > 0.0 && num(r, "Δ耕地面积 公顷") < 0.0);
+        }
+    }
+    // Removing cropland and mining threats and adding habitat raises habitat quality overall.
+    assert!(num(total, "Δ生境质量面积加权 公顷") > 0.0);
+    // The projects layer carries the synthesized-geometry note and the same Δ values.
+    let gp =
+        ecoplan_io::vector::read_vector(&dir.join("projects.gpkg"), &Default::default()).unwrap();
+    assert_eq!(gp.features.len(), projects.len());
+    for (f, r) in gp.features.iter().zip(&projects) {
+        assert!(f
+            .get(&gp, "note")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .contains("SYNTHESIZED"));
+        assert!(close(
+            f.get(&gp, "d_carbon_t").unwrap().as_f64().unwrap(),
+            num(r, "Δ碳储量 t"),
+            1e-9
+        ));
+    }
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["parameters"]["scenario"]["synthesized"], true);
+}
