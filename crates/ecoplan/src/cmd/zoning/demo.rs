@@ -212,6 +212,33 @@ pub fn gamma_from_pattern(dir: &Path) -> Option<(f64, String)> {
             }
         }
     }
+    // Or a JSON summary with a numeric `gamma` (or `γ`) key at any depth.
+    fn find(v: &serde_json::Value) -> Option<f64> {
+        match v {
+            serde_json::Value::Object(m) => m
+                .iter()
+                .find(|(k, v)| (k.as_str() == "gamma" || k.as_str() == "γ") && v.is_number())
+                .and_then(|(_, v)| v.as_f64())
+                .or_else(|| m.values().find_map(find)),
+            serde_json::Value::Array(a) => a.iter().find_map(find),
+            _ => None,
+        }
+    }
+    for p in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        if let Some(g) = serde_json::from_str(&text).ok().as_ref().and_then(find) {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Some((g, format!("pattern/{name}")));
+        }
+    }
     None
 }
 
@@ -400,5 +427,12 @@ mod tests {
         let (g, src) = gamma_from_pattern(d.path()).unwrap();
         assert_eq!((g, src.as_str()), (0.6667, "pattern/network.csv"));
         assert!(gamma_from_pattern(&d.path().join("none")).is_none());
+        let j = tempfile::tempdir().unwrap();
+        std::fs::write(
+            j.path().join("summary.json"),
+            r#"{"network": {"alpha": 0.1, "gamma": 0.42}}"#,
+        )
+        .unwrap();
+        assert_eq!(gamma_from_pattern(j.path()).unwrap().0, 0.42);
     }
 }
