@@ -35,7 +35,9 @@ pub struct RegionLayers {
     pub evapotranspiration: Option<Grid<f32>>,
     /// InVEST water yield Y, mm (retention-correction method).
     pub water_yield: Option<Grid<f32>>,
-    /// Soil depth, mm, and saturated hydraulic conductivity (retention-correction method).
+    /// Soil depth, mm (converted to cm for the topographic index, as the method's papers use),
+    /// and saturated hydraulic conductivity in the unit of the K_sat/300 term, mm/d here
+    /// (retention-correction method).
     pub soil_depth: Option<Grid<f32>>,
     pub ksat: Option<Grid<f32>>,
     /// Mean NPP, and the NPP-index factors F_sic, F_pre, F_slo (normalised here).
@@ -584,8 +586,15 @@ pub fn run_assessment(
                             return f32::NAN;
                         }
                         let v = lu(i).and_then(|c| velocity.get(&c)).copied().unwrap_or(0.0);
-                        retention_mm(yv as f64, v, acc.data[i], sdv as f64, sl as f64, kv as f64)
-                            as f32
+                        // TI takes soil depth in cm, as in the papers (包玉斌 2016); the layer is mm
+                        retention_mm(
+                            yv as f64,
+                            v,
+                            acc.data[i],
+                            sdv as f64 / 10.0,
+                            sl as f64,
+                            kv as f64,
+                        ) as f32
                     })
                     .collect()
             }

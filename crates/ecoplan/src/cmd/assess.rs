@@ -28,6 +28,10 @@ const THREATS_PRESET: &str =
 const SENS_PRESET: &str =
     include_str!("../../../../presets/assess/habitat_sensitivity_common_classes.csv");
 const BREAKS_PRESET: &str = include_str!("../../../../presets/assess/sensitivity_breaks.csv");
+const VELOCITY_PRESET: &str =
+    include_str!("../../../../presets/assess/flow_velocity_coefficients_common_classes.csv");
+const AWY_BIO_PRESET: &str =
+    include_str!("../../../../presets/assess/awy_biophysical_common_classes.csv");
 
 pub fn command() -> Command {
     Command::new("assess")
@@ -152,8 +156,22 @@ pub fn assess_layers(
             )?,
         });
         notes.push("水源涵养: water balance P − P·α − ET (Gong 2017 α, presets/assess/runoff_coefficients_common_classes.csv)".into());
+    } else if layers.water_yield.is_some()
+        && layers.soil_depth.is_some()
+        && layers.ksat.is_some()
+        && layers.dem.is_some()
+        && layers.land_use.is_some()
+    {
+        params.water = Some(WaterMethod::RetentionCorrection {
+            velocity: class_map(
+                "presets/assess/flow_velocity_coefficients_common_classes.csv",
+                VELOCITY_PRESET,
+                "velocity",
+            )?,
+        });
+        notes.push("水源涵养: InVEST water yield Y × retention correction min(1, 249/V)·min(1, 0.9·TI/3)·min(1, Ksat/300) (Ding et al. 2017), TI = lg(upstream cells / (soil depth cm · slope %)), Ksat in mm/d, V from presets/assess/flow_velocity_coefficients_common_classes.csv".into());
     } else {
-        notes.push("水源涵养 skipped: needs precipitation, land use and a raster layer named evapotranspiration (actual ET, mm)".into());
+        notes.push("水源涵养 skipped: needs precipitation, land use and a raster layer named evapotranspiration (actual ET, mm) — or water_yield, soil_depth, ksat, dem and land use for the retention correction".into());
     }
     if let Some(lu) = &layers.land_use {
         let tt = parse_table(
@@ -210,7 +228,12 @@ pub fn assess_layers(
         && layers.vegetation_cover.is_some()
     {
         params.wind = Some(Default::default());
-        notes.push("防风固沙: RWEQ, z = 50 m".into());
+        notes.push("防风固沙: RWEQ sand fixation S_Lp − S_L (Peng et al. 2017), z = 50 m, C = exp(−0.0438·cover%)".into());
+    } else {
+        notes.push(
+            "防风固沙 skipped: needs raster layers rweq_wf, rweq_ef, rweq_scf, rweq_k and NDVI"
+                .into(),
+        );
     }
     if layers.r_factor.is_some() && layers.vegetation_cover.is_some() && layers.dem.is_some() {
         let all = breaks_from_table(&parse_table(
@@ -228,8 +251,61 @@ pub fn assess_layers(
         });
         notes.push("水土流失敏感性: (R · relief · cover)^(1/3) scores 1/3/5/7/9 (presets/assess/sensitivity_breaks.csv); soil texture not scored (no layer)".into());
     }
+    fragility_from_factors(layers, &mut params, &mut notes)?;
     let out = run_assessment(layers, &params, progress)?;
     Ok((out, notes))
+}
+
+/// Adds 土地沙化, 盐渍化 and 石漠化 when their factor layers exist (`fragility_factors` by the
+/// factor keys of presets/assess/sensitivity_breaks.csv; `texture_score` is optional).
+fn fragility_from_factors(
+    layers: &RegionLayers,
+    params: &mut AssessParams,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let all = breaks_from_table(&parse_table(
+        "presets/assess/sensitivity_breaks.csv",
+        BREAKS_PRESET,
+    )?)?;
+    let has = |f: &str| {
+        layers.fragility_factors.contains_key(f)
+            || (f == "vegetation_cover" && layers.vegetation_cover.is_some())
+            || (f == "slope" && layers.dem.is_some())
+    };
+    for (process, zh) in [
+        ("desertification", "土地沙化敏感性"),
+        ("salinization", "盐渍化敏感性"),
+        ("rocky_desertification", "石漠化敏感性"),
+    ] {
+        let factors: Vec<_> = all.iter().filter(|b| b.process == process).collect();
+        let missing: Vec<&str> = factors
+            .iter()
+            .filter(|b| !b.factor.ends_with("_score") && !has(&b.factor))
+            .map(|b| b.factor.as_str())
+            .collect();
+        if !missing.is_empty() {
+            notes.push(format!(
+                "{zh} {process} skipped: no layer for {}",
+                missing.join(", ")
+            ));
+            continue;
+        }
+        let breaks: Vec<_> = factors
+            .into_iter()
+            .filter(|b| has(&b.factor))
+            .cloned()
+            .collect();
+        notes.push(format!(
+            "{zh} {process}: geometric mean of factor scores 1/3/5/7/9 ({}; presets/assess/sensitivity_breaks.csv)",
+            breaks.iter().map(|b| b.factor.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+        params.fragility.push(FragilityParams {
+            process: process.into(),
+            breaks,
+            relief_window: 5,
+        });
+    }
+    Ok(())
 }
 
 /// Writes rasters, area tables and a summary into `dir`; returns the files written.
@@ -501,8 +577,22 @@ pub fn mask_layers(l: &mut RegionLayers, inside: &[bool]) {
         &mut l.vegetation_cover,
         &mut l.c_factor,
         &mut l.p_factor,
+        &mut l.water_yield,
+        &mut l.soil_depth,
+        &mut l.ksat,
+        &mut l.rweq_wf,
+        &mut l.rweq_ef,
+        &mut l.rweq_scf,
+        &mut l.rweq_k,
     ] {
         f(g);
+    }
+    for g in l.fragility_factors.values_mut() {
+        for (v, &k) in g.data.iter_mut().zip(inside) {
+            if !k {
+                *v = f32::NAN;
+            }
+        }
     }
     if let Some(g) = &mut l.land_use {
         for (v, &k) in g.data.iter_mut().zip(inside) {
@@ -514,8 +604,276 @@ pub fn mask_layers(l: &mut RegionLayers, inside: &[bool]) {
     }
 }
 
-/// Demo step: 双评价 生态保护重要性 on the demo layers (dem, landuse, precipitation, soil
-/// erodibility, NDVI), clipped to the region.
+/// Typical texture of a demo soil zone (mass %), behind the demo's synthesized RWEQ soil factors,
+/// K_sat and the 土地沙化 texture score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Texture {
+    pub sand: f64,
+    pub silt: f64,
+    pub clay: f64,
+    pub organic_matter: f64,
+    pub caco3: f64,
+    /// 土地沙化 texture score: 基岩 1, 黏质 3, 砾质 5, 壤质 7, 沙质 9.
+    pub score: f32,
+}
+
+/// 褐土 (calcareous cinnamon soil on loess, loam) on the plain below 1080 m.
+const TEXTURE_CINNAMON: Texture = Texture {
+    sand: 35.0,
+    silt: 45.0,
+    clay: 20.0,
+    organic_matter: 1.2,
+    caco3: 6.0,
+    score: 7.0,
+};
+/// 淡栗钙土 (light chestnut soil, sandy loam) in the mountains above 1200 m.
+const TEXTURE_CHESTNUT: Texture = Texture {
+    sand: 55.0,
+    silt: 30.0,
+    clay: 15.0,
+    organic_matter: 1.0,
+    caco3: 8.0,
+    score: 7.0,
+};
+/// 复配土 (mine spoil mixed with coal gangue, gravelly) on mining land.
+const TEXTURE_SPOIL: Texture = Texture {
+    sand: 60.0,
+    silt: 25.0,
+    clay: 15.0,
+    organic_matter: 0.6,
+    caco3: 3.0,
+    score: 5.0,
+};
+
+/// The demo's soil zones (the same zoning as its soil erodibility layer): texture at elevation
+/// `z` (m) for common land-use class `lu`; `None` on water and outside.
+pub fn demo_texture(z: f32, lu: i32) -> Option<Texture> {
+    if !z.is_finite() || lu == 0 || lu == 7 {
+        return None;
+    }
+    if lu == 9 {
+        return Some(TEXTURE_SPOIL);
+    }
+    let t = ((z as f64 - 1080.0) / 120.0).clamp(0.0, 1.0);
+    let mix = |a: f64, b: f64| a + (b - a) * t;
+    let (a, b) = (TEXTURE_CINNAMON, TEXTURE_CHESTNUT);
+    Some(Texture {
+        sand: mix(a.sand, b.sand),
+        silt: mix(a.silt, b.silt),
+        clay: mix(a.clay, b.clay),
+        organic_matter: mix(a.organic_matter, b.organic_matter),
+        caco3: mix(a.caco3, b.caco3),
+        score: 7.0,
+    })
+}
+
+/// Saturated hydraulic conductivity (mm/d) from texture, Cosby et al. (1984):
+/// log10 K_sat[in/h] = −0.6 + 0.0126·sand − 0.0064·clay.
+pub fn ksat_cosby_mm_per_day(t: &Texture) -> f64 {
+    10f64.powf(-0.6 + 0.0126 * t.sand - 0.0064 * t.clay) * 25.4 * 24.0
+}
+
+/// Assumptions of the demo's synthesized wind climate (no wind record in the bundle).
+/// Wf = Σ U₂(U₂ − U₁)²·N_d/N summed over the year, m³·s⁻³, at the region's mean elevation.
+const DEMO_WIND_WF: f64 = 100.0;
+/// Probability of snow-free ground in the windy season (SD).
+const DEMO_SNOW_FREE: f64 = 0.9;
+/// Winter–spring days with wind ≥ 6 m/s at the mean elevation.
+const DEMO_WIND_DAYS: f64 = 40.0;
+/// Wind speed gain with height above the region's mean elevation, per m.
+const DEMO_WIND_GAIN_PER_M: f64 = 0.0005;
+/// ρ_air/g (kg·m⁻³ / m·s⁻²).
+const AIR_DENSITY_OVER_G: f64 = 1.293 / 9.81;
+
+/// Max − min elevation in the 3×3 neighbourhood (NaN where the centre is nodata).
+fn relief3(dem: &Grid<f32>) -> Vec<f32> {
+    use rayon::prelude::*;
+    let (w, h) = (dem.width, dem.height);
+    (0..w * h)
+        .into_par_iter()
+        .map(|i| {
+            let z = dem.data[i];
+            if dem.is_nodata(z) {
+                return f32::NAN;
+            }
+            let (c, r) = (i % w, i / w);
+            let (mut lo, mut hi) = (z, z);
+            for rr in r.saturating_sub(1)..=(r + 1).min(h - 1) {
+                for cc in c.saturating_sub(1)..=(c + 1).min(w - 1) {
+                    let v = dem.data[rr * w + cc];
+                    if !dem.is_nodata(v) {
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    }
+                }
+            }
+            hi - lo
+        })
+        .collect()
+}
+
+/// The demo's SYNTHESIZED assessment inputs, derived deterministically from its climate, soil,
+/// terrain and land-use layers: (name, grid, role) in the order written to assess/factors/.
+fn demo_factor_layers(
+    dem: &Grid<f32>,
+    lu: &Grid<i32>,
+    precip: &Grid<f32>,
+    et0: &Grid<f32>,
+    inside: &[bool],
+) -> Vec<(&'static str, Grid<f32>, String)> {
+    let spec = dem.spec();
+    let n = spec.len();
+    let (mut zs, mut k) = (0.0f64, 0u64);
+    for (i, &z) in dem.data.iter().enumerate() {
+        if inside[i] && z.is_finite() {
+            zs += z as f64;
+            k += 1;
+        }
+    }
+    let z_mean = if k > 0 { zs / k as f64 } else { 0.0 };
+    let relief = relief3(dem);
+    let cell = spec.transform.dx.abs();
+    let tex: Vec<Option<Texture>> = (0..n)
+        .map(|i| {
+            if inside[i] {
+                demo_texture(dem.data[i], lu.data[i])
+            } else {
+                None
+            }
+        })
+        .collect();
+    let by_tex = |f: &dyn Fn(&Texture) -> f64| -> Grid<f32> {
+        let data = tex
+            .iter()
+            .map(|t| t.as_ref().map_or(f32::NAN, |t| f(t) as f32))
+            .collect();
+        Grid::from_vec(&spec, data, Some(f32::NAN)).expect("sized")
+    };
+    // wind speed scale with height above the mean elevation, and its cube for wind power
+    let exposure = |i: usize| -> f64 {
+        let u = 1.0 + DEMO_WIND_GAIN_PER_M * (dem.data[i] as f64 - z_mean);
+        u.clamp(0.7, 1.3)
+    };
+    let per_cell = |f: &dyn Fn(usize) -> f64| -> Grid<f32> {
+        let data = (0..n)
+            .map(|i| {
+                let (p, e) = (precip.data[i], et0.data[i]);
+                if !inside[i] || !p.is_finite() || !e.is_finite() || lu.data[i] == 0 {
+                    f32::NAN
+                } else {
+                    f(i) as f32
+                }
+            })
+            .collect();
+        Grid::from_vec(&spec, data, Some(f32::NAN)).expect("sized")
+    };
+    let sealed = |i: usize| matches!(lu.data[i], 7 | 8);
+    vec![
+        (
+            "ksat",
+            by_tex(&ksat_cosby_mm_per_day),
+            "saturated hydraulic conductivity K_sat, mm/d (SYNTHESIZED: Cosby 1984 pedotransfer from the demo soil zones' typical texture)".into(),
+        ),
+        (
+            "rweq_wf",
+            per_cell(&|i| {
+                let (p, e) = (precip.data[i] as f64, et0.data[i] as f64);
+                let soil_wetness = ((e - p) / e).clamp(0.0, 1.0);
+                DEMO_WIND_WF * exposure(i).powi(3) * AIR_DENSITY_OVER_G * soil_wetness * DEMO_SNOW_FREE
+            }),
+            format!("RWEQ weather factor WF = Wf·(ρ/g)·SW·SD, kg/m (SYNTHESIZED: assumed Wf {DEMO_WIND_WF} m³/s³ scaled by (1 + {DEMO_WIND_GAIN_PER_M}·Δz)³, SW = (ET0 − P)/ET0 from the demo climate, SD {DEMO_SNOW_FREE})"),
+        ),
+        (
+            "rweq_ef",
+            {
+                let mut g = by_tex(&|t| {
+                    ecoplan_assess::dual::rweq::erodible_fraction(
+                        t.sand, t.silt, t.clay, t.organic_matter, t.caco3,
+                    )
+                });
+                for i in 0..n {
+                    if sealed(i) && inside[i] {
+                        g.data[i] = 0.0;
+                    }
+                }
+                g
+            },
+            "RWEQ erodible fraction EF (SYNTHESIZED: METHODS §1.5 formula on the soil zones' typical texture; 0 on water and built-up land)".into(),
+        ),
+        (
+            "rweq_scf",
+            by_tex(&|t| ecoplan_assess::dual::rweq::soil_crust_factor(t.clay, t.organic_matter)),
+            "RWEQ soil crust factor SCF = 1/(1 + 0.0066·clay² + 0.021·om²), clay and OM in % (SYNTHESIZED texture)".into(),
+        ),
+        (
+            "rweq_k",
+            per_cell(&|i| {
+                // Smith–Carson over the 3×3 window; K_r capped at 18, where the fit has its minimum
+                let (lo, hi) = (0.0, (18.0 * 3.0 * cell / 0.2f64).sqrt());
+                let dh = (relief[i] as f64).clamp(lo, hi);
+                ecoplan_assess::dual::rweq::roughness_factor(dh, 3.0 * cell, 0.0)
+            }),
+            "RWEQ surface roughness K′ = exp(1.86·K_r − 2.41·K_r^0.934), K_r = 0.2·ΔH²/L over 3×3 cells of the DEM, capped at K_r = 18 (the fit's minimum); C_rr = 0".into(),
+        ),
+        (
+            "humidity_index",
+            per_cell(&|i| precip.data[i] as f64 / (et0.data[i] as f64).max(1.0)),
+            "humidity index P/ET0 (from the demo's precipitation and ET0 layers)".into(),
+        ),
+        (
+            "wind_days",
+            per_cell(&|i| DEMO_WIND_DAYS * exposure(i).powi(3)),
+            format!("winter–spring days with wind ≥ 6 m/s (SYNTHESIZED: assumed {DEMO_WIND_DAYS} d at the mean elevation, × (1 + {DEMO_WIND_GAIN_PER_M}·Δz)³)"),
+        ),
+        (
+            "texture_score",
+            by_tex(&|t| t.score as f64),
+            "土地沙化 soil texture score (壤质 7 on 褐土/淡栗钙土, 砾质 5 on mine spoil; SYNTHESIZED soil zones)".into(),
+        ),
+    ]
+}
+
+/// InVEST annual water yield (natcap.invest 3.20 semantics) of the demo, per pixel, mm.
+fn demo_water_yield(
+    lu: &Grid<i32>,
+    precip: &Grid<f32>,
+    et0: &Grid<f32>,
+    pawc: &Grid<f32>,
+    depth: &Grid<f32>,
+    progress: &dyn Progress,
+) -> Result<Grid<f32>> {
+    use ecoplan_assess::invest::water_yield as awy;
+    let bio = awy::biophysical_from_table(&parse_table(
+        "presets/assess/awy_biophysical_common_classes.csv",
+        AWY_BIO_PRESET,
+    )?)?;
+    let o = awy::annual_water_yield(
+        &awy::WaterYieldInputs {
+            lulc: lu,
+            depth_to_root_rest_layer: depth,
+            precipitation: precip,
+            pawc,
+            eto: et0,
+            watersheds: None,
+            sub_watersheds: None,
+        },
+        &bio,
+        &awy::WaterYieldParams {
+            seasonality_constant: DEMO_SEASONALITY_Z,
+        },
+        progress,
+    )?;
+    let y = &o.wyield;
+    Ok(y.map(Some(f32::NAN), |v| v))
+}
+
+/// Seasonality constant Z of the demo: 0.2·N (InVEST user guide), N ≈ 70 rain days a year.
+const DEMO_SEASONALITY_Z: f64 = 14.0;
+
+/// Demo step: 双评价 生态保护重要性 on the demo layers, clipped to the region: 水源涵养 (InVEST
+/// water yield with the retention correction), 水土保持 (RUSLE), 防风固沙 (RWEQ), 生物多样性维护
+/// (habitat quality), 水土流失 and 土地沙化 sensitivity. Inputs the demo bundle lacks (K_sat, RWEQ
+/// factors, wind days) are SYNTHESIZED here and written to assess/factors/.
 pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
     let grid = cx.region()?.grid.clone();
     let inside: Vec<bool> = cx.mask()?.data.iter().map(|&v| v == 1).collect();
@@ -523,7 +881,8 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         spec: Some(grid.clone()),
         ..Default::default()
     };
-    l.dem = Some(cx.layer("dem")?.to_f32().cast::<f64>(Some(f64::NAN)));
+    let dem32 = cx.layer("dem")?.to_f32();
+    l.dem = Some(dem32.cast::<f64>(Some(f64::NAN)));
     l.land_use = Some(cx.layer("landuse")?.to_f64().map(Some(0), |v| v as i32));
     l.precipitation = Some(cx.layer("precipitation")?.to_f32());
     if let Ok(r) = cx.layer("rainfall_erosivity") {
@@ -531,6 +890,42 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
     }
     l.k_factor = Some(cx.layer("soil_erodibility")?.to_f32());
     l.vegetation_cover = Some(fvc_from_ndvi(&cx.layer("ndvi")?.to_f32()));
+    let et0 = cx.layer("et0")?.to_f32();
+    let pawc = cx.layer("pawc")?.to_f32();
+    let depth = cx.layer("soil_depth")?.to_f32();
+    mask_layers(&mut l, &inside);
+    let lu = l.land_use.clone().expect("set above");
+    let precip = l.precipitation.clone().expect("set above");
+    l.water_yield = Some(demo_water_yield(
+        &lu,
+        &precip,
+        &et0,
+        &pawc,
+        &depth,
+        cx.progress,
+    )?);
+    l.soil_depth = Some(depth);
+    let mut written = Vec::new();
+    for (name, g, role) in demo_factor_layers(&dem32, &lu, &precip, &et0, &inside) {
+        let rel = format!("assess/factors/{name}.tif");
+        cx.write_raster(&rel, &AnyGrid::F32(g.clone()), &role)?;
+        written.push(rel);
+        match name {
+            "ksat" => l.ksat = Some(g),
+            "rweq_wf" => l.rweq_wf = Some(g),
+            "rweq_ef" => l.rweq_ef = Some(g),
+            "rweq_scf" => l.rweq_scf = Some(g),
+            "rweq_k" => l.rweq_k = Some(g),
+            other => {
+                l.fragility_factors.insert(other.to_string(), g);
+            }
+        }
+    }
+    cx.write_raster(
+        "assess/factors/water_yield.tif",
+        &AnyGrid::F32(l.water_yield.clone().expect("set above")),
+        &format!("InVEST annual water yield Y, mm (natcap.invest 3.20 semantics on the demo climate and soil layers; presets/assess/awy_biophysical_common_classes.csv, Z = {DEMO_SEASONALITY_Z})"),
+    )?;
     mask_layers(&mut l, &inside);
     let opts = AssessOptions {
         grading: GradingMethod::default(),
@@ -538,7 +933,11 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         ls_china: false,
         tolerable_t_km2: 200.0,
     };
-    let (out, notes) = assess_layers(&mut l, &opts, cx.progress)?;
+    let (out, mut notes) = assess_layers(&mut l, &opts, cx.progress)?;
+    notes.retain(|n| !n.starts_with("石漠化敏感性") && !n.starts_with("盐渍化敏感性"));
+    notes.push("石漠化敏感性 not assessed: not applicable — 云冈区 lies outside the karst regions the 2020 guide and the national 岩溶地区石漠化 monitoring cover (8 southern provinces); no exposed-carbonate layer".into());
+    notes.push("盐渍化敏感性 not assessed: the demo has no groundwater mineralisation or water-table depth data; only the evaporation/precipitation ratio could be derived, and one factor of four is not an honest composite".into());
+    notes.push("SYNTHESIZED demo inputs (assess/factors/): K_sat, RWEQ WF/EF/SCF/K′, humidity index, wind days, texture score — derived deterministically from the demo's climate, soil-zone, terrain and land-use layers under stated assumptions, not measured".into());
     let dir = cx
         .out_path("assess/importance.tif")?
         .parent()
@@ -558,6 +957,12 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
             "soil_conservation_rate_percent": out.soil_conservation_rate,
             "grading": "cumulative contribution 50 % / 80 %",
             "min_patch_ha": 1.0,
+            "services": out.services.iter().map(|s| s.key).collect::<Vec<_>>(),
+            "fragility": out.fragility.iter().map(|f| f.process.clone()).collect::<Vec<_>>(),
+            "not_assessed": {
+                "rocky_desertification": "not applicable: no karst in 云冈区",
+                "salinization": "no groundwater mineralisation / water-table data",
+            },
         }),
     );
     Ok(())
