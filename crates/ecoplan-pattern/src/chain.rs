@@ -57,7 +57,9 @@ use crate::resistance::{
     resistance_from_classes, Correction, ResistanceError, ResistanceParams, ResistanceSurface,
     ResistanceTable,
 };
-use crate::sources::{extract_sources, rank_by_dpc, DpcParams, SourceParams, Sources, SourcesError};
+use crate::sources::{
+    extract_sources, rank_by_dpc, DpcParams, SourceParams, Sources, SourcesError,
+};
 use ecoplan_assess::dual::grading::{grade, GradingMethod};
 use ecoplan_circuit::circuitscape::{
     discard_maps, one_to_all, pairwise, FocalPoint, Landscape, MapOptions, OneToAllMode,
@@ -159,7 +161,8 @@ pub struct PatternParams {
     pub barriers: bool,
     /// Barrier radii `[min, max, step]` in metres; default none = 1 to 5 cells, step 1 cell.
     pub barrier_radii_m: Option<[f64; 3]>,
-    /// Node merging (barrier nodes use the 一级改善区 threshold, not `barrier_threshold`).
+    /// Node merging (`merge_cells`); barrier nodes are path cells in 一级改善区, so
+    /// `barrier_threshold` is not used.
     pub nodes: NodeParams,
 }
 
@@ -197,11 +200,15 @@ impl PatternParams {
     pub fn validate(&self) -> Result<(), PatternError> {
         let mut p = Vec::new();
         if self.ecological_classes.is_empty() {
-            p.push("ecological_classes is empty: name the land-use codes of ecological land".into());
+            p.push(
+                "ecological_classes is empty: name the land-use codes of ecological land".into(),
+            );
         }
         match self.mspa.validate() {
             Ok(()) => {}
-            Err(MspaError::InvalidParams(v)) => p.extend(v.into_iter().map(|s| format!("mspa: {s}"))),
+            Err(MspaError::InvalidParams(v)) => {
+                p.extend(v.into_iter().map(|s| format!("mspa: {s}")))
+            }
             Err(e) => p.push(format!("mspa: {e}")),
         }
         if self.importance_threshold.is_nan() {
@@ -235,7 +242,9 @@ impl PatternParams {
         }
         if let Some((lo, hi)) = self.resistance.clamp {
             if !(lo > 0.0 && hi >= lo) {
-                p.push(format!("resistance.clamp ({lo}, {hi}) must satisfy 0 < min ≤ max"));
+                p.push(format!(
+                    "resistance.clamp ({lo}, {hi}) must satisfy 0 < min ≤ max"
+                ));
             }
         }
         if let Err(CorridorError::Params(v)) = self.linkage.validate() {
@@ -367,7 +376,13 @@ fn natural_break_grades(values: &[f32], inside: impl Fn(usize) -> bool) -> Vec<u
     let masked: Vec<f32> = values
         .iter()
         .enumerate()
-        .map(|(i, &v)| if inside(i) && v.is_finite() { v } else { f32::NAN })
+        .map(|(i, &v)| {
+            if inside(i) && v.is_finite() {
+                v
+            } else {
+                f32::NAN
+            }
+        })
         .collect();
     grade(&masked, GradingMethod::NaturalBreaks).0
 }
@@ -388,7 +403,10 @@ pub fn run_pattern(
     let n = spec.len();
     let mut notes = Vec::new();
     let inside = |i: usize| {
-        !lu.is_nodata(lu.data[i]) && inputs.region.is_none_or(|r| r.data[i] != 0 && !r.is_nodata(r.data[i]))
+        !lu.is_nodata(lu.data[i])
+            && inputs
+                .region
+                .is_none_or(|r| r.data[i] != 0 && !r.is_nodata(r.data[i]))
     };
 
     // 1. MSPA on ecological land.
@@ -413,10 +431,13 @@ pub fn run_pattern(
         min_area_ha: params.min_area_ha,
         eight_connected: params.mspa.connectivity == 8,
     };
-    let mut sources = extract_sources(&core, inputs.importance, inputs.policy_areas, &sp, progress)?;
+    let mut sources =
+        extract_sources(&core, inputs.importance, inputs.policy_areas, &sp, progress)?;
     let candidates = sources.table.len();
     if inputs.importance.is_none() {
-        notes.push("生态源地 sources: no importance raster, MSPA core of ecological land only".into());
+        notes.push(
+            "生态源地 sources: no importance raster, MSPA core of ecological land only".into(),
+        );
     }
     rank_by_dpc(
         &mut sources,
@@ -485,7 +506,8 @@ pub fn run_pattern(
     };
 
     // 5. Cumulative current among sources.
-    let solver = SolverOptions::with_kind(SolverKind::from_name(&params.solver).expect("validated"));
+    let solver =
+        SolverOptions::with_kind(SolverKind::from_name(&params.solver).expect("validated"));
     let mut effective_resistances = Vec::new();
     let current = if params.current == CurrentMode::None {
         None
@@ -605,65 +627,83 @@ pub fn run_pattern(
     };
 
     // 7. Barriers.
-    let (barriers, barrier_class, barrier_threshold) =
-        if params.barriers && corridors.kept_links().next().is_some() {
-            let cell = spec.transform.cell_width();
-            let mut bp = BarrierParams::cells(cell);
-            if let Some([lo, hi, step]) = params.barrier_radii_m {
-                bp.min_radius = lo;
-                bp.max_radius = hi;
-                bp.radius_step = step;
-            }
-            bp.bad_cost = params.linkage.bad_cost;
-            bp.null_cores = true;
-            bp.validate(cell)?;
-            let out = barrier_mapper(r, patches, &corridors, &bp, progress)?;
-            let circles = &out.circles;
-            let masked: Vec<f32> = circles
-                .data
-                .iter()
-                .map(|&v| if v > 0.0 && !circles.is_nodata(v) { v } else { f32::NAN })
-                .collect();
-            let (grades, th) = grade(&masked, GradingMethod::NaturalBreaks);
-            let class: Vec<u8> = grades
-                .iter()
-                .map(|&g| match g {
-                    3 => 1,
-                    2 => 2,
-                    _ => 0,
-                })
-                .collect();
-            notes.push(format!(
+    let (barriers, barrier_class) = if params.barriers && corridors.kept_links().next().is_some() {
+        let cell = spec.transform.cell_width();
+        let mut bp = BarrierParams::cells(cell);
+        if let Some([lo, hi, step]) = params.barrier_radii_m {
+            bp.min_radius = lo;
+            bp.max_radius = hi;
+            bp.radius_step = step;
+        }
+        bp.bad_cost = params.linkage.bad_cost;
+        bp.null_cores = true;
+        bp.validate(cell)?;
+        let out = barrier_mapper(r, patches, &corridors, &bp, progress)?;
+        let circles = &out.circles;
+        let masked: Vec<f32> = circles
+            .data
+            .iter()
+            .map(|&v| {
+                if v > 0.0 && !circles.is_nodata(v) {
+                    v
+                } else {
+                    f32::NAN
+                }
+            })
+            .collect();
+        let (grades, th) = grade(&masked, GradingMethod::NaturalBreaks);
+        let class: Vec<u8> = grades
+            .iter()
+            .map(|&g| match g {
+                3 => 1,
+                2 => 2,
+                _ => 0,
+            })
+            .collect();
+        notes.push(format!(
                 "障碍点 barriers: radii {:?} m; 一级改善区 {} cells (score ≥ {:.4}), 二级改善区 {} cells",
                 bp.radii(),
                 class.iter().filter(|&&v| v == 1).count(),
                 th.t_upper,
                 class.iter().filter(|&&v| v == 2).count()
             ));
-            (
-                Some(out),
-                Some(Grid::from_vec(&spec, class, None).expect("sized to the grid")),
-                th.t_upper,
-            )
-        } else {
-            (None, None, f64::INFINITY)
-        };
+        (
+            Some(out),
+            Some(Grid::from_vec(&spec, class, None).expect("sized to the grid")),
+        )
+    } else {
+        (None, None)
+    };
 
     // 8. Nodes along the kept least-cost paths.
     let kept: Vec<(u32, &[usize])> = corridors
         .kept_links()
         .map(|l| (l.id, l.path_cells.as_slice()))
         .collect();
-    let mut np = params.nodes.clone();
-    if barrier_threshold.is_finite() {
-        np.barrier_threshold = barrier_threshold;
-    }
+    // Corridor × barrier nodes: path cells inside 一级改善区, scored by the circle score.
+    let barrier_nodes: Option<Grid<f32>> = match (&barriers, &barrier_class) {
+        (Some(b), Some(class)) => {
+            let data = b
+                .circles
+                .data
+                .iter()
+                .zip(&class.data)
+                .map(|(&v, &k)| if k == 1 { v } else { 0.0 })
+                .collect();
+            Some(Grid::from_vec(&spec, data, None).expect("sized to the grid"))
+        }
+        _ => None,
+    };
+    let np = NodeParams {
+        barrier_threshold: f64::MIN_POSITIVE,
+        ..params.nodes.clone()
+    };
     let nodes = ecological_nodes(
         &spec,
         &kept,
         &NodeLayers {
             cores: Some(patches),
-            barrier: barriers.as_ref().map(|b| &b.centers),
+            barrier: barrier_nodes.as_ref(),
             roads: inputs.roads,
             rivers: inputs.rivers,
         },
@@ -696,4 +736,271 @@ pub fn run_pattern(
         network,
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecoplan_grid::{GeoTransform, GridSpec, NoProgress};
+
+    const FOREST: i32 = 3;
+    const CROP: i32 = 1;
+    const BUILT: i32 = 8;
+
+    fn spec(w: usize, h: usize) -> GridSpec {
+        GridSpec::new(
+            w,
+            h,
+            GeoTransform::north_up(0.0, h as f64 * 30.0, 30.0),
+            None,
+        )
+    }
+
+    fn blocks(w: usize, h: usize, rects: &[(usize, usize, usize, usize)]) -> Grid<i32> {
+        let mut g = Grid::filled(&spec(w, h), CROP, Some(0));
+        for &(c0, c1, r0, r1) in rects {
+            for r in r0..r1 {
+                for c in c0..c1 {
+                    g.set(c, r, FOREST);
+                }
+            }
+        }
+        g
+    }
+
+    fn params() -> PatternParams {
+        PatternParams {
+            min_area_ha: 5.0,
+            ..Default::default()
+        }
+    }
+
+    fn table() -> ResistanceTable {
+        ResistanceTable::preset("common_default").unwrap()
+    }
+
+    #[test]
+    fn validate_lists_every_problem() {
+        let p = PatternParams {
+            ecological_classes: vec![],
+            min_area_ha: -1.0,
+            max_sources: Some(1),
+            solver: "gauss".into(),
+            barrier_radii_m: Some([0.0, 10.0, 1.0]),
+            ..Default::default()
+        };
+        let PatternError::Params(v) = p.validate().unwrap_err() else {
+            panic!("expected Params")
+        };
+        assert_eq!(v.len(), 5, "{v:?}");
+        assert!(PatternParams::default().validate().is_ok());
+    }
+
+    #[test]
+    fn two_sources_one_corridor_current_along_it() {
+        // Two 12×12 forest blocks 10 cells apart in cropland.
+        let lu = blocks(40, 16, &[(2, 14, 2, 14), (24, 36, 2, 14)]);
+        let t = table();
+        let out = run_pattern(&PatternInputs::new(&lu, &t), &params(), &NoProgress).unwrap();
+        assert_eq!(out.sources.table.len(), 2);
+        // MSPA core of a 12×12 block with edge width 1 is 10×10 = 100 cells = 9 ha.
+        assert_eq!(out.sources.table[0].cells, 100);
+        assert!((out.sources.table[0].area_ha - 9.0).abs() < 1e-9);
+        let kept = out.kept_pairs();
+        assert_eq!(kept.len(), 1);
+        // Fewer than 3 nodes: no α/γ, and the notes say why.
+        assert!(out.network.is_none());
+        assert!(out
+            .notes
+            .iter()
+            .any(|n| n.contains("network indices not computed")));
+        // Least-cost distance across the gap: path through cropland (R 30) from core edge to
+        // core edge, 12 cells (2 forest edge cells at R 1 + 10 crop cells at R 30, in steps
+        // of mean resistance): 30 m × (0.5·(1+1) ... ) — check it lies between pure-crop and
+        // pure-forest bounds.
+        let link = out.corridors.kept_links().next().unwrap();
+        assert!(
+            link.cwd > 30.0 * 10.0 * 1.0 && link.cwd < 30.0 * 12.0 * 30.0,
+            "{}",
+            link.cwd
+        );
+        // Current flows along every path cell outside the sources.
+        let cur = out.current.as_ref().unwrap();
+        for &c in &link.path_cells {
+            if out.sources.patches.data[c] == 0 {
+                assert!(cur.data[c] > 0.0, "no current at path cell {c}");
+            }
+        }
+        // Pairwise effective resistance is finite and positive.
+        assert_eq!(out.effective_resistances.len(), 1);
+        assert!(out.effective_resistances[0].2 > 0.0);
+    }
+
+    #[test]
+    fn three_in_a_row_make_a_chain() {
+        let lu = blocks(64, 16, &[(2, 14, 2, 14), (26, 38, 2, 14), (50, 62, 2, 14)]);
+        let t = table();
+        let out = run_pattern(&PatternInputs::new(&lu, &t), &params(), &NoProgress).unwrap();
+        let net = out.network.unwrap();
+        // V = 3, L = 2: α = (2 − 3 + 1)/(6 − 5) = 0, β = 2/3, γ = 2/(3·1).
+        assert_eq!((net.nodes, net.links), (3, 2));
+        assert!(net.alpha.abs() < 1e-12);
+        assert!((net.beta - 2.0 / 3.0).abs() < 1e-12);
+        assert!((net.gamma - 2.0 / 3.0).abs() < 1e-12);
+        // The middle source is in both links; the ends are not linked directly.
+        let mut pairs: Vec<(u32, u32)> = out.kept_pairs().iter().map(|p| (p.1, p.2)).collect();
+        pairs.sort();
+        let mid = out.sources.patches.get(32, 8);
+        assert!(
+            pairs.iter().all(|&(a, b)| a == mid || b == mid),
+            "{pairs:?}"
+        );
+        // The middle source connects most: it has the highest dPC, so id 1.
+        assert_eq!(mid, 1);
+    }
+
+    #[test]
+    fn four_sources_in_a_square() {
+        let lu = blocks(
+            40,
+            40,
+            &[
+                (2, 14, 2, 14),
+                (26, 38, 2, 14),
+                (2, 14, 26, 38),
+                (26, 38, 26, 38),
+            ],
+        );
+        let t = table();
+        let out = run_pattern(&PatternInputs::new(&lu, &t), &params(), &NoProgress).unwrap();
+        let net = out.network.unwrap();
+        assert_eq!(net.nodes, 4);
+        // The four sides at least; the diagonals may or may not survive (they pass corners).
+        assert!(net.links >= 4 && net.links <= 6, "{}", net.links);
+        assert!((net.gamma - net.links as f64 / 6.0).abs() < 1e-12);
+        assert!(net.gamma > 0.0 && net.gamma <= 1.0);
+    }
+
+    #[test]
+    fn barrier_found_on_a_built_up_cell_in_a_forest_strip() {
+        // Two forest blocks joined by a 3-cell-wide forest strip cut by a built-up band.
+        let mut lu = blocks(44, 20, &[(2, 14, 4, 16), (30, 42, 4, 16), (14, 30, 9, 12)]);
+        for r in 9..12 {
+            lu.set(22, r, BUILT);
+        }
+        let t = table();
+        let out = run_pattern(&PatternInputs::new(&lu, &t), &params(), &NoProgress).unwrap();
+        let b = out.barriers.as_ref().unwrap();
+        let (best, _) = b
+            .centers
+            .data
+            .iter()
+            .enumerate()
+            .max_by(|a, c| a.1.total_cmp(c.1))
+            .unwrap();
+        let (bc, br) = (best % 44, best / 44);
+        assert!(
+            (bc as i64 - 22).abs() <= 1 && (9..12).contains(&br),
+            "best barrier centre at col {bc}, row {br}"
+        );
+        let class = out.barrier_class.as_ref().unwrap();
+        assert_eq!(class.get(22, 10), 1, "the built-up cell is 一级改善区");
+        // A barrier node sits on the path there.
+        assert!(out
+            .nodes
+            .iter()
+            .any(|n| n.kind == crate::nodes::NodeKind::Barrier && (n.col as i64 - 22).abs() <= 1));
+    }
+
+    #[test]
+    fn pinch_point_at_the_narrow_neck() {
+        // Wide corridor of forest with a 1-cell neck between two sources, in built-up land.
+        let spec = spec(44, 30);
+        let mut lu = Grid::filled(&spec, BUILT, Some(0));
+        for r in 0..30 {
+            for c in 0..44 {
+                let block = (2..14).contains(&c) || (30..42).contains(&c);
+                let strip = (14..30).contains(&c) && (8..22).contains(&r) && (c != 22 || r == 15);
+                if (block && (3..27).contains(&r)) || strip {
+                    lu.set(c, r, FOREST);
+                }
+            }
+        }
+        let t = table();
+        let mut p = params();
+        p.barriers = false;
+        p.linkage.truncate_cwd = Some(5_000.0);
+        let out = run_pattern(&PatternInputs::new(&lu, &t), &p, &NoProgress).unwrap();
+        let pinch = out.pinch_points.as_ref().unwrap();
+        assert_eq!(pinch.get(22, 15), 1, "the neck cell is a pinch point");
+        // Away from the neck, the wide strip is not.
+        assert_eq!(pinch.get(18, 9), 0);
+        let link = out.corridors.kept_links().next().unwrap();
+        assert!(link.effective_resistance.is_some_and(|r| r > 0.0));
+    }
+
+    #[test]
+    fn importance_filter_and_region_mask() {
+        let lu = blocks(64, 16, &[(2, 14, 2, 14), (26, 38, 2, 14), (50, 62, 2, 14)]);
+        let t = table();
+        // Importance 3 everywhere except the right block (1).
+        let mut imp = Grid::filled(&lu.spec(), 3.0f32, Some(f32::NAN));
+        for r in 0..16 {
+            for c in 44..64 {
+                imp.set(c, r, 1.0);
+            }
+        }
+        let mut inputs = PatternInputs::new(&lu, &t);
+        inputs.importance = Some(&imp);
+        let out = run_pattern(&inputs, &params(), &NoProgress).unwrap();
+        assert_eq!(out.sources.table.len(), 2);
+        assert_eq!(out.sources.patches.get(56, 8), 0);
+        // A region mask excluding the left block: the right one is back, the left one gone,
+        // and nothing is outside the region.
+        let mut region = Grid::filled(&lu.spec(), 1u8, Some(0));
+        for r in 0..16 {
+            for c in 0..20 {
+                region.set(c, r, 0);
+            }
+        }
+        let mut inputs = PatternInputs::new(&lu, &t);
+        inputs.region = Some(&region);
+        let out = run_pattern(&inputs, &params(), &NoProgress).unwrap();
+        assert_eq!(out.sources.table.len(), 2);
+        for (i, &id) in out.sources.patches.data.iter().enumerate() {
+            if id != 0 {
+                assert_eq!(region.data[i], 1);
+            }
+        }
+        assert!(out
+            .resistance
+            .resistance
+            .is_nodata(out.resistance.resistance.get(5, 5)));
+    }
+
+    #[test]
+    fn too_few_sources_is_a_clear_error() {
+        let lu = blocks(30, 16, &[(2, 14, 2, 14)]);
+        let t = table();
+        let e = run_pattern(&PatternInputs::new(&lu, &t), &params(), &NoProgress).unwrap_err();
+        assert!(
+            matches!(e, PatternError::TooFewSources { found: 1, .. }),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn top_n_keeps_the_highest_dpc() {
+        let lu = blocks(64, 16, &[(2, 14, 2, 14), (26, 38, 2, 14), (50, 62, 2, 14)]);
+        let t = table();
+        let mut p = params();
+        p.max_sources = Some(2);
+        let out = run_pattern(&PatternInputs::new(&lu, &t), &p, &NoProgress).unwrap();
+        assert_eq!(out.sources.table.len(), 2);
+        let d: Vec<f64> = out.sources.table.iter().map(|s| s.dpc.unwrap()).collect();
+        assert!(d[0] >= d[1]);
+        // The middle block (highest dPC) is kept.
+        assert_eq!(out.sources.patches.get(32, 8), 1);
+        assert_eq!(out.sources.dropped_low_dpc, 1);
+    }
 }

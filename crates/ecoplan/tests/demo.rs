@@ -4,6 +4,9 @@
 mod common;
 use common::*;
 use std::path::Path;
+#[path = "demo_checks/assess.rs"]
+mod assess;
+use assess::check_assess;
 #[path = "demo_checks/scenario.rs"]
 mod scenario;
 use scenario::check_scenario;
@@ -123,6 +126,7 @@ fn check_full_run(out: &Path) {
             .unwrap()
             < 0.05
     );
+    check_assess(out);
     check_scenario(out);
 }
 
