@@ -179,39 +179,75 @@ impl CarbonOutputs {
 }
 
 fn storage(lulc: &Grid<i32>, pools: &CarbonPools) -> (Vec<Grid<f32>>, Grid<f32>) {
-    let mut per_pool = Vec::with_capacity(4);
-    for k in 0..4 {
-        let data = lulc
-            .data
-            .iter()
-            .map(|&v| {
-                if lulc.is_nodata(v) {
-                    CARBON_NODATA
+    use rayon::prelude::*;
+    // A dense table over the code range (class codes are small integers), so the per-cell work
+    // is one indexed load instead of a hash lookup; a sparse range falls back to the map.
+    let (lo, hi) = pools
+        .pools
+        .keys()
+        .fold((i64::MAX, i64::MIN), |(a, b), &k| (a.min(k), b.max(k)));
+    let dense: Option<Vec<Option<[f32; 4]>>> = (hi >= lo && hi - lo < 1 << 20).then(|| {
+        let mut t = vec![None; (hi - lo + 1) as usize];
+        for (&k, p) in &pools.pools {
+            t[(k - lo) as usize] = Some([p[0] as f32, p[1] as f32, p[2] as f32, p[3] as f32]);
+        }
+        t
+    });
+    let lookup = |v: i32| -> Option<[f32; 4]> {
+        if lulc.is_nodata(v) {
+            return None;
+        }
+        let c = v as i64;
+        match &dense {
+            Some(t) => {
+                if c < lo || c > hi {
+                    None
                 } else {
-                    pools
-                        .pools
-                        .get(&(v as i64))
-                        .map_or(CARBON_NODATA, |p| p[k] as f32)
+                    t[(c - lo) as usize]
                 }
-            })
-            .collect();
-        per_pool.push(like(lulc, data, Some(CARBON_NODATA)));
-    }
-    let total = (0..lulc.data.len())
-        .map(|i| {
-            if lulc.is_nodata(lulc.data[i]) {
-                CARBON_NODATA
-            } else {
-                // float32 sum in pool order, as numpy.sum over float32 arrays
-                per_pool[0].data[i]
-                    + per_pool[1].data[i]
-                    + per_pool[2].data[i]
-                    + per_pool[3].data[i]
             }
-        })
+            None => pools
+                .pools
+                .get(&c)
+                .map(|p| [p[0] as f32, p[1] as f32, p[2] as f32, p[3] as f32]),
+        }
+    };
+    let n = lulc.data.len();
+    let mut pool_data: Vec<Vec<f32>> = (0..4).map(|_| vec![CARBON_NODATA; n]).collect();
+    let mut total = vec![CARBON_NODATA; n];
+    const CHUNK: usize = 1 << 16;
+    {
+        let [a, b, c, d] = &mut pool_data[..] else {
+            unreachable!("four pools")
+        };
+        a.par_chunks_mut(CHUNK)
+            .zip(b.par_chunks_mut(CHUNK))
+            .zip(c.par_chunks_mut(CHUNK))
+            .zip(d.par_chunks_mut(CHUNK))
+            .zip(total.par_chunks_mut(CHUNK))
+            .enumerate()
+            .for_each(|(ci, ((((a, b), c), d), t))| {
+                let base = ci * CHUNK;
+                for j in 0..t.len() {
+                    if let Some(p) = lookup(lulc.data[base + j]) {
+                        a[j] = p[0];
+                        b[j] = p[1];
+                        c[j] = p[2];
+                        d[j] = p[3];
+                        // float32 sum in pool order, as numpy.sum over float32 arrays
+                        t[j] = p[0] + p[1] + p[2] + p[3];
+                    } else if !lulc.is_nodata(lulc.data[base + j]) {
+                        // a code without pools: nodata in each pool, and the sum of nodata as before
+                        t[j] = CARBON_NODATA * 4.0;
+                    }
+                }
+            });
+    }
+    let per_pool = pool_data
+        .into_iter()
+        .map(|d| like(lulc, d, Some(CARBON_NODATA)))
         .collect();
-    let total = like(lulc, total, Some(CARBON_NODATA));
-    (per_pool, total)
+    (per_pool, like(lulc, total, Some(CARBON_NODATA)))
 }
 
 fn raster_total(g: &Grid<f32>) -> f64 {
