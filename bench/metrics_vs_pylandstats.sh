@@ -12,7 +12,7 @@ PY=${ECOPLAN_PY:-$HOME/.cache/ecoplan-venv/bin/python}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 "$PY" bench/metrics_vs_pylandstats.py make "$DIR" "$N"
-cargo build -q --release -p ecoplan
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build -q --release -p ecoplan   # SKIP_BUILD=1: use target/release/ecoplan as is
 METRICS=pland,np,pd,lpi,ed,lsi,area_mn,shape_mn,frac_mn,mesh,contag,shdi
 cat "$DIR/lulc.tif" > /dev/null
 best=""
