@@ -10,6 +10,9 @@ use assess::check_assess;
 #[path = "demo_checks/scenario.rs"]
 mod scenario;
 use scenario::check_scenario;
+#[path = "demo_checks/zoning.rs"]
+mod zoning;
+use zoning::check_zoning;
 
 #[test]
 fn a_failed_run_leaves_the_earlier_run_intact() {
@@ -128,6 +131,7 @@ fn check_full_run(out: &Path) {
     );
     check_assess(out);
     check_scenario(out);
+    check_zoning(out);
 }
 
 #[test]
