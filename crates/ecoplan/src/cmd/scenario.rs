@@ -35,6 +35,7 @@ pub fn command() -> Command {
         .arg(Arg::new("plan").value_name("PLAN.toml").required(true).value_parser(clap::value_parser!(PathBuf)))
         .arg(Arg::new("projects").long("projects").value_name("FILE").required(true).value_parser(clap::value_parser!(PathBuf)).help("项目文件 Projects: .geojson/.gpkg/.shp or a plan data file .toml/.json"))
         .arg(Arg::new("out").long("out").short('o').value_name("DIR").value_parser(clap::value_parser!(PathBuf)).help("输出目录 Output folder (default: <plan output dir>/scenario)"))
+        .arg(Arg::new("gamma").long("gamma").value_name("WHEN").value_parser(["total", "per-project", "off"]).default_value("total").help("连通度γ Re-run the pattern chain for γ: total (base and all projects), per-project, or off"))
         .arg(Arg::new("name-field").long("name-field").value_name("FIELD").default_value("name").help("项目名称字段 Field holding the project name"))
         .after_help(
             "示例 Examples:\n  \
@@ -642,7 +643,22 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let measures = engine::parse_measures(engine::MEASURES_PRESET)?;
     let projects = resolve_projects(&rows, &mask, &ClassTable::builtin(), &measures)?;
     let (base, notes) = plan_base(&plan, &region.grid, &mask, &params, &bar)?;
-    let (b, total_lu) = engine::run_scenarios(&base, &projects, &params, None, false, &bar)?;
+    let table = ecoplan_pattern::resistance::ResistanceTable::preset("common_default")?;
+    let pp = gamma_params();
+    let gamma = |l: &Grid<i32>| gamma_of(l, &mask, &table, &pp);
+    let when = m
+        .get_one::<String>("gamma")
+        .map(String::as_str)
+        .unwrap_or("total");
+    let extra: Option<engine::ExtraEval> = if when == "off" { None } else { Some(&gamma) };
+    let (b, total_lu) = engine::run_scenarios(
+        &base,
+        &projects,
+        &params,
+        extra,
+        when == "per-project",
+        &bar,
+    )?;
     let dir = match m.get_one::<PathBuf>("out") {
         Some(d) => d.clone(),
         None => plan.resolve(&plan.output.dir).join("scenario"),
@@ -672,6 +688,66 @@ mod tests {
     fn square(x0: f64, y0: f64, s: f64) -> Geometry<f64> {
         let p: Polygon<f64> = polygon![(x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s), (x: x0, y: y0)];
         Geometry::Polygon(p)
+    }
+
+    /// γ by the pattern chain: the chain's own doc example has γ = 2/3 (links A–B, B–C); making
+    /// the cropland between the forest blocks orchard lowers only resistance (orchard is not
+    /// ecological land, so the sources stay), and γ must not fall.
+    #[test]
+    fn gamma_does_not_fall_when_only_resistance_decreases() {
+        let spec = GridSpec::new(60, 20, GeoTransform::north_up(0.0, 600.0, 30.0), None);
+        let mut lu = Grid::filled(&spec, 1i32, Some(0));
+        for (c0, c1) in [(2, 14), (24, 36), (46, 58)] {
+            for r in 3..17 {
+                for c in c0..c1 {
+                    lu.set(c, r, 3);
+                }
+            }
+        }
+        let mask = Grid::filled(&spec, 1u8, Some(0));
+        let table = ecoplan_pattern::resistance::ResistanceTable::preset("common_default").unwrap();
+        let mut pp = gamma_params();
+        pp.min_area_ha = 5.0;
+        let gamma = |l: &Grid<i32>| gamma_of(l, &mask, &table, &pp);
+        let cells: Vec<u32> = (0..spec.len() as u32)
+            .filter(|&i| lu.data[i as usize] == 1)
+            .collect();
+        let base = BaseLayers {
+            land_use: lu,
+            cover: None,
+            soil_potential: None,
+            precipitation: None,
+            et0: None,
+            soil_depth: None,
+            pawc: None,
+        };
+        let pr = ProjectCells {
+            name: "园地".into(),
+            cells,
+            action: Action::to_class(2),
+        };
+        let params = ScenarioParams::presets().unwrap();
+        let (b, _) = engine::run_scenarios(
+            &base,
+            &[pr],
+            &params,
+            Some(&gamma),
+            true,
+            &ecoplan_grid::NoProgress,
+        )
+        .unwrap();
+        assert!(
+            (b.base.gamma.unwrap() - 2.0 / 3.0).abs() < 1e-12,
+            "{:?}",
+            b.base.gamma
+        );
+        assert!(b.projects[0].delta.gamma.unwrap() >= 0.0);
+        assert_eq!(b.projects[0].delta.gamma, b.total.delta.gamma);
+        // carbon: exact pool arithmetic over the changed cells
+        let pools = &params.carbon_pools.pools;
+        let d: f64 = pools[&2].iter().sum::<f64>() - pools[&1].iter().sum::<f64>();
+        let n = b.projects[0].cells_changed as f64;
+        assert!((b.projects[0].delta.carbon_t - n * d * 0.09).abs() < 1e-6 * (n * d * 0.09).abs());
     }
 
     #[test]
@@ -738,6 +814,34 @@ mod tests {
     }
 }
 
+/// Parameters of the pattern chain for γ in scenarios: sources, resistance and Linkage Mapper
+/// corridors only (no current, pinch points or barriers — γ needs only nodes and links).
+pub fn gamma_params() -> ecoplan_pattern::chain::PatternParams {
+    let mut p = ecoplan_pattern::chain::PatternParams::default();
+    p.current = ecoplan_pattern::chain::CurrentMode::None;
+    p.pinchpoints = false;
+    p.barriers = false;
+    p
+}
+
+/// γ (生态廊道连通度 = L/(3(V − 2))) of a land-use map by `ecoplan_pattern::chain::run_pattern`
+/// with the common_default resistance table; NaN when the chain finds fewer than 3 sources.
+pub fn gamma_of(
+    lu: &Grid<i32>,
+    mask: &Grid<u8>,
+    table: &ecoplan_pattern::resistance::ResistanceTable,
+    params: &ecoplan_pattern::chain::PatternParams,
+) -> Result<f64> {
+    let mut inputs = ecoplan_pattern::chain::PatternInputs::new(lu, table);
+    inputs.region = Some(mask);
+    let out = ecoplan_pattern::chain::run_pattern(&inputs, params, &ecoplan_grid::NoProgress)?;
+    Ok(out.network.map_or(f64::NAN, |n| n.gamma))
+}
+
+/// Whether the demo re-runs the pattern chain for each project (γ per project) or only for the
+/// base and the total.
+const DEMO_GAMMA_PER_PROJECT: bool = false;
+
 /// Block size (cells) of the demo's project search: 50 × 30 m = 1.5 km.
 const DEMO_BLOCK: usize = 50;
 
@@ -748,17 +852,18 @@ struct DemoRule {
     measure: &'static str,
     rule: &'static str,
     /// Cells the project covers: class, slope (°), within 60 m of a stream.
-    eligible: fn(class: i32, slope_deg: f32, near_stream: bool) -> bool,
+    /// `steep`/`moderate`: the 90th/60th percentiles of cropland slope in the region.
+    eligible: fn(class: i32, slope_deg: f32, near_stream: bool, steep: f32, moderate: f32) -> bool,
 }
 
 const DEMO_RULES: &[DemoRule] = &[
-    DemoRule { name: "大同市云冈区历史遗留废弃矿山生态修复示范项目", measure: "mine_regreening_grassland", rule: "采矿用地/未利用地 cells (9, 10) of the 1.5 km block with the most of them", eligible: |c, _, _| c == 9 || c == 10 },
-    DemoRule { name: "云冈区鸦儿崖乡鸦儿崖村东沟生态修复项目", measure: "mine_regreening_forest", rule: "采矿用地/未利用地 cells (9, 10) of the next-best block", eligible: |c, _, _| c == 9 || c == 10 },
-    DemoRule { name: "大同市云冈区高山镇全域土地综合整治试点项目（坡耕地退耕还林）", measure: "returning_farmland_to_forest", rule: "耕地 (1) on slopes ≥ 15° in the block with the most of them", eligible: |c, s, _| c == 1 && s >= 15.0 },
-    DemoRule { name: "甘河生态蓄水湿地工程", measure: "wetland_restoration", rule: "耕地/草地/未利用地 (1, 5, 10) within 2 cells (60 m) of a stream (≥ 1 km² accumulation) in the block with the most of them", eligible: |c, _, n| n && (c == 1 || c == 5 || c == 10) },
-    DemoRule { name: "十里河高山桥～吴官屯段河道综合治理工程项目（河道湿地恢复）", measure: "wetland_restoration", rule: "as 甘河, next-best block", eligible: |c, _, n| n && (c == 1 || c == 5 || c == 10) },
-    DemoRule { name: "七峰山生态屏障修复区造林绿化", measure: "afforestation", rule: "草地/未利用地 (5, 10) on slopes ≥ 10° in the block with the most of them", eligible: |c, s, _| (c == 5 || c == 10) && s >= 10.0 },
-    DemoRule { name: "甘河上游水土保持治理工程（坡改梯）", measure: "terracing", rule: "耕地 (1) on slopes 6–15° in the block with the most of them", eligible: |c, s, _| c == 1 && (6.0..15.0).contains(&s) },
+    DemoRule { name: "大同市云冈区历史遗留废弃矿山生态修复示范项目", measure: "mine_regreening_grassland", rule: "采矿用地/未利用地 cells (9, 10) of the 1.5 km block with the most of them", eligible: |c, _, _, _, _| c == 9 || c == 10 },
+    DemoRule { name: "云冈区鸦儿崖乡鸦儿崖村东沟生态修复项目", measure: "mine_regreening_forest", rule: "采矿用地/未利用地 cells (9, 10) of the next-best block", eligible: |c, _, _, _, _| c == 9 || c == 10 },
+    DemoRule { name: "大同市云冈区高山镇全域土地综合整治试点项目（坡耕地退耕还林）", measure: "returning_farmland_to_forest", rule: "耕地 (1) on the steepest 10 % of cropland slopes (≥ the 90th percentile) in the block with the most of them", eligible: |c, s, _, steep, _| c == 1 && s >= steep },
+    DemoRule { name: "甘河生态蓄水湿地工程", measure: "wetland_restoration", rule: "耕地/草地/未利用地 (1, 5, 10) within 2 cells (60 m) of a stream (≥ 1 km² accumulation) in the block with the most of them", eligible: |c, _, n, _, _| n && (c == 1 || c == 5 || c == 10) },
+    DemoRule { name: "十里河高山桥～吴官屯段河道综合治理工程项目（河道湿地恢复）", measure: "wetland_restoration", rule: "as 甘河, next-best block", eligible: |c, _, n, _, _| n && (c == 1 || c == 5 || c == 10) },
+    DemoRule { name: "七峰山生态屏障修复区造林绿化", measure: "afforestation", rule: "草地/未利用地 (5, 10) on slopes ≥ 10° in the block with the most of them", eligible: |c, s, _, _, _| (c == 5 || c == 10) && s >= 10.0 },
+    DemoRule { name: "甘河上游水土保持治理工程（坡改梯）", measure: "terracing", rule: "耕地 (1) on slopes between the 60th and 90th percentiles of cropland slope in the block with the most of them", eligible: |c, s, _, steep, moderate| c == 1 && s >= moderate && s < steep },
 ];
 
 /// The demo's synthesized project set: one project per rule of [`DEMO_RULES`], each the outline
@@ -797,9 +902,22 @@ pub fn synthesize_demo_projects(
         })
     };
     let inside: Vec<bool> = (0..bw * bh).map(block_inside).collect();
+    let mut crop_slopes: Vec<f32> = (0..w * h)
+        .filter(|&i| mask.data[i] == 1 && lu.data[i] == 1 && slope_deg.data[i].is_finite())
+        .map(|i| slope_deg.data[i])
+        .collect();
+    crop_slopes.sort_by(f32::total_cmp);
+    let pct = |q: f64| {
+        crop_slopes
+            .get(((crop_slopes.len().max(1) - 1) as f64 * q).round() as usize)
+            .copied()
+            .unwrap_or(f32::INFINITY)
+    };
+    let (steep, moderate) = (pct(0.9), pct(0.6));
     let mut out = Vec::new();
     for rule in DEMO_RULES {
-        let ok = |i: usize| (rule.eligible)(lu.data[i], slope_deg.data[i], near[i]);
+        let ok =
+            |i: usize| (rule.eligible)(lu.data[i], slope_deg.data[i], near[i], steep, moderate);
         let mut best: Option<(usize, usize)> = None;
         for b in 0..bw * bh {
             if used[b] || !inside[b] {
@@ -924,7 +1042,17 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         soil_depth: Some(cx.layer("soil_depth")?.to_f32()),
         pawc: Some(cx.layer("pawc")?.to_f32()),
     };
-    let (b, total_lu) = engine::run_scenarios(&base, &projects, &params, None, false, cx.progress)?;
+    let table = ecoplan_pattern::resistance::ResistanceTable::preset("common_default")?;
+    let pp = gamma_params();
+    let gamma = |l: &Grid<i32>| gamma_of(l, &mask, &table, &pp);
+    let (b, total_lu) = engine::run_scenarios(
+        &base,
+        &projects,
+        &params,
+        Some(&gamma),
+        DEMO_GAMMA_PER_PROJECT,
+        cx.progress,
+    )?;
     let seconds = t0.elapsed().as_secs_f64();
     let notes = vec![
         "DEMO: project polygons are SYNTHESIZED by rule from the demo layers (see each project's note); names follow the 云冈区 plan's projects, which have no geometry".to_string(),
@@ -932,7 +1060,7 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         "生境质量: InVEST habitat quality, presets/assess/habitat_threats_north_china.csv + habitat_sensitivity_common_classes.csv, k = 0.05".into(),
         "土壤保持: RUSLE A_pot·(1 − C·P), A_pot = R·K·LS of the assessment chain; C from vegetation cover (蔡崇法); changed cells get at least the median cover of their new class".into(),
         "水源涵养: P − P·α − AET (AET from the InVEST Budyko curve, Z = 5), presets/scenario/water_balance_common_classes.csv, clamped at 0".into(),
-        "γ not computed in the scenario (pattern chain not wired in yet)".into(),
+        format!("γ: ecoplan_pattern::chain::run_pattern (MSPA sources ≥ 100 ha, top 30 by dPC, common_default resistance, Linkage Mapper links; no importance mask), {}", if DEMO_GAMMA_PER_PROJECT { "base, each project and the total" } else { "base and total only (per-project γ is off in the demo for time)" }),
     ];
     let dir = cx
         .out_path("scenario/benefits.csv")?

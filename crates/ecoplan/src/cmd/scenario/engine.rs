@@ -121,6 +121,9 @@ pub struct ScenarioParams {
     pub threat_classes: Vec<Vec<i32>>,
     pub sensitivity: hq::Sensitivity,
     pub hq: hq::HabitatQualityParams,
+    /// Half-saturation k = half the base scenario's maximum degradation on habitat (the InVEST
+    /// user guide's advice, kept fixed across scenarios); `false` uses `hq.half_saturation`.
+    pub hq_k_from_base: bool,
     /// Tolerable soil loss, t·km⁻²·a⁻¹ (SL 190: 200 north China rocky mountains).
     pub tolerable_t_km2: f64,
     pub forest_classes: Vec<u32>,
@@ -280,6 +283,7 @@ impl ScenarioParams {
             threat_classes,
             sensitivity,
             hq: hq::HabitatQualityParams::default(),
+            hq_k_from_base: true,
             tolerable_t_km2: 200.0,
             forest_classes: vec![3],
             wetland_classes: vec![6],
@@ -347,6 +351,8 @@ pub struct Services {
     pub cropland_ha: f64,
     /// 生态廊道连通度 γ (when the pattern chain ran).
     pub gamma: Option<f64>,
+    /// Habitat-quality half-saturation k used (the same in every scenario).
+    pub hq_k: f64,
 }
 
 impl Services {
@@ -364,6 +370,7 @@ impl Services {
             wetland_ha: self.wetland_ha - base.wetland_ha,
             cropland_ha: self.cropland_ha - base.cropland_ha,
             gamma: d(self.gamma, base.gamma),
+            hq_k: self.hq_k,
         }
     }
 }
@@ -398,6 +405,8 @@ struct State {
     p: Vec<f32>,
     undo: Vec<(u32, i32, f32, f32)>,
     threat_bufs: Vec<Grid<f32>>,
+    /// Habitat-quality k, fixed by the first (base) evaluation.
+    hq_k: Option<f64>,
 }
 
 /// Median vegetation cover of each class in the base (0.001 bins).
@@ -550,12 +559,40 @@ fn evaluate(
         &params.hq,
         &NoProgress,
     )?;
-    let (mut hq_sum, mut hq_n) = (0.0f64, 0u64);
-    for (&v, &code) in q.current.quality.data.iter().zip(&lu.data) {
-        if code != 0 && !q.current.quality.is_nodata(v) && v.is_finite() {
-            hq_sum += v as f64;
-            hq_n += 1;
+    // Quality from the degradation with one k for all scenarios: half the base's maximum
+    // degradation on habitat (InVEST user guide), or the given k.
+    let deg = &q.current.deg_sum;
+    let habitat_of = |code: i32| params.sensitivity.habitat.get(&(code as i64)).copied();
+    let k = *st.hq_k.get_or_insert_with(|| match params.hq_k_from_base {
+        false => params.hq.half_saturation,
+        true => {
+            let max = deg
+                .data
+                .iter()
+                .zip(&lu.data)
+                .filter(|(d, &c)| {
+                    c != 0
+                        && d.is_finite()
+                        && !deg.is_nodata(**d)
+                        && habitat_of(c).unwrap_or(0.0) > 0.0
+                })
+                .map(|(d, _)| *d as f64)
+                .fold(0.0, f64::max);
+            if max > 0.0 {
+                max / 2.0
+            } else {
+                params.hq.half_saturation
+            }
         }
+    });
+    let (mut hq_sum, mut hq_n) = (0.0f64, 0u64);
+    for (&d, &code) in deg.data.iter().zip(&lu.data) {
+        let Some(h) = habitat_of(code) else { continue };
+        if code == 0 || !d.is_finite() || deg.is_nodata(d) {
+            continue;
+        }
+        hq_sum += hq::quality_value(d as f64, h, k);
+        hq_n += 1;
     }
     drop(q);
     // 土壤保持 and 水土保持率.
@@ -648,6 +685,7 @@ fn evaluate(
         wetland_ha: count(&params.wetland_classes),
         cropland_ha: count(&params.cropland_classes),
         gamma,
+        hq_k: k,
     })
 }
 
@@ -692,6 +730,7 @@ pub fn run_scenarios(
             .iter()
             .map(|_| Grid::filled(&spec, 0.0f32, None))
             .collect(),
+        hq_k: None,
     };
     progress.begin("情景效益 scenario benefits", projects.len() as u64 + 2);
     let base_s = evaluate(&mut st, base, params, extra)?;
