@@ -55,6 +55,50 @@ pub(crate) fn max_ratio(c: Compression) -> u64 {
     }
 }
 
+thread_local! {
+    static INFLATER: std::cell::RefCell<libdeflater::Decompressor> =
+        std::cell::RefCell::new(libdeflater::Decompressor::new());
+    static DEFLATER: std::cell::RefCell<libdeflater::Compressor> = std::cell::RefCell::new(
+        libdeflater::Compressor::new(libdeflater::CompressionLvl::new(DEFLATE_LEVEL).unwrap_or_default()),
+    );
+}
+
+/// Inflates the first `out.len()` bytes of a zlib stream that may hold more, then steps over the
+/// rest so its Adler-32 checksum is still verified.
+fn inflate_streaming(input: &[u8], out: &mut [u8], what: &dyn Fn() -> String) -> Res<()> {
+    let mut d = flate2::Decompress::new(true);
+    let status = d
+        .decompress(input, out, flate2::FlushDecompress::Finish)
+        .map_err(|e| Fail::Format(format!("{}: deflate data is corrupt: {e}", what())))?;
+    let got = d.total_out() as usize;
+    if got < out.len() {
+        return Err(Fail::Format(format!(
+            "{}: decompressed to {got} bytes, but the image layout needs {}; the data is truncated or corrupt",
+            what(),
+            out.len()
+        )));
+    }
+    let mut status = status;
+    let mut scratch = [0u8; 256];
+    let mut rounds = 0;
+    while status != flate2::Status::StreamEnd && rounds < 64 {
+        let before = (d.total_in(), d.total_out());
+        let used = d.total_in() as usize;
+        status = d
+            .decompress(
+                &input[used.min(input.len())..],
+                &mut scratch,
+                flate2::FlushDecompress::Finish,
+            )
+            .map_err(|e| Fail::Format(format!("{}: deflate data is corrupt: {e}", what())))?;
+        if (d.total_in(), d.total_out()) == before {
+            break;
+        }
+        rounds += 1;
+    }
+    Ok(())
+}
+
 /// Decompresses `input` into exactly `out.len()` bytes.
 /// More output than needed is cut off (some writers store a full last strip); less is an error.
 pub(crate) fn decompress(
@@ -78,35 +122,21 @@ pub(crate) fn decompress(
             out.copy_from_slice(&input[..out.len()]);
         }
         Compression::Deflate => {
-            let mut d = flate2::Decompress::new(true);
-            let status = d
-                .decompress(input, out, flate2::FlushDecompress::Finish)
-                .map_err(|e| Fail::Format(format!("{}: deflate data is corrupt: {e}", what())))?;
-            let got = d.total_out() as usize;
-            if got < out.len() {
-                return Err(short(got, out));
-            }
-            // The output is full; step over the end of the stream so its Adler-32 checksum is
-            // verified (a few bytes more when a writer stored a full last strip).
-            let mut status = status;
-            let mut scratch = [0u8; 256];
-            let mut rounds = 0;
-            while status != flate2::Status::StreamEnd && rounds < 64 {
-                let before = (d.total_in(), d.total_out());
-                let used = d.total_in() as usize;
-                status = d
-                    .decompress(
-                        &input[used.min(input.len())..],
-                        &mut scratch,
-                        flate2::FlushDecompress::Finish,
-                    )
-                    .map_err(|e| {
-                        Fail::Format(format!("{}: deflate data is corrupt: {e}", what()))
-                    })?;
-                if (d.total_in(), d.total_out()) == before {
-                    break;
+            // libdeflate inflates a whole chunk at once, Adler-32 checked; a stream longer than
+            // the chunk (a writer that stored a full last strip) takes the streaming path.
+            let r = INFLATER.with(|d| d.borrow_mut().zlib_decompress(input, out));
+            match r {
+                Ok(got) if got == out.len() => {}
+                Ok(got) => return Err(short(got, out)),
+                Err(libdeflater::DecompressionError::InsufficientSpace) => {
+                    inflate_streaming(input, out, what)?
                 }
-                rounds += 1;
+                Err(e) => {
+                    return Err(Fail::Format(format!(
+                        "{}: deflate data is corrupt: {e}",
+                        what()
+                    )))
+                }
             }
         }
         Compression::Lzw => {
@@ -285,22 +315,22 @@ impl std::io::Write for LimitedVec<'_> {
 }
 
 /// Deflate level GDAL uses by default (ZLEVEL=6).
-const DEFLATE_LEVEL: u32 = 6;
+const DEFLATE_LEVEL: i32 = 6;
 /// zstd level GDAL uses by default (ZSTD_LEVEL=9).
 const ZSTD_LEVEL: i32 = 9;
 
 pub(crate) fn compress(c: Compression, data: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(match c {
         Compression::None => data.to_vec(),
-        Compression::Deflate => {
-            use std::io::Write;
-            let mut e = flate2::write::ZlibEncoder::new(
-                Vec::with_capacity(data.len() / 2 + 64),
-                flate2::Compression::new(DEFLATE_LEVEL),
-            );
-            e.write_all(data)?;
-            e.finish()?
-        }
+        Compression::Deflate => DEFLATER.with(|c| {
+            let mut c = c.borrow_mut();
+            let mut out = vec![0u8; c.zlib_compress_bound(data.len())];
+            let n = c
+                .zlib_compress(data, &mut out)
+                .map_err(std::io::Error::other)?;
+            out.truncate(n);
+            Ok::<_, std::io::Error>(out)
+        })?,
         Compression::Lzw => weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
             .encode(data)
             .map_err(std::io::Error::other)?,
