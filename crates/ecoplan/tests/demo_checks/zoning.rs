@@ -184,6 +184,22 @@ pub fn check_zoning(out: &Path) {
     // Achievement rate of a 保持 indicator = computed / target (耕地保有量 ≥ 165.29 km²).
     let crop = ind.iter().find(|r| r["指标名称"] == "耕地保有量").unwrap();
     assert!((num(crop, "2025年目标达成率") - get("耕地保有量") / 165.29).abs() < 1e-3);
+    // γ is the pattern step's (network.csv) when the run has one.
+    let gamma_row = ind
+        .iter()
+        .find(|r| r["指标名称"] == "生态廊道连通性")
+        .unwrap();
+    let net = out.join("pattern/network.csv");
+    if net.exists() {
+        let n = rows(&net);
+        let g: f64 = n[0]["gamma"].parse().unwrap();
+        assert!(
+            (num(gamma_row, "基期值（图层计算）") - g).abs() < 1e-4,
+            "{gamma_row:?}"
+        );
+    } else {
+        assert_eq!(gamma_row["基期值（图层计算）"], "");
+    }
     // Stated baselines are the printed ones.
     let forest_row = ind.iter().find(|r| r["指标名称"] == "森林覆盖率").unwrap();
     assert_eq!(forest_row["基期值（规划文本）"], "13.43");

@@ -177,7 +177,8 @@ pub fn gamma_from_pattern(dir: &Path) -> Option<(f64, String)> {
         .flatten()
         .map(|e| e.path())
         .collect();
-    files.sort();
+    // The pattern step's network table first, then the rest by name.
+    files.sort_by_key(|p| (p.file_name().is_none_or(|n| n != "network.csv"), p.clone()));
     for p in files
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "csv"))
@@ -242,6 +243,33 @@ pub fn gamma_from_pattern(dir: &Path) -> Option<(f64, String)> {
     None
 }
 
+/// Security-pattern elements for the key-area score: pinch points (`pinch_points.tif` = 1) and
+/// barriers (`barrier_class.tif` > 0) of the pattern step, when present and on the run's grid.
+fn pattern_mask(dir: &Path, region: &Grid<u8>) -> Option<Grid<u32>> {
+    let mut out = Grid::filled(&region.spec(), 0u32, Some(u32::MAX));
+    let mut any = false;
+    for (file, hit) in [("pinch_points.tif", 1u8), ("barrier_class.tif", 0)] {
+        let Ok(AnyGrid::U8(g)) = ecoplan_io::raster::read_raster(&dir.join(file)) else {
+            continue;
+        };
+        if g.spec().check_aligned(&region.spec()).is_err() {
+            continue;
+        }
+        for (o, v) in out.data.iter_mut().zip(&g.data) {
+            let on = if hit == 1 {
+                *v == 1
+            } else {
+                *v > 0 && !g.is_nodata(*v)
+            };
+            if on {
+                *o = 1;
+            }
+        }
+        any = true;
+    }
+    any.then_some(out)
+}
+
 fn masked_u8(g: &Grid<u8>, mask: &Grid<u8>, nodata: u8) -> Grid<u8> {
     let mut out = g.clone();
     for (v, m) in out.data.iter_mut().zip(&mask.data) {
@@ -283,7 +311,9 @@ pub fn demo_step(cx: &mut DemoContext) -> Result<()> {
         slope: Some(cx.layer("slope")?.to_f32()),
         dem: Some(cx.layer("dem")?.to_f32()),
         units: None,
-        masks: Vec::new(),
+        masks: pattern_mask(&cx.run_dir.join("pattern"), &mask)
+            .map(|g| vec![("pattern".to_string(), g)])
+            .unwrap_or_default(),
     };
     let settings = ZoningSettings::default();
     let o = compute(&inputs, &settings, cx.progress)?;
