@@ -66,7 +66,7 @@ impl KeyAreaParams {
         if !(self.top_share > 0.0 && self.top_share <= 1.0) {
             p.push(format!("top_share = {} 应在 (0, 1] 之间", self.top_share));
         }
-        if !(self.force_mining_share > 0.0) {
+        if self.force_mining_share.is_nan() || self.force_mining_share <= 0.0 {
             p.push(format!(
                 "force_mining_share = {} 应 > 0 (use ≥ 1 to turn the policy rule off)",
                 self.force_mining_share
