@@ -585,14 +585,12 @@ fn layer_from_table(
     crs: Option<ecoplan_grid::Crs>,
 ) -> Layer {
     let mut layer = Layer::new(name, crs);
-    for (c, (en, zh)) in t.columns.iter().enumerate() {
+    for (c, (_, zh)) in t.columns.iter().enumerate() {
+        // Field type from the first row (tables are typed by column).
         let ty = t
             .rows
-            .iter()
-            .map(|r| value_of(&r[c]).0)
-            .find(|_| true)
-            .unwrap_or(FieldType::Text);
-        let _ = en;
+            .first()
+            .map_or(FieldType::Text, |r| value_of(&r[c]).0);
         layer.add_field(zh.clone(), ty);
     }
     for r in &t.rows {
