@@ -103,9 +103,15 @@ pub fn check_scenario(out: &Path) {
         "{} vs {d_carbon}",
         num(total, "Δ碳储量 t")
     );
+    // Changed area = cells whose class changed + cells of P-only measures (坡改梯).
+    let p_only: f64 = projects
+        .iter()
+        .filter(|r| r["项目"].contains("坡改梯"))
+        .map(|r| num(r, "变化面积 公顷"))
+        .sum();
     assert!(close(
         num(total, "变化面积 公顷"),
-        changed as f64 * cell_ha,
+        changed as f64 * cell_ha + p_only,
         1e-9
     ));
     // 森林覆盖率 change recomputed from the two land-use rasters.
