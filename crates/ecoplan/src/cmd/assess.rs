@@ -1026,6 +1026,62 @@ mod tests {
     }
 
     #[test]
+    fn demo_soil_zones_and_pedotransfer() {
+        // Cosby 1984 on the 褐土 loam (35 % sand, 20 % clay): 10^(−0.6 + 0.441 − 0.128) in/h
+        let loam = demo_texture(1000.0, 1).unwrap();
+        let k = ksat_cosby_mm_per_day(&loam);
+        assert!((k - 10f64.powf(-0.287) * 609.6).abs() < 1e-9, "{k}");
+        assert!((k - 314.8).abs() < 0.1, "{k}");
+        // halfway between the zones the texture is the mean; mine spoil is gravelly (score 5)
+        let mid = demo_texture(1140.0, 5).unwrap();
+        assert!((mid.sand - 45.0).abs() < 1e-9 && (mid.clay - 17.5).abs() < 1e-9);
+        assert_eq!(demo_texture(1000.0, 9).unwrap().score, 5.0);
+        assert!(demo_texture(1000.0, 7).is_none() && demo_texture(f32::NAN, 1).is_none());
+    }
+
+    #[test]
+    fn fragility_processes_follow_the_layers_present() {
+        let spec = GridSpec::new(
+            4,
+            4,
+            ecoplan_grid::GeoTransform::north_up(0.0, 120.0, 30.0),
+            None,
+        );
+        let g = |v: f32| Grid::filled(&spec, v, Some(f32::NAN));
+        let mut l = RegionLayers {
+            spec: Some(spec.clone()),
+            vegetation_cover: Some(g(0.3)),
+            ..Default::default()
+        };
+        l.fragility_factors.insert("humidity_index".into(), g(0.3));
+        l.fragility_factors.insert("wind_days".into(), g(50.0));
+        let mut params = AssessParams {
+            soil: None,
+            ..Default::default()
+        };
+        let mut notes = Vec::new();
+        fragility_from_factors(&l, &mut params, &mut notes).unwrap();
+        assert_eq!(params.fragility.len(), 1);
+        let d = &params.fragility[0];
+        assert_eq!(d.process, "desertification");
+        // texture is optional: without its layer the composite has three factors
+        let f: Vec<&str> = d.breaks.iter().map(|b| b.factor.as_str()).collect();
+        assert_eq!(f, ["humidity_index", "wind_days", "vegetation_cover"]);
+        assert!(notes.iter().any(
+            |n| n.contains("salinization skipped") && n.contains("groundwater_mineralization")
+        ));
+        assert!(notes
+            .iter()
+            .any(|n| n.contains("rocky_desertification skipped")));
+        // scores 5 (humidity 0.2–0.5), 7 (45–60 d), 7 (cover 0.2–0.4) → (5·7·7)^(1/3) = 6.26 → 高度 (4)
+        let out = run_assessment(&l, &params, &ecoplan_grid::NoProgress).unwrap();
+        let c = out.fragility[0].composite.data[0] as f64;
+        assert!((c - 245f64.powf(1.0 / 3.0)).abs() < 1e-5, "{c}");
+        assert_eq!(out.fragility[0].class.data[0], 4);
+        assert_eq!(out.fragility[0].grade.data[0], 2);
+    }
+
+    #[test]
     fn invest_cli_reports_all_problems() {
         let tmp = tempfile::tempdir().unwrap();
         let args = tmp.path().join("args.json");
