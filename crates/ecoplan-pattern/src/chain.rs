@@ -333,6 +333,8 @@ pub struct PatternOutputs {
     pub network: Option<NetworkIndices>,
     /// Choices and counts for the log and the manifest.
     pub notes: Vec<String>,
+    /// Wall time of each step, seconds (for the manifest and benchmarks).
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 impl PatternOutputs {
@@ -402,6 +404,12 @@ pub fn run_pattern(
     let spec = lu.spec();
     let n = spec.len();
     let mut notes = Vec::new();
+    let mut timings: Vec<(&'static str, f64)> = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        timings.push((name, clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
     let inside = |i: usize| {
         !lu.is_nodata(lu.data[i])
             && inputs
@@ -424,6 +432,7 @@ pub fn run_pattern(
     let fg = Grid::from_vec(&spec, eco, None).expect("sized to the grid");
     let mspa_out = mspa(&fg, &params.mspa, progress)?;
     let core = core_mask(&mspa_out);
+    lap("mspa");
 
     // 2. Sources: core ∩ importance, area, dPC rank and cut.
     let sp = SourceParams {
@@ -479,6 +488,7 @@ pub fn run_pattern(
         });
     }
 
+    lap("sources");
     // 3. Resistance, impassable outside the analysis area.
     let classes = Grid::from_vec(
         &spec,
@@ -497,6 +507,7 @@ pub fn run_pattern(
     )?;
     let r = &resistance.resistance;
 
+    lap("resistance");
     // 4. Corridors.
     let patches = &sources.patches;
     let mut corridors = linkage_corridors(r, patches, &params.linkage, progress)?;
@@ -505,6 +516,7 @@ pub fn run_pattern(
         None => corridors.nlcc.clone(),
     };
 
+    lap("corridors");
     // 5. Cumulative current among sources.
     let solver =
         SolverOptions::with_kind(SolverKind::from_name(&params.solver).expect("validated"));
@@ -599,6 +611,7 @@ pub fn run_pattern(
         })
     };
 
+    lap("current");
     // 6. Pinch points inside the truncated corridors.
     let (pinchpoint, pinch_points) = match (params.pinchpoints, params.linkage.truncate_cwd) {
         (true, Some(cutoff)) if corridors.kept_links().next().is_some() => {
@@ -626,6 +639,7 @@ pub fn run_pattern(
         _ => (None, None),
     };
 
+    lap("pinchpoints");
     // 7. Barriers.
     let (barriers, barrier_class) = if params.barriers && corridors.kept_links().next().is_some() {
         let cell = spec.transform.cell_width();
@@ -675,6 +689,7 @@ pub fn run_pattern(
         (None, None)
     };
 
+    lap("barriers");
     // 8. Nodes along the kept least-cost paths.
     let kept: Vec<(u32, &[usize])> = corridors
         .kept_links()
@@ -710,6 +725,7 @@ pub fn run_pattern(
         &np,
     )?;
 
+    lap("nodes");
     // 9. Network indices.
     let links = kept.len();
     let network = match network_indices(sources.table.len(), links) {
@@ -735,6 +751,7 @@ pub fn run_pattern(
         nodes,
         network,
         notes,
+        timings,
     })
 }
 

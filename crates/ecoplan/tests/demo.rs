@@ -10,6 +10,9 @@ use assess::check_assess;
 #[path = "demo_checks/scenario.rs"]
 mod scenario;
 use scenario::check_scenario;
+#[path = "demo_checks/pattern.rs"]
+mod pattern;
+use pattern::check_pattern;
 #[path = "demo_checks/zoning.rs"]
 mod zoning;
 use zoning::check_zoning;
@@ -129,6 +132,7 @@ fn check_full_run(out: &Path) {
             .unwrap()
             < 0.05
     );
+    check_pattern(out);
     check_assess(out);
     check_scenario(out);
     check_zoning(out);

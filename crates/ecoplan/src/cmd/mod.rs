@@ -29,6 +29,7 @@ pub mod invest;
 pub mod metrics;
 pub mod mspa;
 pub mod omniscape;
+pub mod pattern;
 pub mod plan_convert;
 pub mod polygonize;
 pub mod rasterize;
@@ -68,6 +69,7 @@ pub fn all() -> Vec<Subcommand> {
         sub!(corridors),
         sub!(resistance),
         sub!(zoning),
+        sub!(pattern),
         // --- end registry ---
     ]
 }

@@ -25,6 +25,7 @@ pub fn all() -> Vec<DemoStep> {
         DemoStep { name: "climate_soil_ndvi", zh: "降水、蒸散、降雨侵蚀力、土壤、NDVI", run: climate_soil_ndvi },
         DemoStep { name: "tables", zh: "地类面积与分区统计", run: tables },
         DemoStep { name: "assess", zh: "双评价 生态保护重要性", run: crate::cmd::assess::demo_step },
+        DemoStep { name: "pattern", zh: "生态安全格局：源地、阻力面、廊道、电流、夹点、障碍点、节点、α/β/γ", run: crate::cmd::pattern::demo_step },
         DemoStep { name: "zoning", zh: "三生空间、修复分区、重点区域与指标表", run: crate::cmd::zoning::demo_step },
         DemoStep { name: "scenario", zh: "情景效益评估（示意项目）", run: crate::cmd::scenario::demo_step },
         // --- end steps ---

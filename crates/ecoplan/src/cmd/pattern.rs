@@ -1,0 +1,679 @@
+//! `ecoplan pattern PLAN.toml`: the ecological-security-pattern chain (生态安全格局) on a plan's
+//! region via `ecoplan_pattern::chain::run_pattern`, and its demo step.
+
+use crate::config::classes::{load_mapping, ClassTable};
+use crate::config::{validate_plan, LayerKind, Plan};
+use anyhow::{bail, Context, Result};
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use ecoplan_grid::{AnyGrid, Grid, GridSpec, Progress};
+use ecoplan_io::align::warp;
+use ecoplan_io::vector::{rasterize_ids, write_gpkg_layers, FieldType, FieldValue, Layer};
+use ecoplan_pattern::chain::{
+    run_pattern, CurrentMode, PatternInputs, PatternOutputs, PatternParams,
+};
+use ecoplan_pattern::resistance::ResistanceTable;
+use std::path::{Path, PathBuf};
+
+fn num(name: &'static str, value: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .value_name(value)
+        .value_parser(clap::value_parser!(f64))
+        .help(help)
+}
+
+pub fn command() -> Command {
+    Command::new("pattern")
+        .about("生态安全格局 Ecological security pattern: sources, resistance, corridors, current, pinch points, barriers, nodes, α/β/γ")
+        .long_about(
+            "按规划配置 (plan.toml) 识别生态安全格局（METHODS §3）：\n\
+             1 生态用地（林地、灌木林地、草地、湿地、水域）MSPA 核心区 ∩ 生态保护重要性 ≥ 阈值，面积 ≥ 最小面积，按 Conefor dPC \
+             排序取前 N 个为生态源地；2 按地类阻力表构建阻力面（区外不可通行）；3 Linkage Mapper 最小成本廊道（链接表、\
+             最小成本路径、按 CWD 阈值截断的归一化廊道）；4 源地间 Circuitscape 成对累积电流；5 夹点（廊道内电路电流的自然断点最高级）；\
+             6 障碍点（Barrier Mapper 改善分数，一级/二级改善区）；7 生态节点；8 网络结构指数 α、β、γ（γ 即规划中的\"生态廊道连通度\"）。\n\
+             Importance: --importance RASTER, else <plan output dir>/assess/importance.tif when it exists \
+             (ecoplan assess writes it), else sources are the MSPA core of ecological land only (the run says so).\n\
+             Outputs in --out (default <plan output dir>/pattern): sources.tif, mspa.tif, resistance.tif, \
+             corridors.tif (NLCC truncated), current.tif, pinchpoint_current.tif, pinch_points.tif, barriers.tif, \
+             barrier_class.tif; pattern.gpkg (layers corridors = least-cost paths with the link table, sources = \
+             polygons with dPC, nodes = points); links.csv, sources.csv, network.csv (α/β/γ); pattern.json.",
+        )
+        .arg(Arg::new("plan").value_name("PLAN.toml").required(true).value_parser(clap::value_parser!(PathBuf)))
+        .arg(Arg::new("out").long("out").short('o').value_name("DIR").value_parser(clap::value_parser!(PathBuf)).help("输出目录 Output folder (default: <plan output dir>/pattern)"))
+        .arg(Arg::new("importance").long("importance").value_name("RASTER").value_parser(clap::value_parser!(PathBuf)).help("生态保护重要性栅格 Importance raster (default: <plan output dir>/assess/importance.tif if present)"))
+        .arg(num("importance-threshold", "X", "重要性阈值 Sources need importance ≥ this (default 3 = 极重要)"))
+        .arg(num("min-area-ha", "HA", "源地最小面积（公顷）Minimum source area, ha (default 100)"))
+        .arg(Arg::new("max-sources").long("max-sources").value_name("N").value_parser(clap::value_parser!(usize)).help("源地数上限 Keep the N sources with the highest dPC (default 30; 0 = no limit)"))
+        .arg(num("min-dpc", "PCT", "dPC 下限（%）Drop sources with dPC below this (Turpan: 3)"))
+        .arg(num("dpc-distance", "M", "扩散距离（米）Distance with dispersal probability 0.5 (default 1500 m)"))
+        .arg(Arg::new("table").long("table").value_name("PRESET|CSV").default_value("common_default").help("阻力表 Resistance table on the common classes: preset or CSV (code,name_zh,name_en,resistance)"))
+        .arg(num("truncate", "CWD", "廊道宽度 Corridor width: truncate NLCC at this cost distance (default 20000)"))
+        .arg(Arg::new("nn").long("nn").value_name("N|all").default_value("4").help("近邻数 Keep each source's N nearest neighbours (all = no pruning)"))
+        .arg(num("max-cwd", "CWD", "最大成本距离 Drop links with CWD above this"))
+        .arg(Arg::new("current").long("current").value_name("MODE").value_parser(["pairwise", "all-to-one", "none"]).default_value("pairwise").help("累积电流 Cumulative current: pairwise, all-to-one or none"))
+        .arg(Arg::new("solver").long("solver").value_name("NAME").value_parser(["cholesky", "cg+amg"]).default_value("cholesky").help("求解器 Circuit solver"))
+        .arg(Arg::new("barrier-radii").long("barrier-radii").value_name("MIN,MAX,STEP").help("障碍点半径（米）Barrier Mapper radii in metres (default 1–5 cells)"))
+        .arg(Arg::new("no-barriers").long("no-barriers").action(ArgAction::SetTrue).help("不识别障碍点 Skip Barrier Mapper"))
+        .arg(Arg::new("no-pinchpoints").long("no-pinchpoints").action(ArgAction::SetTrue).help("不识别夹点 Skip Pinchpoint Mapper"))
+        .after_help(
+            "示例 Examples:\n  \
+             ecoplan assess data/demo/plan.toml && ecoplan pattern data/demo/plan.toml\n  \
+             ecoplan pattern plan.toml --importance assess/importance.tif --importance-threshold 2 --out runs/pattern\n  \
+             ecoplan pattern plan.toml --min-area-ha 50 --max-sources 20 --truncate 30000 --barrier-radii 60,300,60",
+        )
+}
+
+/// Parameters from the command line (defaults: [`PatternParams::default`]).
+fn params_from(m: &ArgMatches) -> Result<PatternParams> {
+    let mut p = PatternParams::default();
+    let f = |k: &str| m.get_one::<f64>(k).copied();
+    if let Some(v) = f("importance-threshold") {
+        p.importance_threshold = v;
+    }
+    if let Some(v) = f("min-area-ha") {
+        p.min_area_ha = v;
+    }
+    if let Some(&n) = m.get_one::<usize>("max-sources") {
+        p.max_sources = (n > 0).then_some(n);
+    }
+    p.min_dpc = f("min-dpc");
+    if let Some(v) = f("dpc-distance") {
+        p.dpc_kernel.distance = v;
+    }
+    if let Some(v) = f("truncate") {
+        p.linkage.truncate_cwd = Some(v);
+    }
+    p.linkage.max_cwd = f("max-cwd");
+    p.linkage.nearest_neighbours = match m.get_one::<String>("nn").map(String::as_str) {
+        Some("all") | None => None,
+        Some(s) => Some(
+            s.parse()
+                .with_context(|| format!("--nn {s}: a number or 'all'"))?,
+        ),
+    };
+    p.current = match m.get_one::<String>("current").map(String::as_str) {
+        Some("all-to-one") => CurrentMode::AllToOne,
+        Some("none") => CurrentMode::None,
+        _ => CurrentMode::Pairwise,
+    };
+    if let Some(s) = m.get_one::<String>("solver") {
+        p.solver = s.clone();
+    }
+    if let Some(s) = m.get_one::<String>("barrier-radii") {
+        let v: Vec<f64> = s
+            .split(',')
+            .map(|x| x.trim().parse::<f64>())
+            .collect::<std::result::Result<_, _>>()
+            .with_context(|| format!("--barrier-radii {s}: expected MIN,MAX,STEP in metres"))?;
+        let [a, b, c] = v[..] else {
+            bail!("--barrier-radii {s}: expected MIN,MAX,STEP in metres");
+        };
+        p.barrier_radii_m = Some([a, b, c]);
+    }
+    p.barriers = !m.get_flag("no-barriers");
+    p.pinchpoints = !m.get_flag("no-pinchpoints");
+    p.validate()?;
+    Ok(p)
+}
+
+/// A preset name or a CSV file.
+fn load_table(s: &str) -> Result<ResistanceTable> {
+    if ResistanceTable::preset_names().contains(&s) {
+        return Ok(ResistanceTable::preset(s)?);
+    }
+    let text = std::fs::read_to_string(s).with_context(|| {
+        format!(
+            "--table {s}: neither a preset ({}) nor a readable CSV",
+            ResistanceTable::preset_names().join(", ")
+        )
+    })?;
+    Ok(ResistanceTable::parse_csv(s, &text)?)
+}
+
+/// The plan's layers the chain uses, on the analysis grid.
+struct PlanLayers {
+    landuse: Grid<i32>,
+    protected: Option<Grid<u8>>,
+    roads: Option<Grid<u8>>,
+    rivers: Option<Grid<u8>>,
+}
+
+/// Land use mapped to the common classes (with the plan's overrides) and the vector layers the
+/// chain uses (protected areas, roads, rivers) rasterized onto `grid`.
+fn read_plan_layers(plan: &Plan, grid: &GridSpec, progress: &dyn Progress) -> Result<PlanLayers> {
+    let classes = ClassTable::builtin();
+    let mut landuse = None;
+    let (mut protected, mut roads, mut rivers) = (None, None, None);
+    for layer in &plan.layers {
+        let path = plan.resolve(&layer.file.value);
+        let kind = layer.kind.value;
+        match kind {
+            LayerKind::Landuse => {
+                let spec = layer
+                    .classes
+                    .as_ref()
+                    .map(|c| c.value.clone())
+                    .unwrap_or_else(|| "gbt21010_sandiao".into());
+                let mut mapping = load_mapping(&spec, &plan.base_dir, &classes)
+                    .map_err(|e| anyhow::anyhow!(e.join("\n")))?;
+                for o in &layer.class_overrides {
+                    let (code, key) = &o.value;
+                    let class = classes.find(key).with_context(|| {
+                        format!("class_overrides: `{key}` is not a common class key")
+                    })?;
+                    mapping.set(code, class.code);
+                }
+                let src = crate::rasters::read_raster(&path)?;
+                let ss = src.spec();
+                let mapped: Vec<u8> = (0..ss.len())
+                    .map(|i| {
+                        src.value_f64(i)
+                            .and_then(|v| mapping.class_of(v as i64))
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                let g = warp(
+                    &AnyGrid::U8(Grid::from_vec(&ss, mapped, Some(0))?),
+                    grid,
+                    layer.resampling,
+                    progress,
+                )?;
+                landuse = Some(g.to_f64().map(Some(0), |v| v as i32));
+            }
+            LayerKind::ProtectedAreas | LayerKind::Roads | LayerKind::Rivers => {
+                let v = ecoplan_io::vector::read_vector(&path, &Default::default())?;
+                let v = match &grid.crs {
+                    Some(c) if v.crs.as_ref() != Some(c) => crate::vectors::reproject_layer(&v, c)?,
+                    _ => v,
+                };
+                let opts = ecoplan_io::vector::RasterizeOptions {
+                    all_touched: kind != LayerKind::ProtectedAreas,
+                };
+                let mask = rasterize_ids(&v, grid, &opts).map(Some(0), |id| u8::from(id > 0));
+                match kind {
+                    LayerKind::ProtectedAreas => protected = Some(mask),
+                    LayerKind::Roads => roads = Some(mask),
+                    _ => rivers = Some(mask),
+                }
+            }
+            _ => {}
+        }
+    }
+    let landuse = landuse.with_context(|| {
+        format!(
+            "{}: the plan has no land-use layer (kind = \"landuse\"); the pattern chain needs one",
+            plan.file.display()
+        )
+    })?;
+    Ok(PlanLayers {
+        landuse,
+        protected,
+        roads,
+        rivers,
+    })
+}
+
+pub fn run(m: &ArgMatches) -> Result<()> {
+    let plan_path: &PathBuf = m.get_one("plan").expect("required");
+    let params = params_from(m)?;
+    let table = load_table(m.get_one::<String>("table").expect("default"))?;
+    let bar = crate::progress::Bar::new();
+    let v = validate_plan(plan_path, &bar);
+    if !v.is_ok() {
+        let list: Vec<String> = v.errors().map(|p| format!("  - {p}")).collect();
+        bail!(
+            "{}: {} problem(s); fix them first (ecoplan validate shows details):\n{}",
+            plan_path.display(),
+            list.len(),
+            list.join("\n")
+        );
+    }
+    let plan = v.plan.expect("valid plan");
+    let region = crate::region::load_region(&plan)?;
+    let grid = region.grid.clone();
+    let layers = read_plan_layers(&plan, &grid, &bar)?;
+    let region_mask = rasterize_ids(&region.boundary, &grid, &Default::default())
+        .map(Some(0), |id| u8::from(id > 0));
+    let out_root = plan.resolve(&plan.output.dir);
+    let (importance_path, importance_note) = match m.get_one::<PathBuf>("importance") {
+        Some(p) => (
+            Some(p.clone()),
+            format!("重要性 importance: {}", p.display()),
+        ),
+        None => {
+            let p = out_root.join("assess/importance.tif");
+            if p.exists() {
+                let note = format!("重要性 importance: {} (from ecoplan assess)", p.display());
+                (Some(p), note)
+            } else {
+                (
+                    None,
+                    format!(
+                        "重要性 importance: none given and {} not found; sources = MSPA core of ecological land only (run ecoplan assess first to use it)",
+                        p.display()
+                    ),
+                )
+            }
+        }
+    };
+    eprintln!("{importance_note}");
+    let importance = match &importance_path {
+        Some(p) => {
+            let g = crate::rasters::read_raster(p)?;
+            let g = if g.spec().check_aligned(&grid).is_ok() {
+                g
+            } else {
+                warp(&g, &grid, ecoplan_io::align::Resampling::Nearest, &bar)?
+            };
+            Some(g.to_f32())
+        }
+        None => None,
+    };
+    let mut inputs = PatternInputs::new(&layers.landuse, &table);
+    inputs.region = Some(&region_mask);
+    inputs.importance = importance.as_ref();
+    inputs.policy_areas = layers.protected.as_ref();
+    inputs.roads = layers.roads.as_ref();
+    inputs.rivers = layers.rivers.as_ref();
+    let out = run_pattern(&inputs, &params, &bar)
+        .with_context(|| format!("生态安全格局 pattern chain on {}", plan_path.display()))?;
+    let dir = match m.get_one::<PathBuf>("out") {
+        Some(d) => d.clone(),
+        None => out_root.join("pattern"),
+    };
+    let mut notes = vec![importance_note];
+    notes.extend(out.notes.iter().cloned());
+    let files = write_pattern(&dir, &out, &params, &notes)?;
+    for n in &notes {
+        eprintln!("  {n}");
+    }
+    if let Some(n) = &out.network {
+        eprintln!(
+            "网络结构 network: V = {} 源地, L = {} 廊道; α = {:.4}, β = {:.4}, γ (生态廊道连通度) = {:.4}",
+            n.nodes, n.links, n.alpha, n.beta, n.gamma
+        );
+    }
+    eprintln!("已写出 wrote {} files into {}", files.len(), dir.display());
+    Ok(())
+}
+
+fn csv_text(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("in-memory csv");
+    for r in rows {
+        w.write_record(r).expect("in-memory csv");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory csv")).expect("utf-8 fields")
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.filter(|v| v.is_finite())
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+fn fin(x: f64) -> String {
+    opt(Some(x))
+}
+
+fn write_text(path: &Path, text: &str) -> Result<()> {
+    ecoplan_io::atomic::write_atomic(path, |w| {
+        use std::io::Write;
+        w.write_all(text.as_bytes())
+            .map_err(|e| ecoplan_io::IoError::io(path, e))
+    })?;
+    Ok(())
+}
+
+/// Writes every output of the chain into `dir`; returns the file names written.
+pub fn write_pattern(
+    dir: &Path,
+    out: &PatternOutputs,
+    params: &PatternParams,
+    notes: &[String],
+) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let spec = out.resistance.resistance.spec();
+    let mut files: Vec<String> = Vec::new();
+    let opts = ecoplan_io::raster::WriteOptions {
+        compression: ecoplan_io::raster::Compression::Deflate,
+        predictor: true,
+        ..Default::default()
+    };
+    let mut put = |name: &str, g: AnyGrid| -> Result<()> {
+        crate::rasters::write_raster(&dir.join(name), &g, &opts)
+            .with_context(|| format!("writing {name}"))?;
+        files.push(name.to_string());
+        Ok(())
+    };
+    put("sources.tif", AnyGrid::U32(out.sources.patches.clone()))?;
+    put("mspa.tif", AnyGrid::U8(out.mspa.clone()))?;
+    put(
+        "resistance.tif",
+        AnyGrid::F32(out.resistance.resistance.clone()),
+    )?;
+    put(
+        "corridors.tif",
+        AnyGrid::F32(out.corridors_truncated.clone()),
+    )?;
+    if let Some(g) = &out.current {
+        put("current.tif", AnyGrid::F32(g.clone()))?;
+    }
+    if let Some(p) = &out.pinchpoint {
+        put("pinchpoint_current.tif", AnyGrid::F32(p.current.clone()))?;
+    }
+    if let Some(g) = &out.pinch_points {
+        put("pinch_points.tif", AnyGrid::U8(g.clone()))?;
+    }
+    if let Some(b) = &out.barriers {
+        put("barriers.tif", AnyGrid::F32(b.circles.clone()))?;
+    }
+    if let Some(g) = &out.barrier_class {
+        put("barrier_class.tif", AnyGrid::U8(g.clone()))?;
+    }
+
+    // Tables.
+    let kept: Vec<_> = out.corridors.kept_links().collect();
+    let link_rows: Vec<Vec<String>> = out
+        .corridors
+        .links
+        .iter()
+        .map(|l| {
+            vec![
+                l.id.to_string(),
+                l.core_a.to_string(),
+                l.core_b.to_string(),
+                l.link_type.code().to_string(),
+                l.link_type.label().to_string(),
+                u8::from(l.link_type.is_kept()).to_string(),
+                fin(l.euclidean),
+                fin(l.cwd),
+                fin(l.lcp_length),
+                fin(l.cwd_to_euclidean),
+                fin(l.cwd_to_path),
+                opt(l.gravity),
+                opt(l.effective_resistance),
+                opt(l.cwd_to_eff_resist),
+            ]
+        })
+        .collect();
+    let link_header = [
+        "link_id",
+        "source_a",
+        "source_b",
+        "link_type",
+        "link_type_label",
+        "kept",
+        "euclid_dist_m",
+        "cwd",
+        "lcp_length_m",
+        "cwd_to_euclid",
+        "cwd_to_path",
+        "gravity",
+        "effective_resistance",
+        "cwd_to_eff_resist",
+    ];
+    write_text(&dir.join("links.csv"), &csv_text(&link_header, &link_rows))?;
+    files.push("links.csv".into());
+    let src_rows: Vec<Vec<String>> = out
+        .sources
+        .table
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.to_string(),
+                s.cells.to_string(),
+                format!("{:.4}", s.area_ha),
+                format!("{:.4}", s.area_ha / 100.0),
+                opt(s.dpc),
+                opt(s.mean_importance),
+                format!("{:?}", s.reason).to_lowercase(),
+                format!("{:.2}", s.centroid.0),
+                format!("{:.2}", s.centroid.1),
+            ]
+        })
+        .collect();
+    write_text(
+        &dir.join("sources.csv"),
+        &csv_text(
+            &[
+                "source_id",
+                "cells",
+                "area_ha",
+                "area_km2",
+                "dpc_percent",
+                "mean_importance",
+                "reason",
+                "x",
+                "y",
+            ],
+            &src_rows,
+        ),
+    )?;
+    files.push("sources.csv".into());
+    let net_rows: Vec<Vec<String>> = out
+        .network
+        .iter()
+        .map(|n| {
+            vec![
+                "现状 current".into(),
+                n.nodes.to_string(),
+                n.links.to_string(),
+                format!("{:.6}", n.alpha),
+                format!("{:.6}", n.beta),
+                format!("{:.6}", n.gamma),
+            ]
+        })
+        .collect();
+    write_text(
+        &dir.join("network.csv"),
+        &csv_text(
+            &["network", "nodes_V", "links_L", "alpha", "beta", "gamma"],
+            &net_rows,
+        ),
+    )?;
+    files.push("network.csv".into());
+
+    // GeoPackage: least-cost paths with the link table, source polygons, nodes.
+    let crs = spec.crs.clone();
+    let mut lines = Layer::new("corridors", crs.clone());
+    for (n, t) in [
+        ("link_id", FieldType::Int),
+        ("source_a", FieldType::Int),
+        ("source_b", FieldType::Int),
+        ("link_type", FieldType::Int),
+        ("euclid_m", FieldType::Real),
+        ("cwd", FieldType::Real),
+        ("lcp_len_m", FieldType::Real),
+        ("cwd_euclid", FieldType::Real),
+        ("cwd_path", FieldType::Real),
+        ("gravity", FieldType::Real),
+        ("eff_resist", FieldType::Real),
+        ("cwd_eff_res", FieldType::Real),
+    ] {
+        lines.add_field(n, t);
+    }
+    let real = |x: Option<f64>| {
+        x.filter(|v| v.is_finite())
+            .map(FieldValue::Real)
+            .unwrap_or(FieldValue::Null)
+    };
+    for l in &kept {
+        lines.push(
+            Some(geo::Geometry::LineString(geo::LineString::from(
+                l.polyline(&spec),
+            ))),
+            vec![
+                FieldValue::Int(l.id as i64),
+                FieldValue::Int(l.core_a as i64),
+                FieldValue::Int(l.core_b as i64),
+                FieldValue::Int(l.link_type.code() as i64),
+                real(Some(l.euclidean)),
+                real(Some(l.cwd)),
+                real(Some(l.lcp_length)),
+                real(Some(l.cwd_to_euclidean)),
+                real(Some(l.cwd_to_path)),
+                real(l.gravity),
+                real(l.effective_resistance),
+                real(l.cwd_to_eff_resist),
+            ],
+        );
+    }
+    let mut polys = ecoplan_io::vector::polygonize(&out.sources.patches, &Default::default());
+    polys.name = "sources".into();
+    // One feature per source: dissolve the polygonized pieces by id and attach the table.
+    let id_field = polys
+        .field_index("value")
+        .or_else(|| (!polys.fields.is_empty()).then_some(0));
+    let mut sources = Layer::new("sources", crs.clone());
+    for (n, t) in [
+        ("source_id", FieldType::Int),
+        ("area_ha", FieldType::Real),
+        ("dpc", FieldType::Real),
+        ("mean_imp", FieldType::Real),
+    ] {
+        sources.add_field(n, t);
+    }
+    for s in &out.sources.table {
+        let parts: Vec<geo::Polygon<f64>> = polys
+            .features
+            .iter()
+            .filter(|f| {
+                id_field
+                    .and_then(|k| f.properties.get(k))
+                    .and_then(|v| v.as_i64())
+                    == Some(s.id as i64)
+            })
+            .flat_map(|f| match &f.geometry {
+                Some(geo::Geometry::Polygon(p)) => vec![p.clone()],
+                Some(geo::Geometry::MultiPolygon(mp)) => mp.0.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        sources.push(
+            Some(geo::Geometry::MultiPolygon(geo::MultiPolygon(parts))),
+            vec![
+                FieldValue::Int(s.id as i64),
+                FieldValue::Real(s.area_ha),
+                real(s.dpc),
+                real(s.mean_importance),
+            ],
+        );
+    }
+    let mut nodes = Layer::new("nodes", crs);
+    for (n, t) in [
+        ("node_id", FieldType::Int),
+        ("type", FieldType::Text),
+        ("type_zh", FieldType::Text),
+        ("links", FieldType::Text),
+        ("score", FieldType::Real),
+    ] {
+        nodes.add_field(n, t);
+    }
+    for n in &out.nodes {
+        nodes.push(
+            Some(geo::Geometry::Point(geo::Point::new(n.x, n.y))),
+            vec![
+                FieldValue::Int(n.id as i64),
+                FieldValue::Text(n.kind.en().into()),
+                FieldValue::Text(n.kind.zh().into()),
+                FieldValue::Text(
+                    n.links
+                        .iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                ),
+                real(n.score),
+            ],
+        );
+    }
+    let gpkg = dir.join("pattern.gpkg");
+    write_gpkg_layers(&gpkg, &[&lines, &sources, &nodes])
+        .with_context(|| format!("writing {}", gpkg.display()))?;
+    files.push("pattern.gpkg".into());
+
+    let summary = serde_json::json!({
+        "params": params,
+        "notes": notes,
+        "network": out.network,
+        "sources": out.sources.table.len(),
+        "links_candidate": out.corridors.links.len(),
+        "links_kept": kept.len(),
+        "nodes": out.nodes.len(),
+        "resistance": out.resistance.report,
+        "effective_resistances": out.effective_resistances,
+        "pinchpoint_links": out.pinchpoint.as_ref().map(|p| p.links.clone()),
+        "barrier_max_score_by_radius": out.barriers.as_ref().map(|b| b.max_score_by_radius.clone()),
+    });
+    write_text(
+        &dir.join("pattern.json"),
+        &serde_json::to_string_pretty(&summary)?,
+    )?;
+    files.push("pattern.json".into());
+    Ok(files)
+}
+
+/// Demo step: the pattern chain on 云冈区 with the assess step's importance (极重要 and 重要,
+/// ≥ 2: at 3 only, the demo's importance leaves too few core patches), written to `<run>/pattern/`.
+pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
+    let region = cx.mask()?.clone();
+    let landuse = cx.layer("landuse")?.to_f64().map(Some(0), |v| v as i32);
+    let importance_path = cx.run_dir.join("assess/importance.tif");
+    let importance = if importance_path.exists() {
+        Some(crate::rasters::read_raster(&importance_path)?.to_f32())
+    } else {
+        None
+    };
+    let rivers = cx
+        .layer("streams")
+        .ok()
+        .map(|g| g.to_f64().map(Some(0), |v| u8::from(v > 0.0)));
+    let table = ResistanceTable::preset("common_default")?;
+    let params = demo_params();
+    let mut inputs = PatternInputs::new(&landuse, &table);
+    inputs.region = Some(&region);
+    inputs.importance = importance.as_ref();
+    inputs.rivers = rivers.as_ref();
+    let out = run_pattern(&inputs, &params, cx.progress).context("生态安全格局 pattern chain")?;
+    let mut notes = vec![if importance.is_some() {
+        format!(
+            "重要性 importance: assess/importance.tif, sources need ≥ {} (重要 and 极重要)",
+            params.importance_threshold
+        )
+    } else {
+        "重要性 importance: assess/importance.tif missing; sources = MSPA core of ecological land only".into()
+    }];
+    notes.push("河流 rivers for nodes: layers/streams.tif (D8 streams ≥ 1 km²)".into());
+    notes.extend(out.notes.iter().cloned());
+    let dir = cx.out_path("pattern/pattern.json")?;
+    let dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+    let files = write_pattern(&dir, &out, &params, &notes)?;
+    for f in files {
+        cx.record(
+            &format!("pattern/{f}"),
+            "生态安全格局 (ecoplan_pattern::chain::run_pattern)",
+        );
+    }
+    cx.manifest.param(
+        "pattern",
+        serde_json::json!({
+            "params": params,
+            "resistance_table": table.name,
+            "notes": notes,
+            "network": out.network,
+            "sources": out.sources.table.len(),
+            "links_kept": out.corridors.kept_links().count(),
+            "nodes": out.nodes.len(),
+        }),
+    );
+    Ok(())
+}
+
+/// Parameters of the demo run (recorded in the manifest).
+pub fn demo_params() -> PatternParams {
+    PatternParams {
+        importance_threshold: 2.0,
+        ..Default::default()
+    }
+}
