@@ -242,7 +242,9 @@ fn enn_matches_brute_force() {
     let mut s = 17u64;
     let cells: Vec<i32> = (0..w * h)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 40) % 4) as i32 + 1
         })
         .collect();

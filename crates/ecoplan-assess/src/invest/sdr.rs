@@ -363,14 +363,16 @@ pub fn sdr(
         FlowDirAlgorithm::D8 => {
             let d = hydro::flow_dir_d8(&filled, &ecoplan_grid::NoProgress);
             let order = hydro::topological_order_d8(&d);
-            let a = hydro::flow_accumulation_d8_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
+            let a =
+                hydro::flow_accumulation_d8_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
             let s = extract_streams_d8(&a, params.threshold_flow_accumulation);
             (Some(d), None, order, a, s)
         }
         FlowDirAlgorithm::Mfd => {
             let d = hydro::flow_dir_mfd(&filled, &ecoplan_grid::NoProgress);
             let order = hydro::topological_order_mfd(&d);
-            let a = hydro::flow_accumulation_mfd_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
+            let a =
+                hydro::flow_accumulation_mfd_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
             let s = extract_streams_mfd(&a, &d, params.threshold_flow_accumulation, 0.7);
             (None, Some(d), order, a, s)
         }
@@ -472,12 +474,32 @@ pub fn sdr(
     let w_thr_g = like(inp.dem, w_thr.clone(), Some(MAP_NODATA_F32));
     let (w_acc, s_acc) = match (&d8, &mfd) {
         (Some(d), _) => (
-            hydro::flow_accumulation_d8_ordered(d, &order, Some(&w_thr_g), &ecoplan_grid::NoProgress),
-            hydro::flow_accumulation_d8_ordered(d, &order, Some(&slope_thr), &ecoplan_grid::NoProgress),
+            hydro::flow_accumulation_d8_ordered(
+                d,
+                &order,
+                Some(&w_thr_g),
+                &ecoplan_grid::NoProgress,
+            ),
+            hydro::flow_accumulation_d8_ordered(
+                d,
+                &order,
+                Some(&slope_thr),
+                &ecoplan_grid::NoProgress,
+            ),
         ),
         (_, Some(d)) => (
-            hydro::flow_accumulation_mfd_ordered(d, &order, Some(&w_thr_g), &ecoplan_grid::NoProgress),
-            hydro::flow_accumulation_mfd_ordered(d, &order, Some(&slope_thr), &ecoplan_grid::NoProgress),
+            hydro::flow_accumulation_mfd_ordered(
+                d,
+                &order,
+                Some(&w_thr_g),
+                &ecoplan_grid::NoProgress,
+            ),
+            hydro::flow_accumulation_mfd_ordered(
+                d,
+                &order,
+                Some(&slope_thr),
+                &ecoplan_grid::NoProgress,
+            ),
         ),
         _ => unreachable!("one routing is always computed"),
     };
