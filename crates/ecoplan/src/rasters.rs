@@ -72,3 +72,85 @@ pub fn is_raster_path(path: &Path) -> bool {
     let n = path.to_string_lossy().to_ascii_lowercase();
     is_ascii(path) || n.ends_with(".tif") || n.ends_with(".tiff")
 }
+
+/// A plan's land-use layer mapped to the common classes (its `classes` mapping, default 三调
+/// `gbt21010_sandiao`, with its `class_overrides`) and resampled onto `grid`; 0 = unmapped/nodata.
+pub fn landuse_on_grid(
+    plan: &crate::config::Plan,
+    layer: &crate::config::model::LayerConfig,
+    grid: &ecoplan_grid::GridSpec,
+    progress: &dyn ecoplan_grid::Progress,
+) -> Result<ecoplan_grid::Grid<i32>> {
+    use crate::config::classes::{load_mapping, ClassTable};
+    use anyhow::Context;
+    let classes = ClassTable::builtin();
+    let spec = layer
+        .classes
+        .as_ref()
+        .map(|c| c.value.clone())
+        .unwrap_or_else(|| "gbt21010_sandiao".into());
+    let mut mapping =
+        load_mapping(&spec, &plan.base_dir, &classes).map_err(|e| anyhow::anyhow!(e.join("\n")))?;
+    for o in &layer.class_overrides {
+        let (code, key) = &o.value;
+        let class = classes
+            .find(key)
+            .with_context(|| format!("class_overrides: `{key}` is not a common class key"))?;
+        mapping.set(code, class.code);
+    }
+    let path = plan.resolve(&layer.file.value);
+    let src = read_raster(&path)?;
+    let ss = src.spec();
+    let mapped: Vec<u8> = (0..ss.len())
+        .map(|i| {
+            src.value_f64(i)
+                .and_then(|v| mapping.class_of(v as i64))
+                .unwrap_or(0)
+        })
+        .collect();
+    let g = ecoplan_io::align::warp(
+        &AnyGrid::U8(ecoplan_grid::Grid::from_vec(&ss, mapped, Some(0))?),
+        grid,
+        layer.resampling,
+        progress,
+    )?;
+    Ok(g.to_f64().map(Some(0), |v| v as i32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecoplan_grid::{GeoTransform, Grid, GridSpec, NoProgress};
+
+    #[test]
+    fn landuse_on_grid_applies_the_mapping_and_its_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = GridSpec::new(
+            3,
+            1,
+            GeoTransform::north_up(500000.0, 4400000.0, 30.0),
+            Some(Crs::Epsg(4547)),
+        );
+        // CLCD codes 1 cropland, 2 forest, 3 shrub.
+        let lu = Grid::from_vec(&spec, vec![1u8, 2, 3], Some(0)).unwrap();
+        write_raster(
+            &dir.path().join("lu.tif"),
+            &AnyGrid::U8(lu),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+        let text = "[region]\nboundary = \"b.geojson\"\n\n[layers.landuse]\nfile = \"lu.tif\"\nkind = \"landuse\"\n\
+                    classes = \"clcd\"\nclass_overrides = { \"3\" = \"forest\" }\n\n[output]\ndir = \"out\"\n";
+        let (plan, problems) =
+            crate::config::parse::parse_plan(&dir.path().join("plan.toml"), text);
+        let plan = plan.unwrap_or_else(|| panic!("{problems:?}"));
+        let layer = plan
+            .layers
+            .iter()
+            .find(|l| l.kind.value == crate::config::LayerKind::Landuse)
+            .unwrap();
+        let g = landuse_on_grid(&plan, layer, &spec, &NoProgress).unwrap();
+        // cropland → 1, forest → 3, shrub overridden to forest → 3.
+        assert_eq!(g.data, vec![1, 3, 3]);
+    }
+}

@@ -1,7 +1,6 @@
 //! `ecoplan assess PLAN.toml`: the 双评价 ecological assessment (生态保护重要性) of a plan's region —
 //! service importance, fragility, integration, area tables — via `ecoplan_assess::dual`.
 
-use crate::config::classes::{load_mapping, ClassTable};
 use crate::config::{validate_plan, LayerKind, Plan};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgMatches, Command};
@@ -420,7 +419,6 @@ fn plan_layers(
         ..Default::default()
     };
     let mut names = HashMap::new();
-    let classes = ClassTable::builtin();
     for layer in &plan.layers {
         let path = plan.resolve(&layer.file.value);
         let kind = layer.kind.value;
@@ -450,32 +448,13 @@ fn plan_layers(
             }
             continue;
         }
-        let src = crate::rasters::read_raster(&path)?;
         if kind == LayerKind::Landuse {
-            let spec = layer
-                .classes
-                .as_ref()
-                .map(|c| c.value.clone())
-                .unwrap_or_else(|| "gbt21010_sandiao".into());
-            let mapping = load_mapping(&spec, &plan.base_dir, &classes)
-                .map_err(|e| anyhow::anyhow!(e.join("\n")))?;
-            let ss = src.spec();
-            let mapped: Vec<u8> = (0..ss.len())
-                .map(|i| {
-                    src.value_f64(i)
-                        .and_then(|v| mapping.class_of(v as i64))
-                        .unwrap_or(0)
-                })
-                .collect();
-            let g = warp(
-                &AnyGrid::U8(Grid::from_vec(&ss, mapped, Some(0))?),
-                grid,
-                layer.resampling,
-                progress,
-            )?;
-            l.land_use = Some(g.to_f64().map(Some(0), |v| v as i32));
+            l.land_use = Some(crate::rasters::landuse_on_grid(
+                plan, layer, grid, progress,
+            )?);
             continue;
         }
+        let src = crate::rasters::read_raster(&path)?;
         let g = warp(&src, grid, layer.resampling, progress)?;
         let f = g.to_f32();
         match kind {

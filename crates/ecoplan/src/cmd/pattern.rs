@@ -1,7 +1,6 @@
 //! `ecoplan pattern PLAN.toml`: the ecological-security-pattern chain (生态安全格局) on a plan's
 //! region via `ecoplan_pattern::chain::run_pattern`, and its demo step.
 
-use crate::config::classes::{load_mapping, ClassTable};
 use crate::config::{validate_plan, LayerKind, Plan};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
@@ -141,7 +140,6 @@ struct PlanLayers {
 /// Land use mapped to the common classes (with the plan's overrides) and the vector layers the
 /// chain uses (protected areas, roads, rivers) rasterized onto `grid`.
 fn read_plan_layers(plan: &Plan, grid: &GridSpec, progress: &dyn Progress) -> Result<PlanLayers> {
-    let classes = ClassTable::builtin();
     let mut landuse = None;
     let (mut protected, mut roads, mut rivers) = (None, None, None);
     for layer in &plan.layers {
@@ -149,36 +147,9 @@ fn read_plan_layers(plan: &Plan, grid: &GridSpec, progress: &dyn Progress) -> Re
         let kind = layer.kind.value;
         match kind {
             LayerKind::Landuse => {
-                let spec = layer
-                    .classes
-                    .as_ref()
-                    .map(|c| c.value.clone())
-                    .unwrap_or_else(|| "gbt21010_sandiao".into());
-                let mut mapping = load_mapping(&spec, &plan.base_dir, &classes)
-                    .map_err(|e| anyhow::anyhow!(e.join("\n")))?;
-                for o in &layer.class_overrides {
-                    let (code, key) = &o.value;
-                    let class = classes.find(key).with_context(|| {
-                        format!("class_overrides: `{key}` is not a common class key")
-                    })?;
-                    mapping.set(code, class.code);
-                }
-                let src = crate::rasters::read_raster(&path)?;
-                let ss = src.spec();
-                let mapped: Vec<u8> = (0..ss.len())
-                    .map(|i| {
-                        src.value_f64(i)
-                            .and_then(|v| mapping.class_of(v as i64))
-                            .unwrap_or(0)
-                    })
-                    .collect();
-                let g = warp(
-                    &AnyGrid::U8(Grid::from_vec(&ss, mapped, Some(0))?),
-                    grid,
-                    layer.resampling,
-                    progress,
-                )?;
-                landuse = Some(g.to_f64().map(Some(0), |v| v as i32));
+                landuse = Some(crate::rasters::landuse_on_grid(
+                    plan, layer, grid, progress,
+                )?);
             }
             LayerKind::ProtectedAreas | LayerKind::Roads | LayerKind::Rivers => {
                 let v = ecoplan_io::vector::read_vector(&path, &Default::default())?;

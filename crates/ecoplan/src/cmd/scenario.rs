@@ -5,7 +5,7 @@
 
 pub mod engine;
 
-use crate::config::classes::{load_mapping, ClassTable};
+use crate::config::classes::ClassTable;
 use crate::config::{validate_plan, LayerKind, Plan};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgMatches, Command};
@@ -477,7 +477,6 @@ fn plan_base(
     params: &ScenarioParams,
     progress: &dyn Progress,
 ) -> Result<(BaseLayers, Vec<String>)> {
-    let classes = ClassTable::builtin();
     let mut notes = Vec::new();
     let (mut lu, mut ndvi, mut precip, mut et0, mut depth, mut k, mut dem, mut r, mut pawc) =
         (None, None, None, None, None, None, None, None, None);
@@ -486,33 +485,14 @@ fn plan_base(
         if kind.info().vector {
             continue;
         }
-        let path = plan.resolve(&layer.file.value);
-        let src = crate::rasters::read_raster(&path)?;
         if kind == LayerKind::Landuse {
-            let spec = layer
-                .classes
-                .as_ref()
-                .map(|c| c.value.clone())
-                .unwrap_or_else(|| "gbt21010_sandiao".into());
-            let mapping = load_mapping(&spec, &plan.base_dir, &classes)
-                .map_err(|e| anyhow::anyhow!(e.join("\n")))?;
-            let ss = src.spec();
-            let mapped: Vec<u8> = (0..ss.len())
-                .map(|i| {
-                    src.value_f64(i)
-                        .and_then(|v| mapping.class_of(v as i64))
-                        .unwrap_or(0)
-                })
-                .collect();
-            let g = warp(
-                &AnyGrid::U8(Grid::from_vec(&ss, mapped, Some(0))?),
-                grid,
-                layer.resampling,
-                progress,
-            )?;
-            lu = Some(g.to_f64().map(Some(0), |v| v as i32));
+            lu = Some(crate::rasters::landuse_on_grid(
+                plan, layer, grid, progress,
+            )?);
             continue;
         }
+        let path = plan.resolve(&layer.file.value);
+        let src = crate::rasters::read_raster(&path)?;
         let f = warp(&src, grid, layer.resampling, progress)?.to_f32();
         match kind {
             LayerKind::Ndvi => ndvi = Some(f),
