@@ -6,6 +6,8 @@ use common::*;
 use std::path::Path;
 #[path = "demo_checks/assess.rs"]
 mod assess;
+#[path = "demo_checks/util.rs"]
+mod util;
 use assess::check_assess;
 #[path = "demo_checks/scenario.rs"]
 mod scenario;

@@ -66,11 +66,13 @@ pub struct AssessOptions {
     pub tolerable_t_km2: f64,
 }
 
-fn parse_table(name: &str, text: &str) -> Result<Table> {
+/// A bundled or user CSV table, its problems as one error.
+pub(crate) fn parse_table(name: &str, text: &str) -> Result<Table> {
     Table::parse(name, text).map_err(|e| anyhow::anyhow!(e))
 }
 
-fn class_map(name: &str, text: &str, col: &str) -> Result<HashMap<i32, f64>> {
+/// Column `col` of a table keyed by `lucode`, every bad row reported at once.
+pub(crate) fn class_map(name: &str, text: &str, col: &str) -> Result<HashMap<i32, f64>> {
     let t = parse_table(name, text)?;
     let mut p = Vec::new();
     let codes = t.codes("lucode", &mut p);

@@ -3,18 +3,10 @@
 //! here from values and grades), the integrated map is the max rule, and the area tables add up
 //! to the region.
 
+use super::util::u8_grid;
 use ecoplan_grid::AnyGrid;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn u8_grid(path: &Path) -> Vec<u8> {
-    match ecoplan_io::raster::read_raster(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    {
-        AnyGrid::U8(g) => g.data,
-        other => panic!("{} is {:?}, expected u8", path.display(), other.cell_type()),
-    }
-}
 
 fn f32_grid(path: &Path) -> Vec<f32> {
     match ecoplan_io::raster::read_raster(path)

@@ -3,36 +3,9 @@
 //! pool difference summed over changed cells; per-project deltas of the (non-overlapping) demo
 //! projects add up to the total for additive services; restoration never lowers carbon.
 
-use ecoplan_grid::AnyGrid;
-use std::collections::{BTreeMap, HashMap};
+use super::util::{num, rows, u8_grid};
+use std::collections::HashMap;
 use std::path::Path;
-
-fn u8_grid(path: &Path) -> Vec<u8> {
-    match ecoplan_io::raster::read_raster(path).unwrap() {
-        AnyGrid::U8(g) => g.data,
-        other => panic!("{} is {:?}, expected u8", path.display(), other.cell_type()),
-    }
-}
-
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut rd = csv::Reader::from_path(path).unwrap();
-    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
-    rd.records()
-        .map(|r| {
-            h.iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-fn num(r: &BTreeMap<String, String>, col: &str) -> f64 {
-    r.get(col)
-        .unwrap_or_else(|| panic!("no column {col} in {r:?}"))
-        .parse()
-        .unwrap_or_else(|_| panic!("{col} = {:?} is not a number", r[col]))
-}
 
 fn pools() -> HashMap<u8, f64> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

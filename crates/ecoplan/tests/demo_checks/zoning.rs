@@ -2,37 +2,9 @@
 //! respect the minimum area, conflicts and indicator baselines equal what these checks recompute
 //! from the run's rasters (independently of the library code).
 
+use super::util::{num, rows, u8_grid};
 use ecoplan_grid::AnyGrid;
-use std::collections::BTreeMap;
 use std::path::Path;
-
-fn u8_grid(path: &Path) -> Vec<u8> {
-    match ecoplan_io::raster::read_raster(path).unwrap() {
-        AnyGrid::U8(g) => g.data,
-        other => panic!("{} is {:?}, expected u8", path.display(), other.cell_type()),
-    }
-}
-
-/// Rows of a CSV with Chinese headers, as header → cell.
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut rd = csv::Reader::from_path(path).unwrap();
-    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
-    rd.records()
-        .map(|r| {
-            h.iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
-
-fn num(r: &BTreeMap<String, String>, col: &str) -> f64 {
-    r.get(col)
-        .unwrap_or_else(|| panic!("no column {col} in {r:?}"))
-        .parse()
-        .unwrap_or_else(|_| panic!("{col} = {:?} is not a number", r[col]))
-}
 
 pub fn check_zoning(out: &Path) {
     let mask = u8_grid(&out.join("region/mask.tif"));

@@ -20,12 +20,12 @@
 //! Memory: one scenario state (land use i32, cover f32, P f32) is reused; a project is applied,
 //! evaluated and undone cell by cell, so per-project runs cost no copies of the base.
 
+use crate::cmd::assess::{class_map, parse_table};
 use anyhow::{bail, Context, Result};
 use ecoplan_assess::dual::rusle::{c_from_cover, soil_loss_class};
 use ecoplan_assess::invest::carbon::{carbon, CarbonPools};
 use ecoplan_assess::invest::habitat_quality as hq;
 use ecoplan_assess::invest::water_yield::fractp_value;
-use ecoplan_assess::table::Table;
 use ecoplan_grid::{Grid, NoProgress, Progress};
 use std::collections::HashMap;
 
@@ -133,25 +133,6 @@ pub struct ScenarioParams {
     pub water_classes: Vec<i32>,
 }
 
-fn table(name: &str, text: &str) -> Result<Table> {
-    Table::parse(name, text).map_err(|e| anyhow::anyhow!(e))
-}
-
-fn class_values(name: &str, text: &str, col: &str) -> Result<HashMap<i32, f64>> {
-    let t = table(name, text)?;
-    let mut p = Vec::new();
-    let codes = t.codes("lucode", &mut p);
-    let vals = t.numbers(col, true, &mut p);
-    if !p.is_empty() {
-        bail!("{}", p.join("\n"));
-    }
-    Ok(codes
-        .into_iter()
-        .zip(vals)
-        .filter_map(|(c, v)| Some((c? as i32, v?)))
-        .collect())
-}
-
 fn codes_list(s: &str) -> std::result::Result<Vec<i32>, String> {
     s.split([';', ',', ' '])
         .filter(|x| !x.trim().is_empty())
@@ -166,7 +147,7 @@ fn codes_list(s: &str) -> std::result::Result<Vec<i32>, String> {
 /// Parses presets/scenario/measures.csv (columns measure, name_zh, target_class, applies_to,
 /// p_factor); all problems at once.
 pub fn parse_measures(text: &str) -> Result<Vec<Measure>> {
-    let t = table("presets/scenario/measures.csv", text)?;
+    let t = parse_table("presets/scenario/measures.csv", text)?;
     let mut p = Vec::new();
     t.require_columns(
         &[
@@ -216,11 +197,11 @@ pub fn parse_measures(text: &str) -> Result<Vec<Measure>> {
 impl ScenarioParams {
     /// The shipped presets (presets/scenario, presets/assess).
     pub fn presets() -> Result<Self> {
-        let carbon_pools = CarbonPools::from_table(&table(
+        let carbon_pools = CarbonPools::from_table(&parse_table(
             "presets/scenario/carbon_pools_common_classes.csv",
             CARBON_PRESET,
         )?)?;
-        let wt = table(
+        let wt = parse_table(
             "presets/scenario/water_balance_common_classes.csv",
             WATER_PRESET,
         )?;
@@ -247,7 +228,7 @@ impl ScenarioParams {
                 );
             }
         }
-        let tt = table(
+        let tt = parse_table(
             "presets/assess/habitat_threats_north_china.csv",
             THREATS_PRESET,
         )?;
@@ -267,7 +248,7 @@ impl ScenarioParams {
                 .push(codes_list(codes).map_err(|e| anyhow::anyhow!("threat `{}`: {e}", t.name))?);
         }
         let sensitivity = hq::Sensitivity::from_table(
-            &table(
+            &parse_table(
                 "presets/assess/habitat_sensitivity_common_classes.csv",
                 SENS_PRESET,
             )?,
@@ -275,8 +256,8 @@ impl ScenarioParams {
         )?;
         Ok(ScenarioParams {
             carbon_pools,
-            c_by_class: class_values("presets/assess/c_factor_common_classes.csv", C_PRESET, "c")?,
-            p_by_class: class_values("presets/assess/p_factor_common_classes.csv", P_PRESET, "p")?,
+            c_by_class: class_map("presets/assess/c_factor_common_classes.csv", C_PRESET, "c")?,
+            p_by_class: class_map("presets/assess/p_factor_common_classes.csv", P_PRESET, "p")?,
             water,
             seasonality_z: 5.0,
             threats,
