@@ -1,7 +1,7 @@
 //! `ecoplan assess PLAN.toml`: the 双评价 ecological assessment (生态保护重要性) of a plan's region —
 //! service importance, fragility, integration, area tables — via `ecoplan_assess::dual`.
 
-use crate::config::{validate_plan, LayerKind, Plan};
+use crate::config::{LayerKind, Plan};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgMatches, Command};
 use ecoplan_assess::dual::chain::{
@@ -489,17 +489,7 @@ fn plan_layers(
 pub fn run(m: &ArgMatches) -> Result<()> {
     let plan_path: &PathBuf = m.get_one("plan").expect("required");
     let bar = crate::progress::Bar::new();
-    let v = validate_plan(plan_path, &bar);
-    if !v.is_ok() {
-        let list: Vec<String> = v.errors().map(|p| format!("  - {p}")).collect();
-        bail!(
-            "{}: {} problem(s); fix them first (ecoplan validate shows details):\n{}",
-            plan_path.display(),
-            list.len(),
-            list.join("\n")
-        );
-    }
-    let plan = v.plan.expect("valid plan");
+    let plan = crate::config::load_valid_plan(plan_path, &bar)?;
     let region = crate::region::load_region(&plan)?;
     let (mut layers, names) = plan_layers(&plan, &region.grid, &bar)?;
     // outside the region boundary: no assessment

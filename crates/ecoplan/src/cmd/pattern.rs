@@ -1,7 +1,7 @@
 //! `ecoplan pattern PLAN.toml`: the ecological-security-pattern chain (生态安全格局) on a plan's
 //! region via `ecoplan_pattern::chain::run_pattern`, and its demo step.
 
-use crate::config::{validate_plan, LayerKind, Plan};
+use crate::config::{LayerKind, Plan};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use ecoplan_grid::{AnyGrid, Grid, GridSpec, Progress};
@@ -189,17 +189,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let params = params_from(m)?;
     let table = load_table(m.get_one::<String>("table").expect("default"))?;
     let bar = crate::progress::Bar::new();
-    let v = validate_plan(plan_path, &bar);
-    if !v.is_ok() {
-        let list: Vec<String> = v.errors().map(|p| format!("  - {p}")).collect();
-        bail!(
-            "{}: {} problem(s); fix them first (ecoplan validate shows details):\n{}",
-            plan_path.display(),
-            list.len(),
-            list.join("\n")
-        );
-    }
-    let plan = v.plan.expect("valid plan");
+    let plan = crate::config::load_valid_plan(plan_path, &bar)?;
     let region = crate::region::load_region(&plan)?;
     let grid = region.grid.clone();
     let layers = read_plan_layers(&plan, &grid, &bar)?;

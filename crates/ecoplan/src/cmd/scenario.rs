@@ -6,7 +6,7 @@
 pub mod engine;
 
 use crate::config::classes::ClassTable;
-use crate::config::{validate_plan, LayerKind, Plan};
+use crate::config::{LayerKind, Plan};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgMatches, Command};
 use ecoplan_assess::dual::chain::SoilParams;
@@ -601,17 +601,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let projects_path: &PathBuf = m.get_one("projects").expect("required");
     let name_field: &String = m.get_one("name-field").expect("default");
     let bar = crate::progress::Bar::new();
-    let v = validate_plan(plan_path, &bar);
-    if !v.is_ok() {
-        let list: Vec<String> = v.errors().map(|p| format!("  - {p}")).collect();
-        bail!(
-            "{}: {} problem(s); fix them first (ecoplan validate shows details):\n{}",
-            plan_path.display(),
-            list.len(),
-            list.join("\n")
-        );
-    }
-    let plan = v.plan.expect("valid plan");
+    let plan = crate::config::load_valid_plan(plan_path, &bar)?;
     let region = crate::region::load_region(&plan)?;
     let ids =
         ecoplan_io::vector::rasterize_ids(&region.boundary, &region.grid, &Default::default());

@@ -33,6 +33,22 @@ impl Validation {
     }
 }
 
+/// The plan at `path` if it validates; otherwise one error listing every problem (what the
+/// analysis commands need before any work starts).
+pub fn load_valid_plan(path: &Path, progress: &dyn ecoplan_grid::Progress) -> anyhow::Result<Plan> {
+    let v = validate_plan(path, progress);
+    if !v.is_ok() {
+        let list: Vec<String> = v.errors().map(|p| format!("  - {p}")).collect();
+        anyhow::bail!(
+            "{}: {} problem(s); fix them first (ecoplan validate shows details):\n{}",
+            path.display(),
+            list.len(),
+            list.join("\n")
+        );
+    }
+    Ok(v.plan.expect("a valid plan parsed"))
+}
+
 /// Reads, parses and checks `path` (files, CRS, alignment, class mappings).
 pub fn validate_plan(path: &Path, progress: &dyn ecoplan_grid::Progress) -> Validation {
     let text = match std::fs::read(path) {
