@@ -1,5 +1,5 @@
 //! Problems, restoration zones and key areas (METHODS §4): 三生空间 classification, conflict
-//! rules, zoning by matrix overlay or k-means on units with contiguity clean-up and generated zone
+//! rules, the landscape conflict index SCCI, zoning by matrix overlay, k-means or SOFM on units with contiguity clean-up and generated zone
 //! names, and key areas by score, dissolve and minimum area.
 //!
 //! Pure functions on grids and tables: presets come in as CSV text, results go out as grids and
@@ -19,21 +19,23 @@ mod cluster;
 mod conflict;
 mod key_areas;
 mod naming;
+mod scci;
 mod space;
 mod units;
 mod zones;
 
-pub use cluster::{kmeans, silhouette, KMeansResult};
+pub use cluster::{adjusted_rand_index, kmeans, silhouette, sofm, KMeansResult, SofmSettings};
 pub use conflict::{find_conflicts, ConflictResult, ConflictRule, ConflictStat, Op};
 pub use key_areas::{key_areas, KeyArea, KeyAreaParams, KeyAreaResult};
 pub use naming::{direction_zh, terrain_zh};
+pub use scci::{landscape_conflict, scci_grade, FragilityTable, LandscapeConflict, SCCI_GRADES};
 pub use space::{classify_spaces, Space, SpaceClass, SpaceTable};
 pub use units::{
     block_units, unit_features, FeatureSettings, UnitFeatures, UnitGraph, ZoningLayers,
 };
 pub use zones::{
-    cleanup_contiguity, matrix_mode, zone_units, RestorationMode, Zone, ZoningMethod, ZoningParams,
-    ZoningResult,
+    cleanup_contiguity, matrix_mode, zone_units, zoning_stability, RestorationMode, StabilityRun,
+    Zone, ZoningMethod, ZoningParams, ZoningResult,
 };
 
 use ecoplan_grid::{Cell, Grid};
@@ -41,6 +43,9 @@ use ecoplan_grid::{Cell, Grid};
 /// The bundled class→space table for `presets/landuse/common_classes.csv` codes
 /// (`presets/zoning/space_common_classes.csv`).
 pub const SPACE_PRESET: &str = include_str!("../../../../presets/zoning/space_common_classes.csv");
+/// The bundled fragility weights of the SCCI (`presets/zoning/fragility_common_classes.csv`).
+pub const FRAGILITY_PRESET: &str =
+    include_str!("../../../../presets/zoning/fragility_common_classes.csv");
 /// The bundled conflict rules (`presets/zoning/conflict_rules.csv`).
 pub const CONFLICT_PRESET: &str = include_str!("../../../../presets/zoning/conflict_rules.csv");
 

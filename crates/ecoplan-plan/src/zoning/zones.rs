@@ -3,7 +3,10 @@
 
 use super::naming::{direction_zh, make_unique, terrain_zh};
 use super::units::FeatureSettings;
-use super::{kmeans, silhouette, UnitFeatures, UnitGraph, ZoningError};
+use super::{
+    adjusted_rand_index, kmeans, silhouette, sofm, SofmSettings, UnitFeatures, UnitGraph,
+    ZoningError,
+};
 use ecoplan_grid::Grid;
 
 /// The four restoration modes of 自然资办发〔2020〕38号 plus 一般控制 (METHODS §4.3).
@@ -60,6 +63,27 @@ pub enum ZoningMethod {
     /// K-means on z-scored importance, problem, resilience and conflict; `k` fixed, or chosen in
     /// `k_min..=k_max` by the best silhouette when `None`.
     KMeans { k: Option<usize> },
+    /// Self-organizing feature map (SOFM, Kohonen; METHODS §4.3, Peng et al. 2017) on the same
+    /// z-scored features: `k` nodes on a chain, fixed seed; `k` chosen like k-means when `None`.
+    Sofm { k: Option<usize> },
+}
+
+impl ZoningMethod {
+    /// The clustering's own k, if it is fixed.
+    pub fn fixed_k(&self) -> Option<usize> {
+        match self {
+            ZoningMethod::Matrix => None,
+            ZoningMethod::KMeans { k } | ZoningMethod::Sofm { k } => *k,
+        }
+    }
+    /// The same method with `k` fixed.
+    fn with_k(self, k: usize) -> ZoningMethod {
+        match self {
+            ZoningMethod::Matrix => ZoningMethod::Matrix,
+            ZoningMethod::KMeans { .. } => ZoningMethod::KMeans { k: Some(k) },
+            ZoningMethod::Sofm { .. } => ZoningMethod::Sofm { k: Some(k) },
+        }
+    }
 }
 
 /// Zoning settings (METHODS §4.3). Shares are 0–1 fractions of a unit's area.
@@ -90,6 +114,11 @@ pub struct ZoningParams {
     /// Zones smaller than this share of the region (%) merge into their most similar neighbour
     /// (default 5 %).
     pub min_zone_share_pct: f64,
+    /// Weights of the z-scored clustering features (importance, problem, resilience, conflict),
+    /// default 1 each; [`zoning_stability`] perturbs them by ±10 %.
+    pub feature_weights: [f64; 4],
+    /// SOFM training passes (default 60).
+    pub sofm_epochs: usize,
 }
 
 impl Default for ZoningParams {
@@ -109,6 +138,8 @@ impl Default for ZoningParams {
             restarts: 8,
             max_iter: 200,
             min_zone_share_pct: 5.0,
+            feature_weights: [1.0; 4],
+            sofm_epochs: 60,
         }
     }
 }
@@ -150,13 +181,24 @@ impl ZoningParams {
                 self.k_min, self.k_max
             ));
         }
-        if let ZoningMethod::KMeans { k: Some(k) } = self.method {
+        if let Some(k) = self.method.fixed_k() {
             if k < 2 {
                 p.push(format!("k = {k} 应 ≥ 2"));
             }
         }
-        if self.restarts == 0 || self.max_iter == 0 {
-            p.push("restarts 与 max_iter 应 ≥ 1".into());
+        if self.restarts == 0 || self.max_iter == 0 || self.sofm_epochs == 0 {
+            p.push("restarts, max_iter 与 sofm_epochs 应 ≥ 1".into());
+        }
+        if self
+            .feature_weights
+            .iter()
+            .any(|w| !(w.is_finite() && *w >= 0.0))
+            || self.feature_weights.iter().all(|w| *w == 0.0)
+        {
+            p.push(format!(
+                "feature_weights = {:?} 应为非负且不全为 0 (importance, problem, resilience, conflict)",
+                self.feature_weights
+            ));
         }
         if !(0.0..100.0).contains(&self.min_zone_share_pct) {
             p.push(format!(
@@ -255,22 +297,22 @@ impl ZoningResult {
     }
 }
 
-/// The z-scored feature vectors (importance, problem, resilience, conflict) of the units with
-/// cells, and their ids.
-fn scaled_features(f: &UnitFeatures) -> (Vec<u32>, Vec<Vec<f64>>) {
+/// The z-scored feature vectors (importance, problem, resilience, conflict), each times its
+/// weight, of the units with cells, and their ids.
+fn scaled_features(f: &UnitFeatures, weights: &[f64; 4]) -> (Vec<u32>, Vec<Vec<f64>>) {
     let ids: Vec<u32> = (1..f.len())
         .filter(|u| f.cells[*u] > 0)
         .map(|u| u as u32)
         .collect();
     let cols: [&Vec<f64>; 4] = [&f.importance, &f.problem, &f.resilience, &f.conflict];
     let mut pts: Vec<Vec<f64>> = ids.iter().map(|_| Vec::with_capacity(4)).collect();
-    for col in cols {
+    for (col, w) in cols.into_iter().zip(weights) {
         let vals: Vec<f64> = ids.iter().map(|u| col[*u as usize]).collect();
         let n = vals.len() as f64;
         let mean = vals.iter().sum::<f64>() / n;
         let sd = (vals.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
         for (p, v) in pts.iter_mut().zip(&vals) {
-            p.push(if sd > 0.0 { (v - mean) / sd } else { 0.0 });
+            p.push(if sd > 0.0 { w * (v - mean) / sd } else { 0.0 });
         }
     }
     (ids, pts)
@@ -284,7 +326,7 @@ pub fn zone_units(
     p: &ZoningParams,
 ) -> Result<ZoningResult, ZoningError> {
     p.validate()?;
-    let (ids, pts) = scaled_features(f);
+    let (ids, pts) = scaled_features(f, &p.feature_weights);
     if ids.is_empty() {
         return Err(ZoningError::Empty);
     }
@@ -304,15 +346,22 @@ pub fn zone_units(
             present.dedup();
             k = present.len();
         }
-        ZoningMethod::KMeans { k: fixed } => {
+        ZoningMethod::KMeans { k: fixed } | ZoningMethod::Sofm { k: fixed } => {
             let weights: Vec<f64> = ids.iter().map(|u| f.cells[*u as usize] as f64).collect();
             let range = match fixed {
                 Some(k) => k..=k,
                 None => p.k_min..=p.k_max,
             };
+            let som = SofmSettings {
+                epochs: p.sofm_epochs,
+                ..Default::default()
+            };
             let mut best: Option<(f64, usize, Vec<usize>)> = None;
             for kk in range {
-                let r = kmeans(&pts, &weights, kk, p.seed, p.restarts, p.max_iter);
+                let r = match p.method {
+                    ZoningMethod::Sofm { .. } => sofm(&pts, &weights, kk, p.seed, p.restarts, &som),
+                    _ => kmeans(&pts, &weights, kk, p.seed, p.restarts, p.max_iter),
+                };
                 let s = silhouette(&pts, &r.labels, 2000);
                 tried.push((kk, s));
                 if best.as_ref().is_none_or(|b| s > b.0 + 1e-12) {
@@ -339,6 +388,87 @@ pub fn zone_units(
     Ok(build_zones(
         f, p, &labels, &comp, ncomp, k, sil, tried, merged,
     ))
+}
+
+/// One perturbed re-run of [`zoning_stability`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StabilityRun {
+    /// What was perturbed, e.g. `importance ×1.1` or `problem_high_share ×0.9`.
+    pub perturbed: String,
+    pub factor: f64,
+    /// Adjusted Rand index of the units' zones against the unperturbed zoning.
+    pub ari: f64,
+    pub zones: usize,
+}
+
+/// Stability of a zoning under ±`delta` (e.g. 0.1 = ±10 %) weight perturbation (METHODS §4.4):
+/// each clustering feature weight (importance, problem, resilience, conflict) in turn, or for the
+/// matrix overlay each threshold (importance/problem share, resilience), is multiplied by
+/// 1 − delta and 1 + delta and the zoning re-run (k held at the base run's k); each run reports
+/// the adjusted Rand index of the units' zones against `base`.
+pub fn zoning_stability(
+    f: &UnitFeatures,
+    graph: &UnitGraph,
+    p: &ZoningParams,
+    base: &ZoningResult,
+    delta: f64,
+) -> Result<Vec<StabilityRun>, ZoningError> {
+    if !(delta > 0.0 && delta < 1.0) {
+        return Err(ZoningError::Params(vec![format!(
+            "perturbation = {delta} 应在 0–1 之间 (0.1 = ±10 %)"
+        )]));
+    }
+    let units: Vec<usize> = (0..f.len()).filter(|u| f.cells[*u] > 0).collect();
+    let base_labels: Vec<usize> = units.iter().map(|u| base.unit_zone[*u] as usize).collect();
+    let fixed = ZoningParams {
+        method: p.method.with_k(base.k.max(2)),
+        ..p.clone()
+    };
+    let mut runs = Vec::new();
+    for factor in [1.0 - delta, 1.0 + delta] {
+        let variants: Vec<(String, ZoningParams)> = match p.method {
+            ZoningMethod::Matrix => {
+                let mut v = Vec::new();
+                for (name, set) in [
+                    (
+                        "importance_high_share",
+                        (|q: &mut ZoningParams, x: f64| q.importance_high_share *= x)
+                            as fn(&mut ZoningParams, f64),
+                    ),
+                    ("problem_high_share", |q, x| q.problem_high_share *= x),
+                    ("resilience_high", |q, x| q.resilience_high *= x),
+                ] {
+                    let mut q = fixed.clone();
+                    set(&mut q, factor);
+                    q.importance_high_share = q.importance_high_share.min(1.0);
+                    q.problem_high_share = q.problem_high_share.min(1.0);
+                    q.resilience_high = q.resilience_high.min(1.0);
+                    v.push((format!("{name} ×{factor:.2}"), q));
+                }
+                v
+            }
+            _ => ["importance", "problem", "resilience", "conflict"]
+                .iter()
+                .enumerate()
+                .map(|(j, name)| {
+                    let mut q = fixed.clone();
+                    q.feature_weights[j] *= factor;
+                    (format!("weight {name} ×{factor:.2}"), q)
+                })
+                .collect(),
+        };
+        for (what, q) in variants {
+            let r = zone_units(f, graph, &q)?;
+            let labels: Vec<usize> = units.iter().map(|u| r.unit_zone[*u] as usize).collect();
+            runs.push(StabilityRun {
+                perturbed: what,
+                factor,
+                ari: adjusted_rand_index(&base_labels, &labels),
+                zones: r.zones.len(),
+            });
+        }
+    }
+    Ok(runs)
 }
 
 /// Connected groups of units with the same label (units without cells get `usize::MAX`).
@@ -529,7 +659,9 @@ fn build_zones(
             let (imp, prob, res) = (m(a.imp), m(a.prob), m(a.res));
             let mode = match p.method {
                 ZoningMethod::Matrix => RestorationMode::from_u8(a.label as u8),
-                ZoningMethod::KMeans { .. } => matrix_mode(imp, prob, res, p),
+                ZoningMethod::KMeans { .. } | ZoningMethod::Sofm { .. } => {
+                    matrix_mode(imp, prob, res, p)
+                }
             };
             let sp = [m(a.sp[0]), m(a.sp[1]), m(a.sp[2])];
             let dominant = (0..3)
@@ -777,6 +909,92 @@ mod tests {
     }
 
     #[test]
+    fn sofm_zones_the_same_separable_halves_as_kmeans() {
+        let imp = [1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0];
+        let prob = [0.0, 0.0, 0.8, 0.8, 0.0, 0.0, 0.8, 0.8];
+        let (f, g) = features_of(4, 2, &imp, &prob);
+        let run = |method| {
+            zone_units(
+                &f,
+                &g,
+                &ZoningParams {
+                    method,
+                    min_zone_share_pct: 10.0,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        let s = run(ZoningMethod::Sofm { k: Some(2) });
+        let k = run(ZoningMethod::KMeans { k: Some(2) });
+        assert_eq!(s.zones.len(), 2);
+        let as_usize = |v: &[u32]| v.iter().map(|z| *z as usize).collect::<Vec<_>>();
+        assert_eq!(
+            adjusted_rand_index(&as_usize(&s.unit_zone), &as_usize(&k.unit_zone)),
+            1.0
+        );
+        let west = s.zones.iter().find(|z| z.units.contains(&1)).unwrap();
+        assert_eq!(west.name, "西部生态保护保育区");
+        // k chosen by silhouette in 2…3 picks 2 here; the same seed, the same zones.
+        let chosen = zone_units(
+            &f,
+            &g,
+            &ZoningParams {
+                method: ZoningMethod::Sofm { k: None },
+                k_min: 2,
+                k_max: 3,
+                min_zone_share_pct: 10.0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(chosen.k, 2);
+        assert_eq!(chosen.unit_zone, s.unit_zone);
+        assert_eq!(chosen.tried.len(), 2);
+    }
+
+    #[test]
+    fn stability_of_well_separated_zones_is_perfect_and_of_marginal_ones_is_not() {
+        let imp = [1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0];
+        let prob = [0.0, 0.0, 0.8, 0.8, 0.0, 0.0, 0.8, 0.8];
+        let (f, g) = features_of(4, 2, &imp, &prob);
+        for method in [
+            ZoningMethod::KMeans { k: Some(2) },
+            ZoningMethod::Sofm { k: Some(2) },
+            ZoningMethod::Matrix,
+        ] {
+            let p = ZoningParams {
+                method,
+                min_zone_share_pct: 0.0,
+                ..Default::default()
+            };
+            let base = zone_units(&f, &g, &p).unwrap();
+            let runs = zoning_stability(&f, &g, &p, &base, 0.1).unwrap();
+            let expect = if method == ZoningMethod::Matrix { 6 } else { 8 };
+            assert_eq!(runs.len(), expect);
+            assert!(runs.iter().all(|r| r.ari == 1.0), "{runs:?}");
+        }
+        // A unit exactly 5 % above the matrix importance threshold changes mode at ×1.1.
+        let imp = [0.525, 0.525, 0.0, 0.0];
+        let (f, g) = features_of(2, 2, &imp, &[0.0; 4]);
+        let p = ZoningParams {
+            min_zone_share_pct: 0.0,
+            ..Default::default()
+        };
+        let base = zone_units(&f, &g, &p).unwrap();
+        assert_eq!(base.zones.len(), 2);
+        let runs = zoning_stability(&f, &g, &p, &base, 0.1).unwrap();
+        let up = runs
+            .iter()
+            .find(|r| r.perturbed == "importance_high_share ×1.10")
+            .unwrap();
+        // Everything falls into one zone: ARI of {1,2},{3,4} against one cluster is 0.
+        assert_eq!(up.zones, 1);
+        assert_eq!(up.ari, 0.0);
+        assert!(zoning_stability(&f, &g, &p, &base, 0.0).is_err());
+    }
+
+    #[test]
     fn validate_reports_everything() {
         let p = ZoningParams {
             unit_size_m: -1.0,
@@ -784,11 +1002,12 @@ mod tests {
             k_min: 5,
             k_max: 3,
             min_zone_share_pct: 150.0,
+            feature_weights: [1.0, -1.0, 1.0, 1.0],
             ..Default::default()
         };
         let ZoningError::Params(v) = p.validate().unwrap_err() else {
             panic!()
         };
-        assert_eq!(v.len(), 4, "{v:?}");
+        assert_eq!(v.len(), 5, "{v:?}");
     }
 }

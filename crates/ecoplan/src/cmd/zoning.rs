@@ -13,8 +13,8 @@ use ecoplan_io::vector::{
 };
 use ecoplan_plan::zoning::{
     self, block_units, classify_spaces, find_conflicts, key_areas, unit_features, zone_units,
-    ConflictResult, ConflictRule, KeyAreaParams, KeyAreaResult, LayerRef, SpaceTable, UnitGraph,
-    ZoningLayers, ZoningMethod, ZoningParams, ZoningResult,
+    zoning_stability, ConflictResult, ConflictRule, KeyAreaParams, KeyAreaResult, LayerRef,
+    SpaceTable, StabilityRun, UnitGraph, ZoningLayers, ZoningMethod, ZoningParams, ZoningResult,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,16 +70,17 @@ pub fn command() -> Command {
         .arg(
             Arg::new("method")
                 .long("method")
-                .value_parser(["matrix", "kmeans", "both"])
-                .default_value("both")
-                .help("分区方法 Zoning method"),
+                .value_parser(["matrix", "kmeans", "sofm", "both", "all"])
+                .default_value("all")
+                .help("分区方法 Zoning method: matrix 矩阵叠加, kmeans, sofm 自组织特征映射, both = matrix+kmeans, all = 三者"),
         )
         .arg(
             Arg::new("k")
                 .long("k")
                 .value_parser(clap::value_parser!(usize))
-                .help("k-means 分区数（缺省按轮廓系数在 3–6 中选）Number of clusters (default: best silhouette of 3–6)"),
+                .help("k-means/SOFM 分区数（缺省按轮廓系数在 3–6 中选）Number of clusters (default: best silhouette of 3–6)"),
         )
+        .arg(num("perturbation", "稳定性检验权重扰动幅度 0–1（默认 0.1 即 ±10 %；0 = 不检验）Weight perturbation of the stability check (ARI), default 0.1"))
         .arg(num("unit-size", "分区单元边长 m（默认 1000）Zoning unit side, m (default 1000)"))
         .arg(num("key-unit-size", "重点区域单元边长 m（默认 300）Key-area unit side, m (default 300)"))
         .arg(num("min-zone-share", "分区最小面积占比 %（默认 5）Zones below this % of the region merge (default 5)"))
@@ -135,6 +136,8 @@ pub struct ZoningSettings {
     pub zoning: ZoningParams,
     pub key: KeyAreaParams,
     pub methods: Vec<ZoningMethod>,
+    /// ±share of the weight perturbation of the stability check (0 = no check; default 0.1).
+    pub perturbation: f64,
     pub space_csv: String,
     pub rules_csv: String,
 }
@@ -144,7 +147,12 @@ impl Default for ZoningSettings {
         ZoningSettings {
             zoning: ZoningParams::default(),
             key: KeyAreaParams::default(),
-            methods: vec![ZoningMethod::Matrix, ZoningMethod::KMeans { k: None }],
+            methods: vec![
+                ZoningMethod::Matrix,
+                ZoningMethod::KMeans { k: None },
+                ZoningMethod::Sofm { k: None },
+            ],
+            perturbation: 0.1,
             space_csv: zoning::SPACE_PRESET.to_string(),
             rules_csv: zoning::CONFLICT_PRESET.to_string(),
         }
@@ -157,6 +165,8 @@ pub struct ZoningOutputs {
     pub conflicts: ConflictResult,
     /// (layer key, method label, result, zone grid)
     pub zonings: Vec<(&'static str, String, ZoningResult, Grid<u32>)>,
+    /// (layer key, perturbed re-runs with their ARI) per zoning, when the check ran.
+    pub stability: Vec<(&'static str, Vec<StabilityRun>)>,
     pub keys: KeyAreaResult,
     pub key_grid: Grid<u32>,
     pub region_cells: u64,
@@ -237,6 +247,7 @@ pub fn compute(
     )?;
     let graph = UnitGraph::from_units(&masked_units);
     let mut zonings = Vec::new();
+    let mut stability = Vec::new();
     for m in &s.methods {
         let p = ZoningParams {
             method: *m,
@@ -245,10 +256,19 @@ pub fn compute(
         let r = zone_units(&f, &graph, &p)?;
         let (key, label) = match m {
             ZoningMethod::Matrix => ("zones_matrix", "矩阵叠加 matrix overlay".to_string()),
-            ZoningMethod::KMeans { .. } => (
-                "zones_kmeans",
+            ZoningMethod::KMeans { .. } | ZoningMethod::Sofm { .. } => (
+                if matches!(m, ZoningMethod::Sofm { .. }) {
+                    "zones_sofm"
+                } else {
+                    "zones_kmeans"
+                },
                 format!(
-                    "k-means (k = {}, silhouette {:.3}; tried {})",
+                    "{} (k = {}, silhouette {:.3}; tried {})",
+                    if matches!(m, ZoningMethod::Sofm { .. }) {
+                        "SOFM 自组织特征映射"
+                    } else {
+                        "k-means"
+                    },
                     r.k,
                     r.silhouette.unwrap_or(f64::NAN),
                     r.tried
@@ -259,6 +279,9 @@ pub fn compute(
                 ),
             ),
         };
+        if s.perturbation > 0.0 {
+            stability.push((key, zoning_stability(&f, &graph, &p, &r, s.perturbation)?));
+        }
         let grid = r.paint(&masked_units);
         zonings.push((key, label, r, grid));
     }
@@ -289,6 +312,7 @@ pub fn compute(
         spaces,
         conflicts,
         zonings,
+        stability,
         keys,
         key_grid,
         region_cells,
@@ -508,6 +532,32 @@ pub fn tables(o: &ZoningOutputs) -> Vec<(String, Table, String)> {
             format!("生态修复分区 restoration zones, {label}"),
         ));
     }
+    // Stability (ARI under weight perturbation)
+    if !o.stability.is_empty() {
+        let mut t = Table::new(&[
+            ("layer", "分区图层"),
+            ("perturbed", "扰动项"),
+            ("factor", "扰动系数"),
+            ("zones", "扰动后分区数"),
+            ("ari", "调整兰德指数 ARI"),
+        ]);
+        for (key, runs) in &o.stability {
+            for r in runs {
+                t.push(vec![
+                    Value::Text(key.to_string()),
+                    Value::Text(r.perturbed.clone()),
+                    Value::Num(round(r.factor, 4)),
+                    Value::Int(r.zones as i64),
+                    Value::Num(round(r.ari, 6)),
+                ]);
+            }
+        }
+        out.push((
+            "zoning_stability".into(),
+            t,
+            "分区稳定性：权重/阈值 ±扰动后与原分区的调整兰德指数 zoning stability, ARI under ±weight perturbation (METHODS §4.4)".into(),
+        ));
+    }
     // Key areas
     let mut t = Table::new(&with_area_cols(
         &[
@@ -657,6 +707,9 @@ pub fn write_outputs(dir: &Path, o: &ZoningOutputs) -> Result<Vec<(String, Strin
         files.push((format!("{stem}.csv"), role.clone()));
         t.write(&dir.join(format!("{stem}.xlsx")))?;
         files.push((format!("{stem}.xlsx"), format!("{role} (XLSX)")));
+        if stem == "zoning_stability" {
+            continue; // no geometry: CSV/XLSX and zoning_summary.json only
+        }
         let polys = match stem.as_str() {
             "spaces" => dissolve(&spaces_u32),
             "conflicts" => dissolve(&conflicts_u32),
@@ -672,9 +725,54 @@ pub fn write_outputs(dir: &Path, o: &ZoningOutputs) -> Result<Vec<(String, Strin
     write_gpkg_layers(&dir.join("zoning.gpkg"), &refs)?;
     files.push((
         "zoning.gpkg".into(),
-        "GeoPackage: spaces, conflicts, zones_matrix, zones_kmeans, key_areas (attributes as the CSV tables)".into(),
+        "GeoPackage: spaces, conflicts, zones_matrix, zones_kmeans, zones_sofm, key_areas (attributes as the CSV tables)".into(),
+    ));
+    let summary = summary_json(o);
+    let text = serde_json::to_string_pretty(&summary)?;
+    let path = dir.join("zoning_summary.json");
+    ecoplan_io::atomic::write_atomic(&path, |w| {
+        use std::io::Write;
+        w.write_all(text.as_bytes())
+            .map_err(|e| ecoplan_io::IoError::io(&path, e))
+    })?;
+    files.push((
+        "zoning_summary.json".into(),
+        "分区摘要：方法、k、轮廓系数、稳定性 ARI（最小/平均）zoning summary: method, k, silhouette, stability ARI (min/mean)".into(),
     ));
     Ok(files)
+}
+
+/// Per zoning: method, k, silhouette, zones and the stability check's ARI (min, mean, runs).
+pub fn summary_json(o: &ZoningOutputs) -> serde_json::Value {
+    let zonings: Vec<serde_json::Value> = o
+        .zonings
+        .iter()
+        .map(|(key, label, r, _)| {
+            let runs = o.stability.iter().find(|s| s.0 == *key).map(|s| &s.1);
+            let stability = runs.map(|runs| {
+                let aris: Vec<f64> = runs.iter().map(|r| r.ari).collect();
+                serde_json::json!({
+                    "ari_min": aris.iter().copied().fold(f64::INFINITY, f64::min),
+                    "ari_mean": aris.iter().sum::<f64>() / aris.len().max(1) as f64,
+                    "runs": runs.iter().map(|r| serde_json::json!({
+                        "perturbed": r.perturbed, "factor": r.factor, "zones": r.zones, "ari": r.ari,
+                    })).collect::<Vec<_>>(),
+                })
+            });
+            serde_json::json!({
+                "layer": key,
+                "method": label,
+                "k": r.k,
+                "silhouette": r.silhouette,
+                "merged_fragments": r.merged_fragments,
+                "zones": r.zones.iter().map(|z| serde_json::json!({
+                    "id": z.id, "name": z.name, "mode": z.mode.zh(), "km2": z.area_m2 / 1e6, "percent": z.percent,
+                })).collect::<Vec<_>>(),
+                "stability": stability,
+            })
+        })
+        .collect();
+    serde_json::json!({ "zonings": zonings, "key_areas": o.keys.areas.len(), "notes": o.notes })
 }
 
 fn read_cat(p: &Path) -> Result<Grid<u32>> {
@@ -740,8 +838,17 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     s.methods = match m.get_one::<String>("method").map(String::as_str) {
         Some("matrix") => vec![ZoningMethod::Matrix],
         Some("kmeans") => vec![ZoningMethod::KMeans { k }],
-        _ => vec![ZoningMethod::Matrix, ZoningMethod::KMeans { k }],
+        Some("sofm") => vec![ZoningMethod::Sofm { k }],
+        Some("both") => vec![ZoningMethod::Matrix, ZoningMethod::KMeans { k }],
+        _ => vec![
+            ZoningMethod::Matrix,
+            ZoningMethod::KMeans { k },
+            ZoningMethod::Sofm { k },
+        ],
     };
+    if let Some(v) = m.get_one::<f64>("perturbation") {
+        s.perturbation = *v;
+    }
     let f = |id: &str| m.get_one::<f64>(id).copied();
     if let Some(v) = f("unit-size") {
         s.zoning.unit_size_m = v;
