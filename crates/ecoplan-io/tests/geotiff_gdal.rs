@@ -196,6 +196,16 @@ fn gdal_reads_what_ecoplan_writes() {
             force_bigtiff: true,
             ..Default::default()
         },
+        // The fastest deflate level (what `ecoplan invest` writes by default) and zstd level 1.
+        WriteOptions {
+            level: Some(1),
+            ..Default::default()
+        },
+        WriteOptions {
+            compression: Compression::Zstd,
+            level: Some(1),
+            ..Default::default()
+        },
     ];
     for (gi, g) in grids.iter().enumerate() {
         for (vi, v) in variants.iter().enumerate() {

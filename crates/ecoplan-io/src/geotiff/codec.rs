@@ -58,9 +58,9 @@ pub(crate) fn max_ratio(c: Compression) -> u64 {
 thread_local! {
     static INFLATER: std::cell::RefCell<libdeflater::Decompressor> =
         std::cell::RefCell::new(libdeflater::Decompressor::new());
-    static DEFLATER: std::cell::RefCell<libdeflater::Compressor> = std::cell::RefCell::new(
-        libdeflater::Compressor::new(libdeflater::CompressionLvl::new(DEFLATE_LEVEL).unwrap_or_default()),
-    );
+    /// One compressor per thread and level (libdeflate compressors are tied to a level).
+    static DEFLATERS: std::cell::RefCell<Vec<(i32, libdeflater::Compressor)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Inflates the first `out.len()` bytes of a zlib stream that may hold more, then steps over the
@@ -315,15 +315,33 @@ impl std::io::Write for LimitedVec<'_> {
 }
 
 /// Deflate level GDAL uses by default (ZLEVEL=6).
-const DEFLATE_LEVEL: i32 = 6;
+pub(crate) const DEFLATE_LEVEL: i32 = 6;
 /// zstd level GDAL uses by default (ZSTD_LEVEL=9).
-const ZSTD_LEVEL: i32 = 9;
+pub(crate) const ZSTD_LEVEL: i32 = 9;
 
-pub(crate) fn compress(c: Compression, data: &[u8]) -> std::io::Result<Vec<u8>> {
+/// Compresses one chunk. `level`: deflate 1–12 (libdeflate; GDAL's ZLEVEL), zstd 1–22;
+/// `None` (or a level out of range) takes GDAL's defaults; other codecs ignore it.
+pub(crate) fn compress(
+    c: Compression,
+    level: Option<i32>,
+    data: &[u8],
+) -> std::io::Result<Vec<u8>> {
     Ok(match c {
         Compression::None => data.to_vec(),
-        Compression::Deflate => DEFLATER.with(|c| {
-            let mut c = c.borrow_mut();
+        Compression::Deflate => DEFLATERS.with(|cs| {
+            let lvl = level
+                .filter(|l| (1..=12).contains(l))
+                .unwrap_or(DEFLATE_LEVEL);
+            let mut cs = cs.borrow_mut();
+            let at = match cs.iter().position(|(l, _)| *l == lvl) {
+                Some(i) => i,
+                None => {
+                    let cl = libdeflater::CompressionLvl::new(lvl).unwrap_or_default();
+                    cs.push((lvl, libdeflater::Compressor::new(cl)));
+                    cs.len() - 1
+                }
+            };
+            let c = &mut cs[at].1;
             let mut out = vec![0u8; c.zlib_compress_bound(data.len())];
             let n = c
                 .zlib_compress(data, &mut out)
@@ -334,7 +352,10 @@ pub(crate) fn compress(c: Compression, data: &[u8]) -> std::io::Result<Vec<u8>> 
         Compression::Lzw => weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
             .encode(data)
             .map_err(std::io::Error::other)?,
-        Compression::Zstd => zstd::bulk::compress(data, ZSTD_LEVEL)?,
+        Compression::Zstd => {
+            let lvl = level.filter(|l| (1..=22).contains(l)).unwrap_or(ZSTD_LEVEL);
+            zstd::bulk::compress(data, lvl)?
+        }
         Compression::PackBits => packbits_encode(data),
     })
 }
@@ -549,10 +570,17 @@ mod tests {
             Compression::Zstd,
             Compression::PackBits,
         ] {
-            let z = compress(c, &data).unwrap();
+            let z = compress(c, None, &data).unwrap();
             let mut out = vec![0u8; data.len()];
             decompress(c, &z, &mut out, &|| "test".into()).unwrap();
             assert_eq!(out, data, "{c:?}");
+            // Every level decodes to the same bytes.
+            for level in [1, 3, 12] {
+                let zl = compress(c, Some(level), &data).unwrap();
+                let mut back = vec![0u8; data.len()];
+                decompress(c, &zl, &mut back, &|| "test".into()).unwrap();
+                assert_eq!(back, data, "{c:?} level {level}");
+            }
             // One byte more than the data holds must be reported, not invented.
             let mut longer = vec![0u8; data.len() + 1];
             assert!(
@@ -574,7 +602,7 @@ mod tests {
             (state % 251) as u8
         }));
         data.extend((0..30000u32).map(|i| (i / 300) as u8));
-        let z = compress(Compression::Lzw, &data).unwrap();
+        let z = compress(Compression::Lzw, None, &data).unwrap();
         let mut out = vec![0u8; data.len()];
         assert_eq!(lzw_decode(&z, &mut out).unwrap(), data.len());
         assert_eq!(out, data);

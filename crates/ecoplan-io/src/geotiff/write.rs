@@ -203,7 +203,7 @@ fn write_typed<T: Sample>(path: &Path, g: &Grid<T>, opts: &WriteOptions) -> Resu
                     .into_par_iter()
                     .map(|i| {
                         let raw = chunk_bytes(l, &c, i, predictor);
-                        codec::compress(opts.compression, &raw)
+                        codec::compress(opts.compression, opts.level, &raw)
                     })
                     .collect();
                 for z in compressed {
