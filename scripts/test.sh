@@ -18,7 +18,7 @@ VENV="${ECOPLAN_VENV:-$HOME/.cache/ecoplan-venv}"
 REQ=scripts/python-requirements.txt
 want=$(sha256sum "$REQ" | cut -d' ' -f1)
 stamp="$VENV/.ecoplan-requirements.sha256"
-modules="numpy, rasterio, pyproj, pyogrio, rasterstats, shapely, scipy, skimage, pyamg, pylandstats, pyguidos"
+modules="numpy, rasterio, pyproj, pyogrio, rasterstats, shapely, scipy, skimage, pyamg, pylandstats, pyguidos, sklearn"
 if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] \
    && "$VENV/bin/python" -c "import $modules" 2>/dev/null; then
   step "Python venv $VENV is complete"
