@@ -27,16 +27,29 @@ if not os.path.isdir(SHARED):
 
 
 def timed(cmd, log):
-    """Runs cmd under GNU time; returns (wall_s, peak_rss_mb)."""
+    """Runs cmd under GNU time; returns (wall_s, peak_rss_mb, cpu_s = user + sys)."""
     tf = log + ".time"
     with open(log, "w") as out:
-        r = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", tf] + cmd, stdout=out,
+        r = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", tf] + cmd, stdout=out,
                            stderr=subprocess.STDOUT)
     if r.returncode != 0:
         print(f"FAILED ({r.returncode}): {' '.join(cmd)}; see {log}", file=sys.stderr)
         sys.exit(1)
-    wall, rss = open(tf).read().split()[-2:]
-    return float(wall), int(rss) / 1024.0
+    return read_time(tf)
+
+
+def read_time(tf):
+    """(wall_s, peak_rss_mb, cpu_s) from a GNU time file written by `timed`, or None."""
+    try:
+        f = open(tf).read().split()[-4:]
+        wall, rss, user, sys_ = float(f[0]), int(f[1]), float(f[2]), float(f[3])
+    except (OSError, ValueError, IndexError):
+        return None
+    return wall, rss / 1024.0, user + sys_
+
+
+def load():
+    return os.getloadavg()[0]
 
 
 def raster_stats(path):
@@ -143,10 +156,15 @@ def main():
     ap.add_argument("--work", default="/tmp/ecoplan-bench")
     ap.add_argument("--models", default="carbon,habitat_quality,annual_water_yield,sdr")
     ap.add_argument("--python", default=sys.executable, help="python with natcap.invest 3.20")
+    ap.add_argument("--data", help="folder holding N<n>/ from gen_landscape.py (default WORK/data)")
+    ap.add_argument("--reuse-natcap", action="store_true",
+                    help="keep a finished natcap.invest run of an earlier call (same N) instead of "
+                         "running it again: for iterating on ecoplan only")
+    ap.add_argument("--ecoplan-args", default="", help="extra `ecoplan invest` flags, e.g. --ecoplan-args='--compress none'")
     a = ap.parse_args()
     models = a.models.split(",")
     os.makedirs(a.work, exist_ok=True)
-    data_root = os.path.join(a.work, "data")
+    data_root = a.data or os.path.join(a.work, "data")
     data = os.path.join(data_root, f"N{a.n}")
     if not os.path.exists(os.path.join(data, "meta.json")):
         t0 = time.time()
@@ -159,7 +177,9 @@ def main():
         base = os.path.join(a.work, f"N{a.n}", model)
         os.makedirs(base, exist_ok=True)
         ws_n, ws_e = os.path.join(base, "natcap"), os.path.join(base, "ecoplan")
-        for ws in (ws_n, ws_e):
+        log_n = os.path.join(base, "natcap.log")
+        reuse = a.reuse_natcap and os.path.isdir(ws_n) and read_time(log_n + ".time")
+        for ws in ((ws_e,) if reuse else (ws_n, ws_e)):
             subprocess.run(["rm", "-rf", ws])
         args = dict(all_args[model])
         args_n = dict(args, workspace_dir=ws_n, n_workers=-1)
@@ -169,21 +189,34 @@ def main():
         json.dump(args_e, open(pe, "w"), indent=1)
         code = ("import json, logging, sys; logging.disable(logging.WARNING); "
                 f"import natcap.invest.{model} as m; m.execute(json.load(open(sys.argv[1])))")
-        tn, mn = timed([a.python, "-c", code, pn], os.path.join(base, "natcap.log"))
-        te, me = timed([a.ecoplan, "invest", model, pe], os.path.join(base, "ecoplan.log"))
+        l0 = load()
+        if reuse:
+            tn, mn, cn = reuse
+            ln = float("nan")
+        else:
+            tn, mn, cn = timed([a.python, "-c", code, pn], log_n)
+            ln = load()
+        te, me, ce = timed([a.ecoplan, "invest", model, pe] + a.ecoplan_args.split(),
+                           os.path.join(base, "ecoplan.log"))
+        le = load()
         label, vn, ve = check(model, ws_n, ws_e)
-        rows.append((model, tn, te, mn, me, label, vn, ve))
-        print(f"{model}: natcap {tn:.1f} s {mn:.0f} MB | ecoplan {te:.2f} s {me:.0f} MB | "
-              f"{label}: {vn:.6g} vs {ve:.6g}", flush=True)
+        rows.append((model, tn, te, mn, me, cn, ce, label, vn, ve, (l0, ln, le), bool(reuse)))
+        print(f"{model}: natcap {tn:.1f} s ({cn:.1f} s CPU) {mn:.0f} MB{' (reused)' if reuse else ''} | "
+              f"ecoplan {te:.2f} s ({ce:.2f} s CPU) {me:.0f} MB | {label}: {vn:.6g} vs {ve:.6g} | "
+              f"load {l0:.1f}/{ln:.1f}/{le:.1f}", flush=True)
     print()
-    print(f"N = {a.n} ({a.n * a.n / 1e6:.1f} M cells), 30 m; wall = whole process (imports included), "
-          "peak RSS from GNU time; natcap.invest with n_workers=-1")
-    print(f"| model | natcap.invest s | ecoplan s | speed-up | natcap MB | ecoplan MB | memory ratio | check | natcap | ecoplan | rel. diff |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for model, tn, te, mn, me, label, vn, ve in rows:
+    print(f"N = {a.n} ({a.n * a.n / 1e6:.1f} M cells), 30 m; wall and CPU (user + sys) = whole process "
+          "(imports included), peak RSS from GNU time; natcap.invest with n_workers=-1; "
+          f"ecoplan flags: '{a.ecoplan_args}'; {os.cpu_count()} cores")
+    print("| model | natcap.invest s | ecoplan s | speed-up (wall) | natcap CPU s | ecoplan CPU s | "
+          "CPU ratio | natcap MB | ecoplan MB | memory ratio | check | natcap | ecoplan | rel. diff | "
+          "1-min load before / after natcap / after ecoplan |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for model, tn, te, mn, me, cn, ce, label, vn, ve, (l0, ln, le), reused in rows:
         rel = abs(ve - vn) / abs(vn) if vn else float("nan")
-        print(f"| {model} | {tn:.1f} | {te:.2f} | {tn / te:.1f}× | {mn:.0f} | {me:.0f} | "
-              f"{mn / me:.1f}× less | {label} | {vn:.6g} | {ve:.6g} | {rel:.1e} |")
+        print(f"| {model} | {tn:.1f}{' (earlier run)' if reused else ''} | {te:.2f} | {tn / te:.1f}× | "
+              f"{cn:.1f} | {ce:.2f} | {cn / ce:.1f}× | {mn:.0f} | {me:.0f} | {mn / me:.1f}× less | "
+              f"{label} | {vn:.6g} | {ve:.6g} | {rel:.1e} | {l0:.1f} / {ln:.1f} / {le:.1f} |")
 
 
 if __name__ == "__main__":

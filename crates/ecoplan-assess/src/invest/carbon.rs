@@ -128,37 +128,43 @@ pub struct CarbonOutputs {
 const POOL_NAMES: [&str; 4] = ["c_above", "c_below", "c_soil", "c_dead"];
 
 impl CarbonOutputs {
-    /// Output grids under natcap.invest's file names (suffix appended before `.tif`).
+    /// Output grids under natcap.invest's file names (suffix appended before `.tif`); copies
+    /// every grid — prefer [`CarbonOutputs::into_files`].
     pub fn files(&self, suffix: &str) -> Vec<OutputGrid> {
+        self.clone().into_files(suffix)
+    }
+
+    /// [`CarbonOutputs::files`] without copying: the grids move into the list.
+    pub fn into_files(self, suffix: &str) -> Vec<OutputGrid> {
         let mut v = vec![OutputGrid {
             path: format!("c_storage_bas{suffix}.tif"),
-            grid: OutputData::F32(self.c_storage_bas.clone()),
+            grid: OutputData::F32(self.c_storage_bas),
         }];
-        let mut push = |name: String, g: &Option<Grid<f32>>| {
+        let mut push = |name: String, g: Option<Grid<f32>>| {
             if let Some(g) = g {
                 v.push(OutputGrid {
                     path: name,
-                    grid: OutputData::F32(g.clone()),
+                    grid: OutputData::F32(g),
                 });
             }
         };
-        push(format!("c_storage_alt{suffix}.tif"), &self.c_storage_alt);
+        push(format!("c_storage_alt{suffix}.tif"), self.c_storage_alt);
         push(
             format!("c_change_bas_alt{suffix}.tif"),
-            &self.c_change_bas_alt,
+            self.c_change_bas_alt,
         );
-        push(format!("npv_alt{suffix}.tif"), &self.npv_alt);
-        for (k, g) in self.pools_bas.iter().enumerate() {
+        push(format!("npv_alt{suffix}.tif"), self.npv_alt);
+        for (k, g) in self.pools_bas.into_iter().enumerate() {
             v.push(OutputGrid {
                 path: format!("intermediate_outputs/{}_bas{suffix}.tif", POOL_NAMES[k]),
-                grid: OutputData::F32(g.clone()),
+                grid: OutputData::F32(g),
             });
         }
-        if let Some(alt) = &self.pools_alt {
-            for (k, g) in alt.iter().enumerate() {
+        if let Some(alt) = self.pools_alt {
+            for (k, g) in alt.into_iter().enumerate() {
                 v.push(OutputGrid {
                     path: format!("intermediate_outputs/{}_alt{suffix}.tif", POOL_NAMES[k]),
-                    grid: OutputData::F32(g.clone()),
+                    grid: OutputData::F32(g),
                 });
             }
         }

@@ -261,27 +261,33 @@ pub struct HqOutputs {
 
 impl HqOutputs {
     /// Output grids under natcap.invest's names (`deg_sum_c.tif`, `quality_c.tif`, `rarity_c.tif`, …).
+    /// Copies every grid — prefer [`HqOutputs::into_files`].
     pub fn files(&self, suffix: &str) -> (Vec<OutputGrid>, Vec<OutputTable>) {
+        self.clone().into_files(suffix)
+    }
+
+    /// [`HqOutputs::files`] without copying: the grids move into the list.
+    pub fn into_files(self, suffix: &str) -> (Vec<OutputGrid>, Vec<OutputTable>) {
         let mut g = Vec::new();
         let mut t = Vec::new();
-        for (s, o) in [("c", Some(&self.current)), ("f", self.future.as_ref())] {
+        for (s, o) in [("c", Some(self.current)), ("f", self.future)] {
             let Some(o) = o else { continue };
             g.push(OutputGrid {
                 path: format!("deg_sum_{s}{suffix}.tif"),
-                grid: OutputData::F32(o.deg_sum.clone()),
+                grid: OutputData::F32(o.deg_sum),
             });
             g.push(OutputGrid {
                 path: format!("quality_{s}{suffix}.tif"),
-                grid: OutputData::F32(o.quality.clone()),
+                grid: OutputData::F32(o.quality),
             });
-            if let Some((r, rows)) = &o.rarity {
+            if let Some((r, rows)) = o.rarity {
                 g.push(OutputGrid {
                     path: format!("rarity_{s}{suffix}.tif"),
-                    grid: OutputData::F32(r.clone()),
+                    grid: OutputData::F32(r),
                 });
                 let mut csv = String::from("lucode,rarity_value\n");
                 for (k, v) in rows {
-                    csv.push_str(&format!("{k},{}\n", super::fmt_f64(*v)));
+                    csv.push_str(&format!("{k},{}\n", super::fmt_f64(v)));
                 }
                 t.push(OutputTable {
                     path: format!("rarity_{s}{suffix}.csv"),

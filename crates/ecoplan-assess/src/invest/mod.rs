@@ -76,15 +76,23 @@ pub(crate) fn missing_codes<V>(
     raster: &str,
     table: &str,
 ) -> Option<String> {
-    let mut missing = BTreeSet::new();
-    for &v in &lulc.data {
-        if lulc.is_nodata(v) {
-            continue;
-        }
-        if !map.contains_key(&(v as i64)) {
-            missing.insert(v);
-        }
-    }
+    use rayon::prelude::*;
+    let known = CodeTable::new(&map.keys().map(|&k| (k, ())).collect::<HashMap<i64, ()>>());
+    let missing: BTreeSet<i32> = lulc
+        .data
+        .par_chunks(1 << 16)
+        .fold(BTreeSet::new, |mut set, chunk| {
+            for &v in chunk {
+                if !lulc.is_nodata(v) && known.get(v).is_none() {
+                    set.insert(v);
+                }
+            }
+            set
+        })
+        .reduce(BTreeSet::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
     if missing.is_empty() {
         None
     } else {
@@ -95,17 +103,67 @@ pub(crate) fn missing_codes<V>(
     }
 }
 
+/// A lookup from land-use code to a per-class value: a dense table over the code range when
+/// the codes are small integers (one indexed load per cell instead of a hash lookup), else the
+/// map itself.
+pub(crate) enum CodeTable<V: Copy> {
+    Dense { lo: i64, values: Vec<Option<V>> },
+    Sparse(HashMap<i64, V>),
+}
+
+impl<V: Copy> CodeTable<V> {
+    pub(crate) fn new(map: &HashMap<i64, V>) -> Self {
+        let (lo, hi) = map
+            .keys()
+            .fold((i64::MAX, i64::MIN), |(a, b), &k| (a.min(k), b.max(k)));
+        if hi >= lo && hi - lo < 1 << 20 {
+            let mut values = vec![None; (hi - lo + 1) as usize];
+            for (&k, &v) in map {
+                values[(k - lo) as usize] = Some(v);
+            }
+            CodeTable::Dense { lo, values }
+        } else if map.is_empty() {
+            CodeTable::Dense {
+                lo: 0,
+                values: Vec::new(),
+            }
+        } else {
+            CodeTable::Sparse(map.clone())
+        }
+    }
+    #[inline]
+    pub(crate) fn get(&self, code: i32) -> Option<V> {
+        match self {
+            CodeTable::Dense { lo, values } => {
+                let k = code as i64 - lo;
+                if k < 0 {
+                    None
+                } else {
+                    values.get(k as usize).copied().flatten()
+                }
+            }
+            CodeTable::Sparse(m) => m.get(&(code as i64)).copied(),
+        }
+    }
+}
+
+/// Receives output grids as a model finishes them — name without suffix or `.tif`, e.g.
+/// `intermediate_outputs/ls` — so the caller can write each one and free it at once.
+pub type OutputSink<'a> = dyn FnMut(&str, OutputData) -> Result<(), String> + 'a;
+
 /// Maps land-use codes to values (nodata → `nodata`); codes must have been checked with
 /// [`missing_codes`].
 pub(crate) fn reclassify(lulc: &Grid<i32>, map: &HashMap<i64, f64>, nodata: f32) -> Grid<f32> {
+    use rayon::prelude::*;
+    let table = CodeTable::new(map);
     let data = lulc
         .data
-        .iter()
+        .par_iter()
         .map(|&v| {
             if lulc.is_nodata(v) {
                 nodata
             } else {
-                map.get(&(v as i64)).map_or(nodata, |&x| x as f32)
+                table.get(v).map_or(nodata, |x| x as f32)
             }
         })
         .collect();
@@ -147,6 +205,15 @@ pub enum OutputData {
 }
 
 impl OutputData {
+    /// The grid as an [`AnyGrid`], without copying its cells.
+    pub fn into_any(self) -> AnyGrid {
+        match self {
+            OutputData::F32(g) => AnyGrid::F32(g),
+            OutputData::F64(g) => AnyGrid::F64(g),
+            OutputData::U8(g) => AnyGrid::U8(g),
+            OutputData::I32(g) => AnyGrid::I32(g),
+        }
+    }
     pub fn to_any(&self) -> AnyGrid {
         match self {
             OutputData::F32(g) => AnyGrid::F32(g.clone()),

@@ -14,7 +14,10 @@
 //! Float32/float64 choices follow numpy's promotion in natcap.invest, so pixel values agree to
 //! float precision and watershed totals to well within 0.1 %.
 
-use super::{check_aligned, fmt_f64, like, missing_codes, OutputData, OutputGrid, OutputTable};
+use super::{
+    check_aligned, fmt_f64, like, missing_codes, CodeTable, OutputData, OutputGrid, OutputSink,
+    OutputTable,
+};
 use crate::hydro::{
     self, extract_streams_d8, extract_streams_mfd, mfd_weight, mfd_weight_sum, neighbor,
     FLOW_ACCUM_NODATA, INFLOW, MFD_NODATA, SLOPE_NODATA,
@@ -226,25 +229,27 @@ impl SdrOutputs {
                 grid: OutputData::I32(d.clone()),
             });
         }
-        let mut csv = String::from("ws_id,usle_tot,sed_export,sed_dep,avoid_exp,avoid_eros\n");
-        for w in &self.watersheds {
-            csv.push_str(&format!(
-                "{},{},{},{},{},{}\n",
-                w.ws_id,
-                fmt_f64(w.usle_tot),
-                fmt_f64(w.sed_export),
-                fmt_f64(w.sed_dep),
-                fmt_f64(w.avoid_exp),
-                fmt_f64(w.avoid_eros)
-            ));
-        }
-        (
-            v,
-            vec![OutputTable {
-                path: format!("watershed_results_sdr{suffix}.csv"),
-                csv,
-            }],
-        )
+        (v, vec![watershed_table(&self.watersheds, suffix)])
+    }
+}
+
+/// `watershed_results_sdr.csv`: the watershed totals (t/yr).
+pub fn watershed_table(watersheds: &[SdrWatershed], suffix: &str) -> OutputTable {
+    let mut csv = String::from("ws_id,usle_tot,sed_export,sed_dep,avoid_exp,avoid_eros\n");
+    for w in watersheds {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            w.ws_id,
+            fmt_f64(w.usle_tot),
+            fmt_f64(w.sed_export),
+            fmt_f64(w.sed_dep),
+            fmt_f64(w.avoid_exp),
+            fmt_f64(w.avoid_eros)
+        ));
+    }
+    OutputTable {
+        path: format!("watershed_results_sdr{suffix}.csv"),
+        csv,
     }
 }
 
@@ -283,13 +288,85 @@ pub fn ls_factor(percent_slope: f32, flow_accumulation: f64, cell_size: f64, l_m
     l * slope_factor as f64
 }
 
-/// Runs SDR.
+/// Runs SDR and returns every output grid.
 pub fn sdr(
     inp: &SdrInputs,
     usle: &UsleFactors,
     params: &SdrParams,
     progress: &dyn Progress,
 ) -> Result<SdrOutputs, AssessError> {
+    let mut grids: HashMap<String, OutputData> = HashMap::new();
+    let watersheds = sdr_to_sink(inp, usle, params, progress, &mut |name, g| {
+        grids.insert(name.to_string(), g);
+        Ok(())
+    })?;
+    let mut take = |name: &str| grids.remove(name);
+    let f32g = |g: Option<OutputData>| match g {
+        Some(OutputData::F32(g)) => g,
+        _ => unreachable!("sdr_to_sink emits every float32 output once"),
+    };
+    let f64g = |g: Option<OutputData>| match g {
+        Some(OutputData::F64(g)) => g,
+        _ => unreachable!("sdr_to_sink emits every float64 output once"),
+    };
+    let (d8, mfd) = match take("intermediate_outputs/flow_direction") {
+        Some(OutputData::U8(g)) => (Some(g), None),
+        Some(OutputData::I32(g)) => (None, Some(g)),
+        _ => unreachable!("sdr_to_sink emits the flow direction"),
+    };
+    let stream = match take("stream") {
+        Some(OutputData::U8(g)) => g,
+        _ => unreachable!("sdr_to_sink emits the streams"),
+    };
+    Ok(SdrOutputs {
+        pit_filled_dem: f32g(take("intermediate_outputs/pit_filled_dem")),
+        slope: f32g(take("intermediate_outputs/slope")),
+        flow_direction_d8: d8,
+        flow_direction_mfd: mfd,
+        flow_accumulation: f64g(take("intermediate_outputs/flow_accumulation")),
+        stream,
+        ls: f64g(take("intermediate_outputs/ls")),
+        rkls: f32g(take("rkls")),
+        usle: f32g(take("usle")),
+        cp: f32g(take("intermediate_outputs/cp")),
+        w_bar: f64g(take("intermediate_outputs/w_bar")),
+        s_bar: f64g(take("intermediate_outputs/s_bar")),
+        d_up: f64g(take("intermediate_outputs/d_up")),
+        d_dn: f64g(take("intermediate_outputs/d_dn")),
+        ic: f32g(take("intermediate_outputs/ic")),
+        sdr_factor: f32g(take("intermediate_outputs/sdr_factor")),
+        sed_export: f32g(take("sed_export")),
+        e_prime: f32g(take("intermediate_outputs/e_prime")),
+        sed_deposition: f32g(take("sed_deposition")),
+        flux: f32g(take("intermediate_outputs/f")),
+        avoided_erosion: f32g(take("avoided_erosion")),
+        avoided_export: f32g(take("avoided_export")),
+        watersheds,
+    })
+}
+
+/// Per-watershed sums (f64, in cell order) of the cells of `v` that are not `nodata`.
+fn zone_sums(ws: &Grid<i32>, v: &[f32], nodata: f32, into: &mut BTreeMap<i64, [f64; 5]>, k: usize) {
+    for (i, &z) in ws.data.iter().enumerate() {
+        if ws.is_nodata(z) || z == 0 {
+            continue;
+        }
+        let e = into.entry(z as i64).or_insert([0.0; 5]);
+        if v[i] != nodata {
+            e[k] += v[i] as f64;
+        }
+    }
+}
+
+/// Runs SDR, handing each output grid to `sink` as soon as it is final and freeing it (peak
+/// memory is a few grids, not all 22); returns the watershed totals.
+pub fn sdr_to_sink(
+    inp: &SdrInputs,
+    usle: &UsleFactors,
+    params: &SdrParams,
+    progress: &dyn Progress,
+    sink: &mut OutputSink,
+) -> Result<Vec<SdrWatershed>, AssessError> {
     let mut problems = params.validate();
     if let Some(m) = missing_codes(inp.lulc, &usle.c, "lulc_path", "biophysical") {
         problems.push(m);
@@ -306,8 +383,7 @@ pub fn sdr(
         specs.push(("drainage_path", d.spec()));
     }
     check_aligned(&specs)?;
-    let (w, h) = (inp.dem.width, inp.dem.height);
-    let n = w * h;
+    let n = inp.dem.width * inp.dem.height;
     progress.begin("泥沙输移比 SDR", 10);
     let step = |k: u64| -> Result<(), AssessError> {
         if progress.cancelled() {
@@ -316,6 +392,11 @@ pub fn sdr(
         progress.advance(k);
         Ok(())
     };
+    let mut emit = |name: &str, g: OutputData| -> Result<(), AssessError> {
+        sink(name, g).map_err(|e| AssessError::Data(format!("{name}: {e}")))
+    };
+    let g32 = |v: Vec<f32>, nd: f32| like(inp.dem, v, Some(nd));
+    let g64 = |v: Vec<f64>, nd: f64| like(inp.dem, v, Some(nd));
     // 1. mutual mask
     let mask: Vec<bool> = (0..n)
         .into_par_iter()
@@ -331,6 +412,7 @@ pub fn sdr(
         })
         .collect();
     let dem_masked: Vec<f64> = (0..n)
+        .into_par_iter()
         .map(|i| {
             if mask[i] {
                 inp.dem.data[i] as f32 as f64
@@ -339,14 +421,25 @@ pub fn sdr(
             }
         })
         .collect();
-    let dem_g = like(inp.dem, dem_masked, None);
     // 2–3. fill and slope
-    let filled = hydro::fill_pits(&dem_g, &ecoplan_grid::NoProgress);
+    let filled = {
+        let dem_g = like(inp.dem, dem_masked, None);
+        hydro::fill_pits(&dem_g, &ecoplan_grid::NoProgress)
+    };
+    let filled32: Vec<f32> = filled
+        .data
+        .par_iter()
+        .map(|&v| if v.is_nan() { MAP_NODATA_F32 } else { v as f32 })
+        .collect();
+    emit(
+        "intermediate_outputs/pit_filled_dem",
+        OutputData::F32(g32(filled32, MAP_NODATA_F32)),
+    )?;
     step(1)?;
     let slope = hydro::slope_percent(&filled, &ecoplan_grid::NoProgress);
     let slope_thr: Vec<f32> = slope
         .data
-        .iter()
+        .par_iter()
         .map(|&s| {
             if s == SLOPE_NODATA {
                 MAP_NODATA_F32
@@ -362,6 +455,7 @@ pub fn sdr(
     let (d8, mfd, order, acc, stream) = match params.flow_dir_algorithm {
         FlowDirAlgorithm::D8 => {
             let d = hydro::flow_dir_d8(&filled, &ecoplan_grid::NoProgress);
+            drop(filled);
             let order = hydro::topological_order_d8(&d);
             let a =
                 hydro::flow_accumulation_d8_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
@@ -370,6 +464,7 @@ pub fn sdr(
         }
         FlowDirAlgorithm::Mfd => {
             let d = hydro::flow_dir_mfd(&filled, &ecoplan_grid::NoProgress);
+            drop(filled);
             let order = hydro::topological_order_mfd(&d);
             let a =
                 hydro::flow_accumulation_mfd_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
@@ -383,6 +478,7 @@ pub fn sdr(
     let drain: Grid<u8> = match inp.drainage {
         Some(dr) => {
             let data = (0..n)
+                .into_par_iter()
                 .map(|i| {
                     let s = stream.data[i];
                     let dv = dr.data[i];
@@ -397,7 +493,7 @@ pub fn sdr(
                 .collect();
             like(&stream, data, Some(255))
         }
-        None => stream.clone(),
+        None => stream,
     };
     // 7. LS
     let cell_size = inp.dem.transform.dx.abs();
@@ -413,39 +509,43 @@ pub fn sdr(
             }
         })
         .collect();
+    emit("intermediate_outputs/slope", OutputData::F32(slope))?;
     step(4)?;
     // 8–11. W, CP, RKLS, USLE
     let lulc = inp.lulc;
-    let code = |i: usize| -> Option<i64> {
-        if mask[i] {
-            Some(lulc.data[i] as i64)
-        } else {
-            None
-        }
-    };
-    let w_raw: Vec<f32> = (0..n)
-        .map(|i| {
-            code(i)
-                .and_then(|c| usle.c.get(&c))
-                .map_or(SDR_NODATA, |&v| v as f32)
-        })
-        .collect();
-    let w_thr: Vec<f32> = w_raw
+    let c_table = CodeTable::new(&usle.c);
+    let cp_map: HashMap<i64, f64> = usle
+        .c
         .iter()
-        .map(|&v| {
-            if v == SDR_NODATA {
-                MAP_NODATA_F32
-            } else if v < 0.001 {
-                0.001
-            } else {
-                v
+        .filter_map(|(k, c)| Some((*k, c * usle.p.get(k)?)))
+        .collect();
+    let cp_table = CodeTable::new(&cp_map);
+    let w_thr: Vec<f32> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            match mask[i].then(|| c_table.get(lulc.data[i])).flatten() {
+                None => MAP_NODATA_F32,
+                Some(v) => {
+                    // W as float32 (SDR_NODATA when unknown), then thresholded at 0.001
+                    let v = v as f32;
+                    if v == SDR_NODATA {
+                        MAP_NODATA_F32
+                    } else if v < 0.001 {
+                        0.001
+                    } else {
+                        v
+                    }
+                }
             }
         })
         .collect();
+    let w_thr = like(inp.dem, w_thr, Some(MAP_NODATA_F32));
     let cp: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| {
-            code(i)
-                .and_then(|c| Some(usle.c.get(&c)? * usle.p.get(&c)?))
+            mask[i]
+                .then(|| cp_table.get(lulc.data[i]))
+                .flatten()
                 .map_or(SDR_NODATA, |v| v as f32)
         })
         .collect();
@@ -460,7 +560,12 @@ pub fn sdr(
             (l * inp.erosivity.data[i] as f64 * inp.erodibility.data[i] as f64) as f32
         })
         .collect();
+    emit(
+        "intermediate_outputs/ls",
+        OutputData::F64(g64(ls, MAP_NODATA_F64)),
+    )?;
     let usle_v: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| {
             if rkls[i] == SDR_NODATA || cp[i] == SDR_NODATA {
                 MAP_NODATA_F32
@@ -469,42 +574,27 @@ pub fn sdr(
             }
         })
         .collect();
+    emit(
+        "intermediate_outputs/cp",
+        OutputData::F32(g32(cp, SDR_NODATA)),
+    )?;
     step(5)?;
     // 12–13. W̄, S̄, D_up
-    let w_thr_g = like(inp.dem, w_thr.clone(), Some(MAP_NODATA_F32));
-    let (w_acc, s_acc) = match (&d8, &mfd) {
-        (Some(d), _) => (
-            hydro::flow_accumulation_d8_ordered(
-                d,
-                &order,
-                Some(&w_thr_g),
-                &ecoplan_grid::NoProgress,
-            ),
-            hydro::flow_accumulation_d8_ordered(
-                d,
-                &order,
-                Some(&slope_thr),
-                &ecoplan_grid::NoProgress,
-            ),
-        ),
-        (_, Some(d)) => (
-            hydro::flow_accumulation_mfd_ordered(
-                d,
-                &order,
-                Some(&w_thr_g),
-                &ecoplan_grid::NoProgress,
-            ),
-            hydro::flow_accumulation_mfd_ordered(
-                d,
-                &order,
-                Some(&slope_thr),
-                &ecoplan_grid::NoProgress,
-            ),
+    let accumulate = |weights: &Grid<f32>| match (&d8, &mfd) {
+        (Some(d), _) => {
+            hydro::flow_accumulation_d8_ordered(d, &order, Some(weights), &ecoplan_grid::NoProgress)
+        }
+        (_, Some(d)) => hydro::flow_accumulation_mfd_ordered(
+            d,
+            &order,
+            Some(weights),
+            &ecoplan_grid::NoProgress,
         ),
         _ => unreachable!("one routing is always computed"),
     };
-    let bar = |a: &Grid<f64>| -> Vec<f64> {
+    let bar = |a: Grid<f64>| -> Vec<f64> {
         (0..n)
+            .into_par_iter()
             .map(|i| {
                 if a.data[i] == FLOW_ACCUM_NODATA || !acc_valid(i) {
                     MAP_NODATA_F64
@@ -514,9 +604,10 @@ pub fn sdr(
             })
             .collect()
     };
-    let w_bar = bar(&w_acc);
-    let s_bar = bar(&s_acc);
+    let w_bar = bar(accumulate(&w_thr));
+    let s_bar = bar(accumulate(&slope_thr));
     let d_up: Vec<f64> = (0..n)
+        .into_par_iter()
         .map(|i| {
             if w_bar[i] == MAP_NODATA_F64 || s_bar[i] == MAP_NODATA_F64 || !acc_valid(i) {
                 MAP_NODATA_F64
@@ -525,27 +616,47 @@ pub fn sdr(
             }
         })
         .collect();
+    emit(
+        "intermediate_outputs/w_bar",
+        OutputData::F64(g64(w_bar, MAP_NODATA_F64)),
+    )?;
+    emit(
+        "intermediate_outputs/s_bar",
+        OutputData::F64(g64(s_bar, MAP_NODATA_F64)),
+    )?;
+    emit(
+        "intermediate_outputs/flow_accumulation",
+        OutputData::F64(acc),
+    )?;
     step(6)?;
     // 14–15. D_dn
-    let ws_inv: Vec<f32> = (0..n)
-        .map(|i| {
-            let (a, b) = (w_thr[i], slope_thr.data[i]);
-            if a == MAP_NODATA_F32 || b == MAP_NODATA_F32 {
-                MAP_NODATA_F32
-            } else {
-                1.0 / (a * b)
+    let d_dn = {
+        let ws_inv: Vec<f32> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let (a, b) = (w_thr.data[i], slope_thr.data[i]);
+                if a == MAP_NODATA_F32 || b == MAP_NODATA_F32 {
+                    MAP_NODATA_F32
+                } else {
+                    1.0 / (a * b)
+                }
+            })
+            .collect();
+        drop(w_thr);
+        drop(slope_thr);
+        let ws_inv = like(inp.dem, ws_inv, Some(MAP_NODATA_F32));
+        match (&d8, &mfd) {
+            (Some(d), _) => hydro::distance_to_channel_d8_ordered(d, &order, &drain, Some(&ws_inv)),
+            (_, Some(d)) => {
+                hydro::distance_to_channel_mfd_ordered(d, &order, &drain, Some(&ws_inv))
             }
-        })
-        .collect();
-    let ws_inv = like(inp.dem, ws_inv, Some(MAP_NODATA_F32));
-    let d_dn = match (&d8, &mfd) {
-        (Some(d), _) => hydro::distance_to_channel_d8_ordered(d, &order, &drain, Some(&ws_inv)),
-        (_, Some(d)) => hydro::distance_to_channel_mfd_ordered(d, &order, &drain, Some(&ws_inv)),
-        _ => unreachable!("one routing is always computed"),
+            _ => unreachable!("one routing is always computed"),
+        }
     };
     step(7)?;
     // 16–17. IC and SDR
     let ic: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| {
             let (u, d) = (d_up[i], d_dn.data[i]);
             if d == -1.0 || d == 0.0 || u == 0.0 {
@@ -555,12 +666,18 @@ pub fn sdr(
             }
         })
         .collect();
+    emit(
+        "intermediate_outputs/d_up",
+        OutputData::F64(g64(d_up, MAP_NODATA_F64)),
+    )?;
+    emit("intermediate_outputs/d_dn", OutputData::F64(d_dn))?;
     let (ic0, k, smax) = (
         params.ic_0_param as f32,
         params.k_param as f32,
         params.sdr_max as f32,
     );
     let sdr_f: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| {
             let s = drain.data[i];
             if s == 1 {
@@ -572,8 +689,16 @@ pub fn sdr(
             }
         })
         .collect();
+    emit(
+        "intermediate_outputs/ic",
+        OutputData::F32(g32(ic, IC_NODATA)),
+    )?;
     // 18–19. export and E'
+    let mut sums: BTreeMap<i64, [f64; 5]> = BTreeMap::new();
+    let ws = inp.watersheds;
+    zone_sums(ws, &usle_v, MAP_NODATA_F32, &mut sums, 0);
     let sed_export: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| {
             if usle_v[i] == MAP_NODATA_F32 || sdr_f[i] == SDR_NODATA {
                 MAP_NODATA_F32
@@ -582,7 +707,13 @@ pub fn sdr(
             }
         })
         .collect();
+    zone_sums(ws, &sed_export, MAP_NODATA_F32, &mut sums, 1);
+    emit(
+        "sed_export",
+        OutputData::F32(g32(sed_export, MAP_NODATA_F32)),
+    )?;
     let e_prime: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| {
             if drain.data[i] == 1 {
                 0.0
@@ -601,9 +732,24 @@ pub fn sdr(
         (_, Some(d)) => deposition(Routing::Mfd(d), &order, &sdr_f, &e_prime),
         _ => unreachable!("one routing is always computed"),
     };
+    drop(order);
+    emit(
+        "intermediate_outputs/e_prime",
+        OutputData::F32(g32(e_prime, SDR_NODATA)),
+    )?;
+    emit(
+        "intermediate_outputs/f",
+        OutputData::F32(g32(flux, SDR_NODATA)),
+    )?;
+    match (d8, mfd) {
+        (Some(d), _) => emit("intermediate_outputs/flow_direction", OutputData::U8(d))?,
+        (_, Some(d)) => emit("intermediate_outputs/flow_direction", OutputData::I32(d))?,
+        _ => unreachable!("one routing is always computed"),
+    }
     step(9)?;
     // 21–22. avoided erosion and export
     let avoided_erosion: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| {
             if rkls[i] == SDR_NODATA || usle_v[i] == MAP_NODATA_F32 {
                 MAP_NODATA_F32
@@ -612,7 +758,10 @@ pub fn sdr(
             }
         })
         .collect();
+    emit("rkls", OutputData::F32(g32(rkls, SDR_NODATA)))?;
+    emit("usle", OutputData::F32(g32(usle_v, MAP_NODATA_F32)))?;
     let avoided_export: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| {
             let (a, s, d) = (avoided_erosion[i], sdr_f[i], dep[i]);
             if a == MAP_NODATA_F32 || s == SDR_NODATA || d == SDR_NODATA {
@@ -622,28 +771,25 @@ pub fn sdr(
             }
         })
         .collect();
+    emit(
+        "intermediate_outputs/sdr_factor",
+        OutputData::F32(g32(sdr_f, SDR_NODATA)),
+    )?;
     // 23. watershed totals
+    zone_sums(ws, &dep, SDR_NODATA, &mut sums, 2);
+    zone_sums(ws, &avoided_export, MAP_NODATA_F32, &mut sums, 3);
+    zone_sums(ws, &avoided_erosion, MAP_NODATA_F32, &mut sums, 4);
+    emit("sed_deposition", OutputData::F32(g32(dep, SDR_NODATA)))?;
+    emit(
+        "avoided_export",
+        OutputData::F32(g32(avoided_export, MAP_NODATA_F32)),
+    )?;
+    emit(
+        "avoided_erosion",
+        OutputData::F32(g32(avoided_erosion, MAP_NODATA_F32)),
+    )?;
+    emit("stream", OutputData::U8(drain))?;
     let ha_per_px = cell_area / 10_000.0;
-    let mut sums: BTreeMap<i64, [f64; 5]> = BTreeMap::new();
-    for i in 0..n {
-        let z = inp.watersheds.data[i];
-        if inp.watersheds.is_nodata(z) || z == 0 {
-            continue;
-        }
-        let e = sums.entry(z as i64).or_insert([0.0; 5]);
-        let vals = [
-            (usle_v[i], MAP_NODATA_F32),
-            (sed_export[i], MAP_NODATA_F32),
-            (dep[i], SDR_NODATA),
-            (avoided_export[i], MAP_NODATA_F32),
-            (avoided_erosion[i], MAP_NODATA_F32),
-        ];
-        for (k, (v, nd)) in vals.iter().enumerate() {
-            if v != nd {
-                e[k] += *v as f64;
-            }
-        }
-    }
     let watersheds = sums
         .into_iter()
         .map(|(id, s)| SdrWatershed {
@@ -656,38 +802,7 @@ pub fn sdr(
         })
         .collect();
     progress.finish();
-    let g32 = |v: Vec<f32>, nd: f32| like(inp.dem, v, Some(nd));
-    let g64 = |v: Vec<f64>, nd: f64| like(inp.dem, v, Some(nd));
-    let filled32: Vec<f32> = filled
-        .data
-        .iter()
-        .map(|&v| if v.is_nan() { MAP_NODATA_F32 } else { v as f32 })
-        .collect();
-    Ok(SdrOutputs {
-        pit_filled_dem: g32(filled32, MAP_NODATA_F32),
-        slope,
-        flow_direction_d8: d8,
-        flow_direction_mfd: mfd,
-        flow_accumulation: acc,
-        stream: drain,
-        ls: g64(ls, MAP_NODATA_F64),
-        rkls: g32(rkls, SDR_NODATA),
-        usle: g32(usle_v, MAP_NODATA_F32),
-        cp: g32(cp, SDR_NODATA),
-        w_bar: g64(w_bar, MAP_NODATA_F64),
-        s_bar: g64(s_bar, MAP_NODATA_F64),
-        d_up: g64(d_up, MAP_NODATA_F64),
-        d_dn,
-        ic: g32(ic, IC_NODATA),
-        sdr_factor: g32(sdr_f, SDR_NODATA),
-        sed_export: g32(sed_export, MAP_NODATA_F32),
-        e_prime: g32(e_prime, SDR_NODATA),
-        sed_deposition: g32(dep, SDR_NODATA),
-        flux: g32(flux, SDR_NODATA),
-        avoided_erosion: g32(avoided_erosion, MAP_NODATA_F32),
-        avoided_export: g32(avoided_export, MAP_NODATA_F32),
-        watersheds,
-    })
+    Ok(watersheds)
 }
 
 enum Routing<'a> {

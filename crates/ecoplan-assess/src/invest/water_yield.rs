@@ -137,23 +137,30 @@ pub struct WaterYieldOutputs {
 }
 
 impl WaterYieldOutputs {
+    /// Output grids and tables under natcap.invest's names; copies every grid — prefer
+    /// [`WaterYieldOutputs::into_files`].
     pub fn files(&self, suffix: &str) -> (Vec<OutputGrid>, Vec<OutputTable>) {
+        self.clone().into_files(suffix)
+    }
+
+    /// [`WaterYieldOutputs::files`] without copying: the grids move into the list.
+    pub fn into_files(self, suffix: &str) -> (Vec<OutputGrid>, Vec<OutputTable>) {
         let g = vec![
             OutputGrid {
                 path: format!("output/per_pixel/fractp{suffix}.tif"),
-                grid: OutputData::F32(self.fractp.clone()),
+                grid: OutputData::F32(self.fractp),
             },
             OutputGrid {
                 path: format!("output/per_pixel/aet{suffix}.tif"),
-                grid: OutputData::F32(self.aet.clone()),
+                grid: OutputData::F32(self.aet),
             },
             OutputGrid {
                 path: format!("output/per_pixel/wyield{suffix}.tif"),
-                grid: OutputData::F32(self.wyield.clone()),
+                grid: OutputData::F32(self.wyield),
             },
             OutputGrid {
                 path: format!("intermediate/pet{suffix}.tif"),
-                grid: OutputData::F32(self.pet.clone()),
+                grid: OutputData::F32(self.pet),
             },
         ];
         let mut t = Vec::new();
