@@ -4,12 +4,17 @@
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgMatches, Command};
 use ecoplan_assess::invest::{
-    carbon, habitat_quality as hq, lulc_from_any, sdr, water_yield as awy, OutputGrid, OutputTable,
+    carbon, habitat_quality as hq, lulc_from_any, sdr, water_yield as awy, OutputData, OutputGrid,
+    OutputTable,
 };
 use ecoplan_assess::table::Table;
 use ecoplan_grid::{AnyGrid, Grid};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+
+/// Deflate level of the outputs unless `--level` says otherwise: libdeflate's fastest level
+/// (bench/README.md has the measured cost of each level); any GDAL reads them.
+const DEFAULT_DEFLATE_LEVEL: i32 = 1;
 
 const MODELS: [&str; 4] = ["habitat_quality", "carbon", "annual_water_yield", "sdr"];
 
@@ -44,6 +49,13 @@ pub fn command() -> Command {
                 .value_parser(["deflate", "lzw", "zstd", "none"])
                 .default_value("deflate")
                 .help("输出 GeoTIFF 压缩 Output GeoTIFF compression (natcap.invest writes LZW; none is fastest: compressing is most of the run time of carbon and water yield)"),
+        )
+        .arg(
+            Arg::new("level")
+                .long("level")
+                .value_name("N")
+                .value_parser(clap::value_parser!(u8).range(1..=22))
+                .help("压缩级别 Codec level: deflate 1–12 (default 1, the fastest; GDAL's default is 6), zstd 1–22 (default 9)"),
         )
         .after_help(
             "示例 Examples:\n  \
@@ -288,23 +300,44 @@ fn suffix(a: &Args) -> String {
     }
 }
 
-/// GeoTIFF compression of the outputs, set from `--compress` by [`run`].
-static OUTPUT_COMPRESSION: std::sync::Mutex<ecoplan_io::raster::Compression> =
-    std::sync::Mutex::new(ecoplan_io::raster::Compression::Deflate);
+/// GeoTIFF options of the outputs, set from `--compress` / `--level` by [`run`].
+static OUTPUT_OPTIONS: std::sync::Mutex<Option<ecoplan_io::raster::WriteOptions>> =
+    std::sync::Mutex::new(None);
 
-fn write_outputs(workspace: &Path, grids: &[OutputGrid], tables: &[OutputTable]) -> Result<()> {
-    let opts = ecoplan_io::raster::WriteOptions {
-        compression: *OUTPUT_COMPRESSION.lock().unwrap_or_else(|e| e.into_inner()),
-        ..Default::default()
-    };
-    for g in grids {
-        let p = workspace.join(&g.path);
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        crate::rasters::write_raster(&p, &g.grid.to_any(), &opts)
-            .with_context(|| format!("writing {}", p.display()))?;
+fn output_options() -> ecoplan_io::raster::WriteOptions {
+    OUTPUT_OPTIONS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or_default()
+}
+
+/// Writes one output grid under the workspace (creating its folder) and frees it.
+fn write_grid(workspace: &Path, rel: &str, grid: OutputData) -> Result<()> {
+    let p = workspace.join(rel);
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    crate::rasters::write_raster(&p, &grid.into_any(), &output_options())
+        .with_context(|| format!("writing {}", p.display()))
+}
+
+/// Writes each grid and frees it before the next, then the tables.
+fn write_outputs(workspace: &Path, grids: Vec<OutputGrid>, tables: &[OutputTable]) -> Result<()> {
+    let n = grids.len();
+    for g in grids {
+        write_grid(workspace, &g.path, g.grid)?;
+    }
+    write_tables(workspace, tables)?;
+    eprintln!(
+        "已写出 wrote {n} rasters and {} tables into {}",
+        tables.len(),
+        workspace.display()
+    );
+    Ok(())
+}
+
+fn write_tables(workspace: &Path, tables: &[OutputTable]) -> Result<()> {
     for t in tables {
         let p = workspace.join(&t.path);
         if let Some(dir) = p.parent() {
@@ -316,12 +349,6 @@ fn write_outputs(workspace: &Path, grids: &[OutputGrid], tables: &[OutputTable])
                 .map_err(|e| ecoplan_io::IoError::io(&p, e))
         })?;
     }
-    eprintln!(
-        "已写出 wrote {} rasters and {} tables into {}",
-        grids.len(),
-        tables.len(),
-        workspace.display()
-    );
     Ok(())
 }
 
@@ -366,13 +393,23 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let sfx = suffix(&a);
     {
         use ecoplan_io::raster::Compression;
-        let c = match m.get_one::<String>("compress").map(String::as_str) {
+        let compression = match m.get_one::<String>("compress").map(String::as_str) {
             Some("lzw") => Compression::Lzw,
             Some("zstd") => Compression::Zstd,
             Some("none") => Compression::None,
             _ => Compression::Deflate,
         };
-        *OUTPUT_COMPRESSION.lock().unwrap_or_else(|e| e.into_inner()) = c;
+        let level = match (m.get_one::<u8>("level"), compression) {
+            (Some(&l), _) => Some(l as i32),
+            (None, Compression::Deflate) => Some(DEFAULT_DEFLATE_LEVEL),
+            _ => None,
+        };
+        *OUTPUT_OPTIONS.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(ecoplan_io::raster::WriteOptions {
+                compression,
+                level,
+                ..Default::default()
+            });
     }
     match model.as_str() {
         "carbon" => run_carbon(&mut a, &workspace, &sfx, &bar),
@@ -433,7 +470,8 @@ fn run_carbon(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) ->
         valuation.as_ref(),
         bar,
     )?;
-    write_outputs(ws, &o.files(sfx), &[o.summary_table(sfx)])
+    let table = o.summary_table(sfx);
+    write_outputs(ws, o.into_files(sfx), &[table])
 }
 
 fn run_hq(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Result<()> {
@@ -548,8 +586,8 @@ fn run_hq(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Res
         &params,
         bar,
     )?;
-    let (g, t) = o.files(sfx);
-    write_outputs(ws, &g, &t)
+    let (g, t) = o.into_files(sfx);
+    write_outputs(ws, g, &t)
 }
 
 fn run_awy(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Result<()> {
@@ -601,8 +639,8 @@ fn run_awy(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Re
         sub_watersheds: subg.as_ref(),
     };
     let o = awy::annual_water_yield(&inp, bio.as_ref().expect("checked"), &params, bar)?;
-    let (g, t) = o.files(sfx);
-    write_outputs(ws, &g, &t)
+    let (g, t) = o.into_files(sfx);
+    write_outputs(ws, g, &t)
 }
 
 fn run_sdr(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Result<()> {
@@ -669,7 +707,23 @@ fn run_sdr(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Re
         watersheds: wsg.as_ref().expect("checked"),
         drainage: drain.as_ref(),
     };
-    let o = sdr::sdr(&inp, usle.as_ref().expect("checked"), &params, bar)?;
-    let (g, t) = o.files(sfx);
-    write_outputs(ws, &g, &t)
+    // Each grid is written as soon as it is final and freed, so the peak holds a few grids.
+    let mut written = 0usize;
+    let watersheds = sdr::sdr_to_sink(
+        &inp,
+        usle.as_ref().expect("checked"),
+        &params,
+        bar,
+        &mut |name, g| {
+            written += 1;
+            write_grid(ws, &format!("{name}{sfx}.tif"), g).map_err(|e| format!("{e:#}"))
+        },
+    )?;
+    let table = sdr::watershed_table(&watersheds, sfx);
+    write_tables(ws, std::slice::from_ref(&table))?;
+    eprintln!(
+        "已写出 wrote {written} rasters and 1 table into {}",
+        ws.display()
+    );
+    Ok(())
 }
