@@ -51,11 +51,14 @@ use crate::corridors::{
     CorridorError, Corridors, LinkageParams, PinchpointOutput, PinchpointParams,
 };
 use crate::mspa::{core_mask, mspa, MspaError, MspaParams};
-use crate::network::{network_indices, NetworkIndices};
+use crate::network::{
+    compare_planned, cost_ratio, network_indices, planned_links, NetworkComparison, NetworkIndices,
+    PlannedLink,
+};
 use crate::nodes::{ecological_nodes, EcoNode, NodeLayers, NodeParams, NodesError};
 use crate::resistance::{
-    resistance_from_classes, Correction, ResistanceError, ResistanceParams, ResistanceSurface,
-    ResistanceTable,
+    resistance_from_classes, Correction, Factor, ResistanceError, ResistanceParams,
+    ResistanceSurface, ResistanceTable,
 };
 use crate::sources::{
     extract_sources, rank_by_dpc, DpcParams, SourceParams, Sources, SourcesError,
@@ -92,6 +95,9 @@ pub struct PatternInputs<'a> {
     pub policy_areas: Option<&'a Grid<u8>>,
     /// Resistance corrections (NDVI, night light, impervious share), METHODS §3.2.
     pub corrections: &'a [Correction<'a>],
+    /// Weighted resistance factors (slope by `turpan_slope`, distance to roads, …), METHODS
+    /// §3.2; their weights with [`ResistanceParams::landuse_weight`] form the weighted sum.
+    pub factors: &'a [Factor<'a>],
     /// Main roads / rivers (cells ≠ 0) for corridor-crossing nodes.
     pub roads: Option<&'a Grid<u8>>,
     pub rivers: Option<&'a Grid<u8>>,
@@ -107,6 +113,7 @@ impl<'a> PatternInputs<'a> {
             importance: None,
             policy_areas: None,
             corrections: &[],
+            factors: &[],
             roads: None,
             rivers: None,
         }
@@ -331,6 +338,9 @@ pub struct PatternOutputs {
     pub nodes: Vec<EcoNode>,
     /// α/β/γ with V = sources and L = kept links (None when fewer than 3 sources).
     pub network: Option<NetworkIndices>,
+    /// Network cost ratio 1 − Σ LCP length / Σ LCD over the kept corridors (METHODS §3.6);
+    /// None without kept corridors.
+    pub network_cost_ratio: Option<f64>,
     /// Choices and counts for the log and the manifest.
     pub notes: Vec<String>,
     /// Wall time of each step, seconds (for the manifest and benchmarks).
@@ -344,6 +354,50 @@ impl PatternOutputs {
             .kept_links()
             .map(|l| (l.id, l.core_a, l.core_b))
             .collect()
+    }
+}
+
+/// The network before and after adding planned corridors (规划廊道), METHODS §3.6.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedNetwork {
+    /// α/β/γ of the kept corridors (before) and of kept ∪ planned links (after).
+    pub comparison: NetworkComparison,
+    /// Links the planned corridors add (duplicates of kept links included; `added_links` of
+    /// the comparison counts only new ones).
+    pub links: Vec<PlannedLink>,
+    /// Indices of planned corridors that join fewer than two sources.
+    pub unattached: Vec<usize>,
+}
+
+impl PatternOutputs {
+    /// α/β/γ before and after adding planned corridors, each given as the grid cells it covers
+    /// (rasterized line or polygon). A corridor adds links among the sources it covers or
+    /// touches ([`planned_links`]); the node set stays the sources.
+    pub fn planned_network(
+        &self,
+        corridors: &[Vec<usize>],
+    ) -> Result<PlannedNetwork, PatternError> {
+        let centroids: Vec<(f64, f64)> = self.sources.table.iter().map(|s| s.centroid).collect();
+        let links = planned_links(&self.sources.patches, &centroids, corridors);
+        let unattached = (0..corridors.len())
+            .filter(|k| !links.iter().any(|l| l.corridor == *k))
+            .collect();
+        let existing: Vec<(usize, usize)> = self
+            .corridors
+            .kept_links()
+            .map(|l| (l.core_a as usize - 1, l.core_b as usize - 1))
+            .collect();
+        let planned: Vec<(usize, usize)> = links
+            .iter()
+            .map(|l| (l.source_a as usize - 1, l.source_b as usize - 1))
+            .collect();
+        let comparison = compare_planned(self.sources.table.len(), &existing, &planned)
+            .map_err(|e| PatternError::Params(vec![format!("planned corridors: {e}")]))?;
+        Ok(PlannedNetwork {
+            comparison,
+            links,
+            unattached,
+        })
     }
 }
 
@@ -364,6 +418,9 @@ fn check_aligned(inputs: &PatternInputs) -> Result<(), PatternError> {
     one("rivers", inputs.rivers.map(|g| g.spec()));
     for c in inputs.corrections {
         one(c.kind.label(), Some(c.layer.spec()));
+    }
+    for f in inputs.factors {
+        one(f.name, Some(f.layer.spec()));
     }
     if bad.is_empty() {
         Ok(())
@@ -501,7 +558,7 @@ pub fn run_pattern(
     let resistance = resistance_from_classes(
         &classes,
         inputs.resistance_table,
-        &[],
+        inputs.factors,
         inputs.corrections,
         &params.resistance,
     )?;
@@ -735,6 +792,11 @@ pub fn run_pattern(
             None
         }
     };
+    let network_cost_ratio = {
+        let lengths: Vec<f64> = corridors.kept_links().map(|l| l.lcp_length).collect();
+        let lcd: Vec<f64> = corridors.kept_links().map(|l| l.cwd).collect();
+        cost_ratio(&lengths, &lcd).ok()
+    };
     notes.extend(corridors.notes.iter().cloned());
     Ok(PatternOutputs {
         mspa: mspa_out,
@@ -750,6 +812,7 @@ pub fn run_pattern(
         barrier_class,
         nodes,
         network,
+        network_cost_ratio,
         notes,
         timings,
     })
@@ -1019,5 +1082,67 @@ mod tests {
         // The middle block (highest dPC) is kept.
         assert_eq!(out.sources.patches.get(32, 8), 1);
         assert_eq!(out.sources.dropped_low_dpc, 1);
+    }
+
+    #[test]
+    fn network_cost_ratio_worked_value() {
+        // Forest R 1, cropland R 4 (custom table). Two 12×12 forest blocks, cores (edge width 1)
+        // at cols 3–12 and 27–36: the least-cost path runs straight along a row from core
+        // cell 12 to core cell 27: 15 steps = 450 m; cost = 30·(1 + 2.5 + 11·4 + 2.5 + 1)
+        // = 1530 (forest edge cells 13 and 26, cropland 14–25). Cost ratio = 1 − 450/1530.
+        let lu = blocks(40, 16, &[(2, 14, 2, 14), (26, 38, 2, 14)]);
+        let t = ResistanceTable::parse_csv("test", "code,resistance\n1,4\n3,1\n").unwrap();
+        let mut p = params();
+        p.pinchpoints = false;
+        p.barriers = false;
+        p.current = CurrentMode::None;
+        let out = run_pattern(&PatternInputs::new(&lu, &t), &p, &NoProgress).unwrap();
+        let link = out.corridors.kept_links().next().unwrap();
+        assert!(
+            (link.lcp_length - 450.0).abs() < 1e-6,
+            "{}",
+            link.lcp_length
+        );
+        assert!((link.cwd - 1530.0).abs() < 1e-3, "{}", link.cwd);
+        let cr = out.network_cost_ratio.unwrap();
+        assert!((cr - (1.0 - 450.0 / 1530.0)).abs() < 1e-6, "{cr}");
+    }
+
+    #[test]
+    fn planned_corridor_closes_the_chain() {
+        // Three sources in a row: kept links A–B, B–C (γ = 2/3). A planned corridor from the
+        // left core down to row 15, along it (3 rows clear of the middle core) and up into the
+        // right core adds A–C: L = 3, γ = 3/(3·1) = 1, α = (3 − 3 + 1)/1 = 1.
+        let lu = blocks(64, 16, &[(2, 14, 2, 14), (26, 38, 2, 14), (50, 62, 2, 14)]);
+        let t = table();
+        let mut p = params();
+        p.pinchpoints = false;
+        p.barriers = false;
+        p.current = CurrentMode::None;
+        let out = run_pattern(&PatternInputs::new(&lu, &t), &p, &NoProgress).unwrap();
+        let w = 64;
+        let mut cells: Vec<usize> = (12..16).map(|r| r * w + 8).collect();
+        cells.extend((8..=56).map(|c| 15 * w + c));
+        cells.extend((12..16).map(|r| r * w + 56));
+        let far: Vec<usize> = vec![15 * w + 32]; // below the middle core: touches nothing
+        let pn = out.planned_network(&[cells, far]).unwrap();
+        let (a, c) = (
+            out.sources.patches.get(8, 8),
+            out.sources.patches.get(56, 8),
+        );
+        assert_eq!(pn.links.len(), 1);
+        assert_eq!(
+            (pn.links[0].source_a, pn.links[0].source_b),
+            (a.min(c), a.max(c))
+        );
+        assert_eq!(pn.unattached, vec![1]);
+        let cmp = pn.comparison;
+        assert_eq!(
+            (cmp.before.links, cmp.after.links, cmp.added_links),
+            (2, 3, 1)
+        );
+        assert!((cmp.before.gamma - 2.0 / 3.0).abs() < 1e-12);
+        assert!((cmp.after.gamma - 1.0).abs() < 1e-12);
+        assert!((cmp.after.alpha - 1.0).abs() < 1e-12);
     }
 }

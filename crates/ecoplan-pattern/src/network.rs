@@ -14,6 +14,7 @@
 //! assert!((n.alpha - 0.290).abs() < 5e-4 && (n.beta - 1.444).abs() < 5e-4 && (n.gamma - 0.542).abs() < 5e-4);
 //! ```
 
+use ecoplan_grid::Grid;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -133,6 +134,91 @@ pub fn cost_ratio(
     Ok(1.0 - total / lcd)
 }
 
+/// A link a planned corridor (规划廊道) adds between two sources (1-based ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedLink {
+    /// Index of the planned corridor in the caller's list.
+    pub corridor: usize,
+    pub source_a: u32,
+    pub source_b: u32,
+}
+
+/// Links that planned corridors add between the sources they join.
+///
+/// `patches` holds source ids 1..=n (0 elsewhere), `centroids[k]` is the centroid of source
+/// `k + 1` (map units), and each corridor is the list of grid cells it covers (a rasterized
+/// line or polygon, any order). A corridor joins the sources whose cells it covers or touches
+/// (8 neighbours, so a line ending at a patch edge counts). It adds `k − 1` links among the `k`
+/// sources it joins: the minimum spanning tree of their centroid distances, so a corridor
+/// running A → B → C adds A–B and B–C, not A–C. Corridors joining fewer than two sources add
+/// nothing (the caller reports them).
+pub fn planned_links(
+    patches: &Grid<u32>,
+    centroids: &[(f64, f64)],
+    corridors: &[Vec<usize>],
+) -> Vec<PlannedLink> {
+    let (w, h) = (patches.width, patches.height);
+    let mut out = Vec::new();
+    for (k, cells) in corridors.iter().enumerate() {
+        let mut joined: BTreeSet<u32> = BTreeSet::new();
+        for &i in cells {
+            if i >= w * h {
+                continue;
+            }
+            let (r, c) = ((i / w) as i64, (i % w) as i64);
+            for dr in -1..=1 {
+                for dc in -1..=1 {
+                    let (rr, cc) = (r + dr, c + dc);
+                    if rr < 0 || cc < 0 || rr >= h as i64 || cc >= w as i64 {
+                        continue;
+                    }
+                    let id = patches.data[rr as usize * w + cc as usize];
+                    if id != 0 && (id as usize) <= centroids.len() {
+                        joined.insert(id);
+                    }
+                }
+            }
+        }
+        let ids: Vec<u32> = joined.into_iter().collect();
+        if ids.len() < 2 {
+            continue;
+        }
+        // Prim's minimum spanning tree on centroid distances (k is small).
+        let dist = |a: u32, b: u32| {
+            let (p, q) = (centroids[a as usize - 1], centroids[b as usize - 1]);
+            (p.0 - q.0).hypot(p.1 - q.1)
+        };
+        let mut in_tree = vec![false; ids.len()];
+        in_tree[0] = true;
+        for _ in 1..ids.len() {
+            let mut best: Option<(f64, usize, usize)> = None;
+            for (x, &tx) in in_tree.iter().enumerate() {
+                if !tx {
+                    continue;
+                }
+                for (y, &ty) in in_tree.iter().enumerate() {
+                    if ty {
+                        continue;
+                    }
+                    let d = dist(ids[x], ids[y]);
+                    if best.is_none_or(|(bd, _, _)| d < bd) {
+                        best = Some((d, x, y));
+                    }
+                }
+            }
+            let (_, x, y) = best.expect("a node outside the tree remains");
+            in_tree[y] = true;
+            let (a, b) = (ids[x].min(ids[y]), ids[x].max(ids[y]));
+            out.push(PlannedLink {
+                corridor: k,
+                source_a: a,
+                source_b: b,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +273,44 @@ mod tests {
         assert!((cost_ratio(&[30.0, 20.0], &[100.0, 100.0]).unwrap() - 0.75).abs() < 1e-12);
         assert!(cost_ratio(&[1.0], &[0.0]).is_err());
         assert!(cost_ratio(&[-1.0], &[2.0]).is_err());
+    }
+
+    #[test]
+    fn planned_corridor_lines_join_the_sources_they_touch() {
+        // 10×3 grid: sources 1 (cols 0–1), 2 (cols 4–5), 3 (cols 8–9) in row 1.
+        let mut data = vec![0u32; 30];
+        for (id, cols) in [(1u32, 0..2), (2, 4..6), (3, 8..10)] {
+            for c in cols {
+                data[10 + c] = id;
+            }
+        }
+        let patches = Grid::from_rows(10, 3, data).unwrap();
+        let centroids = [(1.0, 1.0), (5.0, 1.0), (9.0, 1.0)];
+        // Corridor 0 runs along row 0 over the whole width (touches all three diagonally):
+        // A–B and B–C, not A–C. Corridor 1 covers cols 2–3 of row 1 only: it touches 1 and 2.
+        // Corridor 2 touches source 3 only: nothing.
+        let row0: Vec<usize> = (0..10).collect();
+        let links = planned_links(&patches, &centroids, &[row0, vec![12, 13], vec![27]]);
+        let pairs: Vec<(usize, u32, u32)> = links
+            .iter()
+            .map(|l| (l.corridor, l.source_a, l.source_b))
+            .collect();
+        assert_eq!(pairs, vec![(0, 1, 2), (0, 2, 3), (1, 1, 2)]);
+    }
+
+    #[test]
+    fn planned_corridor_changes_gamma_by_hand() {
+        // V = 5 sources, existing links 1–2, 2–3, 3–4, 4–5 (a chain, 0-based below):
+        // γ = 4/(3·3) = 0.4444; α = (4 − 5 + 1)/(10 − 5) = 0.
+        // A planned corridor joins 1 and 5 (closes the ring): L = 5, γ = 5/9 = 0.5556,
+        // α = 1/5 = 0.2, β 0.8 → 1.0, Δγ = 1/9.
+        let existing = [(0, 1), (1, 2), (2, 3), (3, 4)];
+        let c = compare_planned(5, &existing, &[(0, 4)]).unwrap();
+        assert_eq!(c.added_links, 1);
+        assert!((c.before.gamma - 4.0 / 9.0).abs() < 1e-12);
+        assert!((c.after.gamma - 5.0 / 9.0).abs() < 1e-12);
+        assert!((c.after.gamma - c.before.gamma - 1.0 / 9.0).abs() < 1e-12);
+        assert!(c.before.alpha.abs() < 1e-12 && (c.after.alpha - 0.2).abs() < 1e-12);
+        assert!((c.before.beta - 0.8).abs() < 1e-12 && (c.after.beta - 1.0).abs() < 1e-12);
     }
 }

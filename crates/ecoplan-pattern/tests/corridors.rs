@@ -308,7 +308,7 @@ fn gravity_follows_the_formula() {
         &res,
         &cores,
         &LinkageParams {
-            gravity_threshold: Some(1.0),
+            gravity_classes: GravityClasses::Threshold(1.0),
             ..all_links_params()
         },
         &NoProgress,

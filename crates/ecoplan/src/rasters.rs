@@ -117,6 +117,40 @@ pub fn landuse_on_grid(
     Ok(g.to_f64().map(Some(0), |v| v as i32))
 }
 
+/// Reads a vector file and reprojects it into `crs` when its own CRS differs.
+pub fn read_vector_in(path: &Path, crs: Option<&Crs>) -> Result<ecoplan_io::vector::Layer> {
+    use anyhow::Context;
+    let v = ecoplan_io::vector::read_vector(path, &Default::default())
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(match crs {
+        Some(c) if v.crs.as_ref() != Some(c) => crate::vectors::reproject_layer(&v, c)?,
+        _ => v,
+    })
+}
+
+/// One loader for a plan's vector layer (protected areas, roads, rivers, zones, planned
+/// corridors …): read and brought into the grid's CRS. Used by assess, pattern and scenario.
+pub fn vector_on_grid(
+    plan: &crate::config::Plan,
+    layer: &crate::config::model::LayerConfig,
+    grid: &ecoplan_grid::GridSpec,
+) -> Result<ecoplan_io::vector::Layer> {
+    read_vector_in(&plan.resolve(&layer.file.value), grid.crs.as_ref())
+}
+
+/// A plan's vector layer rasterized onto `grid` as a 0/1 mask (`all_touched` for lines such
+/// as roads and rivers, cell centres for polygons).
+pub fn vector_mask_on_grid(
+    plan: &crate::config::Plan,
+    layer: &crate::config::model::LayerConfig,
+    grid: &ecoplan_grid::GridSpec,
+    all_touched: bool,
+) -> Result<ecoplan_grid::Grid<u8>> {
+    let v = vector_on_grid(plan, layer, grid)?;
+    let opts = ecoplan_io::vector::RasterizeOptions { all_touched };
+    Ok(ecoplan_io::vector::rasterize_ids(&v, grid, &opts).map(Some(0), |id| u8::from(id > 0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,7 @@ pub use adjacency::{
     touching_pairs, NO_SEED,
 };
 pub use barriers::{barrier_mapper, improvement_score, BarrierOutput, BarrierParams};
-pub use gravity::{gravity_index, GravityInput};
+pub use gravity::{gravity_index, gravity_threshold, GravityClasses, GravityInput};
 pub use pinchpoints::{pinchpoint_mapper, LinkCircuit, PinchpointOutput, PinchpointParams};
 
 use crate::cost_distance::{least_cost_path_from, LeastCostPath};
@@ -88,8 +88,9 @@ pub struct LinkageParams {
     /// Truncate corridors at this NLCC (corridor "width" in cost units). Default None
     /// (demo: 200 000).
     pub truncate_cwd: Option<f64>,
-    /// Gravity G at or above which a corridor is 重要廊道 (important); None = unclassified.
-    pub gravity_threshold: Option<f64>,
+    /// 重要廊道 / 一般廊道 split of the kept corridors by gravity G. Default natural breaks
+    /// (two classes); `Threshold(g)` for a fixed value, `Off` for none.
+    pub gravity_classes: GravityClasses,
     /// Resistance cells ≤ 0 / infinite.
     pub bad_cost: BadCostPolicy,
     /// User-supplied Euclidean distances `(core a, core b, distance)` (e.g. Linkage Mapper's
@@ -114,7 +115,7 @@ impl Default for LinkageParams {
             max_euclidean: None,
             min_euclidean: None,
             truncate_cwd: None,
-            gravity_threshold: None,
+            gravity_classes: GravityClasses::NaturalBreaks,
             bad_cost: BadCostPolicy::Error,
             euclidean_distances: None,
             cache_bytes: 1 << 30,
@@ -161,9 +162,9 @@ impl LinkageParams {
         if self.nearest_neighbours == Some(0) {
             p.push("nearest_neighbours = 0 would drop every link; use None to keep all".into());
         }
-        if let Some(t) = self.gravity_threshold {
+        if let GravityClasses::Threshold(t) = self.gravity_classes {
             if t.is_nan() {
-                p.push("gravity_threshold is NaN".into());
+                p.push("gravity_classes threshold is NaN".into());
             }
         }
         if let Some(d) = &self.euclidean_distances {
@@ -689,7 +690,12 @@ pub fn linkage_corridors<T: Cell, C: Cell>(
             l_max,
         );
         links[k].gravity = Some(g);
-        links[k].important = params.gravity_threshold.map(|t| g >= t);
+    }
+    let g: Vec<f64> = kept.iter().filter_map(|&k| links[k].gravity).collect();
+    if let Some(t) = gravity_threshold(&g, params.gravity_classes) {
+        for &k in &kept {
+            links[k].important = links[k].gravity.map(|g| g >= t);
+        }
     }
 
     // Step 5: NLCC mosaic.

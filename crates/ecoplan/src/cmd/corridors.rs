@@ -2,15 +2,16 @@
 //! least-cost paths, gravity importance, and optionally Barrier Mapper, Pinchpoint Mapper and
 //! ecological nodes.
 
-use super::cost_distance::{path_arg, read_grid, read_zones, write_grid, write_lines};
+use super::cost_distance::{path_arg, read_grid, read_zones, write_grid};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use ecoplan_grid::{AnyGrid, Grid};
 use ecoplan_io::atomic::write_atomic;
+use ecoplan_io::vector::Layer;
 use ecoplan_io::vector::{FieldType, FieldValue};
 use ecoplan_pattern::corridors::{
     barrier_mapper, linkage_corridors, pinchpoint_mapper, AdjacencyMethod, BarrierParams,
-    LinkageParams, NeighbourMetric, PinchpointParams,
+    Corridors, GravityClasses, Link, LinkageParams, NeighbourMetric, PinchpointParams,
 };
 use ecoplan_pattern::cost_distance::BadCostPolicy;
 use ecoplan_pattern::nodes::{ecological_nodes, NodeLayers, NodeParams};
@@ -37,7 +38,7 @@ pub fn command() -> Command {
              Gravity G = [(1/P_a)·ln S_a·(1/P_b)·ln S_b]/(L_ab/L_max)² (P mean core resistance, S area \
              in ha, L the LCD) is added to the link table.\n\
              Outputs in --out-dir: corridors_nlcc.tif, corridors_truncated.tif (--truncate), links.csv, \
-             least_cost_paths.geojson, corridors.json; with --barriers: barrier_circles.tif, \
+             least_cost_paths.gpkg, corridors.json; with --barriers: barrier_circles.tif, \
              barrier_centers.tif, barrier_percent.tif, barrier_radius.tif; with --pinchpoints: \
              pinchpoint_current.tif; with --nodes: nodes.geojson and nodes.csv.",
         )
@@ -55,7 +56,7 @@ pub fn command() -> Command {
         .arg(num("max-euclid", "最大欧氏距离 Drop links farther apart than (m; LM demo 40000)"))
         .arg(num("min-euclid", "最小欧氏距离 Drop links closer than (m)"))
         .arg(num("truncate", "廊道宽度阈值 Truncate corridors at this NLCC (LM demo 200000)"))
-        .arg(num("gravity-threshold", "重要廊道引力阈值 G at or above = 重要廊道 important corridor"))
+        .arg(Arg::new("gravity-classes").long("gravity-classes").value_name("jenks|off|G").default_value("jenks").help("重要/一般廊道划分 Split corridors by gravity G: jenks (natural breaks, 2 classes), off, or a threshold G (≥ G = 重要廊道)"))
         .arg(path_arg("euclid-table", "欧氏距离表 Conefor-style distances 'id1 id2 dist' replacing the raster ones"))
         .arg(Arg::new("bad-cost").long("bad-cost").value_name("error|barrier").default_value("error").value_parser(["error", "barrier"]).help("阻力 ≤ 0 的处理 Cells with resistance ≤ 0: error or barrier"))
         .arg(Arg::new("barriers").long("barriers").value_name("MIN,MAX,STEP").help("障碍点识别半径（米）Barrier Mapper radii in map units, e.g. 30,150,30"))
@@ -162,7 +163,9 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         max_euclidean: fnum("max-euclid"),
         min_euclidean: fnum("min-euclid"),
         truncate_cwd: fnum("truncate"),
-        gravity_threshold: fnum("gravity-threshold"),
+        gravity_classes: gravity_classes_arg(
+            m.get_one::<String>("gravity-classes").map(String::as_str),
+        )?,
         bad_cost,
         euclidean_distances: get("euclid-table")
             .map(|p| read_euclid_table(p))
@@ -214,94 +217,13 @@ pub fn run(m: &ArgMatches) -> Result<()> {
             AnyGrid::from(cor.truncated(t)),
         )?;
     }
-    // Link table (every candidate, dropped ones with negative types, as Linkage Mapper).
-    let links_csv = out_dir.join("links.csv");
-    write_atomic(&links_csv, |w| {
-        let mut c = csv::Writer::from_writer(w);
-        let io = |e: csv::Error| ecoplan_io::IoError::format(&links_csv, e.to_string());
-        c.write_record([
-            "link_id",
-            "core_a",
-            "core_b",
-            "link_type",
-            "link_type_label",
-            "euclid_dist",
-            "cwd",
-            "lcp_length",
-            "cwd_to_euclid",
-            "cwd_to_path",
-            "gravity",
-            "important",
-            "effective_resistance",
-            "cwd_to_eff_resist",
-        ])
-        .map_err(io)?;
-        let f = |x: f64| {
-            if x.is_finite() {
-                format!("{x}")
-            } else {
-                String::new()
-            }
-        };
-        let o = |x: Option<f64>| x.map(f).unwrap_or_default();
-        for l in &cor.links {
-            c.write_record([
-                l.id.to_string(),
-                l.core_a.to_string(),
-                l.core_b.to_string(),
-                l.link_type.code().to_string(),
-                l.link_type.label().to_string(),
-                f(l.euclidean),
-                f(l.cwd),
-                f(l.lcp_length),
-                f(l.cwd_to_euclidean),
-                f(l.cwd_to_path),
-                o(l.gravity),
-                l.important
-                    .map(|b| if b { "重要廊道" } else { "一般廊道" }.to_string())
-                    .unwrap_or_default(),
-                o(l.effective_resistance),
-                o(l.cwd_to_eff_resist),
-            ])
-            .map_err(io)?;
-        }
-        c.flush()
-            .map_err(|e| ecoplan_io::IoError::io(&links_csv, e))
-    })?;
-    let rows = cor
-        .kept_links()
-        .map(|l| {
-            (
-                l.polyline(&spec),
-                vec![
-                    FieldValue::Int(l.id as i64),
-                    FieldValue::Int(l.core_a as i64),
-                    FieldValue::Int(l.core_b as i64),
-                    FieldValue::Int(l.link_type.code() as i64),
-                    FieldValue::Real(l.cwd),
-                    FieldValue::Real(l.lcp_length),
-                    FieldValue::Real(l.cwd_to_path),
-                    l.gravity.map(FieldValue::Real).unwrap_or(FieldValue::Null),
-                ],
-            )
-        })
-        .collect();
-    write_lines(
-        &out_dir.join("least_cost_paths.geojson"),
-        spec.crs.clone(),
-        "least_cost_paths",
-        &[
-            ("link_id", FieldType::Int),
-            ("core_a", FieldType::Int),
-            ("core_b", FieldType::Int),
-            ("link_type", FieldType::Int),
-            ("cwd", FieldType::Real),
-            ("lcp_len_m", FieldType::Real),
-            ("cwd_path", FieldType::Real),
-            ("gravity", FieldType::Real),
-        ],
-        rows,
-    )?;
+    // Link table (every candidate, dropped ones with negative types, as Linkage Mapper) and
+    // the least-cost paths of the kept links: the same writers as `ecoplan pattern`.
+    write_link_table(&out_dir.join("links.csv"), &cor.links)?;
+    let lcp = lcp_layer(&cor, &spec);
+    let gpkg = out_dir.join("least_cost_paths.gpkg");
+    ecoplan_io::vector::write_gpkg_layers(&gpkg, &[&lcp])
+        .with_context(|| format!("writing {}", gpkg.display()))?;
     if let Some(b) = &barriers {
         write_grid(&raster("barrier_circles"), AnyGrid::from(b.circles.clone()))?;
         write_grid(&raster("barrier_centers"), AnyGrid::from(b.centers.clone()))?;
@@ -434,4 +356,137 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         eprintln!("  {n}");
     }
     Ok(())
+}
+
+/// `--gravity-classes jenks|off|G`.
+pub fn gravity_classes_arg(s: Option<&str>) -> Result<GravityClasses> {
+    Ok(match s {
+        None | Some("jenks") => GravityClasses::NaturalBreaks,
+        Some("off") => GravityClasses::Off,
+        Some(x) => GravityClasses::Threshold(x.parse().with_context(|| {
+            format!("--gravity-classes {x}: expected jenks, off or a number G")
+        })?),
+    })
+}
+
+fn fin(x: f64) -> String {
+    if x.is_finite() {
+        x.to_string()
+    } else {
+        String::new()
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(fin).unwrap_or_default()
+}
+
+/// 重要廊道 / 一般廊道 label of a link's gravity class (empty when not classified).
+pub fn corridor_class(l: &Link) -> &'static str {
+    match l.important {
+        Some(true) => "重要廊道 important",
+        Some(false) => "一般廊道 general",
+        None => "",
+    }
+}
+
+/// Writes the Linkage Mapper link table (every candidate link; dropped ones have negative
+/// types) with the LCP attributes, gravity and its class: one writer for `ecoplan corridors`
+/// and `ecoplan pattern`.
+pub fn write_link_table(path: &Path, links: &[Link]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "link_id",
+        "source_a",
+        "source_b",
+        "link_type",
+        "link_type_label",
+        "kept",
+        "euclid_dist_m",
+        "cwd",
+        "lcp_length_m",
+        "cwd_to_euclid",
+        "cwd_to_path",
+        "gravity",
+        "corridor_class",
+        "effective_resistance",
+        "cwd_to_eff_resist",
+    ])?;
+    for l in links {
+        w.write_record([
+            l.id.to_string(),
+            l.core_a.to_string(),
+            l.core_b.to_string(),
+            l.link_type.code().to_string(),
+            l.link_type.label().to_string(),
+            u8::from(l.link_type.is_kept()).to_string(),
+            fin(l.euclidean),
+            fin(l.cwd),
+            fin(l.lcp_length),
+            fin(l.cwd_to_euclidean),
+            fin(l.cwd_to_path),
+            opt(l.gravity),
+            corridor_class(l).to_string(),
+            opt(l.effective_resistance),
+            opt(l.cwd_to_eff_resist),
+        ])?;
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_atomic(path, |f| {
+        use std::io::Write;
+        f.write_all(&bytes)
+            .map_err(|e| ecoplan_io::IoError::io(path, e))
+    })?;
+    Ok(())
+}
+
+/// The least-cost paths of the kept links as a line layer `corridors` with the link table's
+/// attributes (one writer for `ecoplan corridors` and `ecoplan pattern`).
+pub fn lcp_layer(cor: &Corridors, spec: &ecoplan_grid::GridSpec) -> Layer {
+    let mut lines = Layer::new("corridors", spec.crs.clone());
+    for (n, t) in [
+        ("link_id", FieldType::Int),
+        ("source_a", FieldType::Int),
+        ("source_b", FieldType::Int),
+        ("link_type", FieldType::Int),
+        ("euclid_m", FieldType::Real),
+        ("cwd", FieldType::Real),
+        ("lcp_len_m", FieldType::Real),
+        ("cwd_euclid", FieldType::Real),
+        ("cwd_path", FieldType::Real),
+        ("gravity", FieldType::Real),
+        ("class", FieldType::Text),
+        ("eff_resist", FieldType::Real),
+        ("cwd_eff_res", FieldType::Real),
+    ] {
+        lines.add_field(n, t);
+    }
+    let real = |x: Option<f64>| {
+        x.filter(|v| v.is_finite())
+            .map(FieldValue::Real)
+            .unwrap_or(FieldValue::Null)
+    };
+    for l in cor.kept_links() {
+        lines.push(
+            Some(geo::Geometry::LineString(geo::LineString::from(
+                l.polyline(spec),
+            ))),
+            vec![
+                FieldValue::Int(l.id as i64),
+                FieldValue::Int(l.core_a as i64),
+                FieldValue::Int(l.core_b as i64),
+                FieldValue::Int(l.link_type.code() as i64),
+                real(Some(l.euclidean)),
+                real(Some(l.cwd)),
+                real(Some(l.lcp_length)),
+                real(Some(l.cwd_to_euclidean)),
+                real(Some(l.cwd_to_path)),
+                real(l.gravity),
+                FieldValue::Text(corridor_class(l).into()),
+                real(l.effective_resistance),
+                real(l.cwd_to_eff_resist),
+            ],
+        );
+    }
+    lines
 }

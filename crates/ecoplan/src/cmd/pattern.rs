@@ -7,10 +7,13 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use ecoplan_grid::{AnyGrid, Grid, GridSpec, Progress};
 use ecoplan_io::align::warp;
 use ecoplan_io::vector::{rasterize_ids, write_gpkg_layers, FieldType, FieldValue, Layer};
+use ecoplan_pattern::chain::PlannedNetwork;
 use ecoplan_pattern::chain::{
     run_pattern, CurrentMode, PatternInputs, PatternOutputs, PatternParams,
 };
-use ecoplan_pattern::resistance::ResistanceTable;
+use ecoplan_pattern::resistance::{
+    BreakTable, Correction, CorrectionKind, Factor, ResistanceTable,
+};
 use std::path::{Path, PathBuf};
 
 fn num(name: &'static str, value: &'static str, help: &'static str) -> Arg {
@@ -35,7 +38,14 @@ pub fn command() -> Command {
              Outputs in --out (default <plan output dir>/pattern): sources.tif, mspa.tif, resistance.tif, \
              corridors.tif (NLCC truncated), current.tif, pinchpoint_current.tif, pinch_points.tif, barriers.tif, \
              barrier_class.tif; pattern.gpkg (layers corridors = least-cost paths with the link table, sources = \
-             polygons with dPC, nodes = points); links.csv, sources.csv, network.csv (α/β/γ); pattern.json.",
+             polygons with dPC, nodes = points, planned_corridors); links.csv (with gravity G and 重要/一般廊道), \
+             sources.csv, network.csv (α/β/γ and network cost ratio 1 − ΣLCP length/ΣLCD), \
+             planned_network.csv (α/β/γ before/after planned corridors, when given), \
+             resistance_table.csv (the class table used); pattern.json.\n\
+             Resistance: the class table (--table) with optional slope / distance-to-road factors \
+             (weighted sum with --landuse-weight) and NDVI / night-light / impervious corrections \
+             (pixel-to-class-mean ratios), METHODS §3.2; the table, factors and corrections used are in \
+             pattern.json and resistance_table.csv.",
         )
         .arg(Arg::new("plan").value_name("PLAN.toml").required(true).value_parser(clap::value_parser!(PathBuf)))
         .arg(Arg::new("out").long("out").short('o').value_name("DIR").value_parser(clap::value_parser!(PathBuf)).help("输出目录 Output folder (default: <plan output dir>/pattern)"))
@@ -54,11 +64,21 @@ pub fn command() -> Command {
         .arg(Arg::new("barrier-radii").long("barrier-radii").value_name("MIN,MAX,STEP").help("障碍点半径（米）Barrier Mapper radii in metres (default 1–5 cells)"))
         .arg(Arg::new("no-barriers").long("no-barriers").action(ArgAction::SetTrue).help("不识别障碍点 Skip Barrier Mapper"))
         .arg(Arg::new("no-pinchpoints").long("no-pinchpoints").action(ArgAction::SetTrue).help("不识别夹点 Skip Pinchpoint Mapper"))
+        .arg(Arg::new("gravity-classes").long("gravity-classes").value_name("jenks|off|G").default_value("jenks").help("重要/一般廊道 Split corridors by gravity G: jenks (natural breaks, 2 classes), off, or a threshold G"))
+        .arg(num("landuse-weight", "W", "土地利用阻力权重 Weight of the land-use resistance when factors are given (Turpan 0.7; default 1 − Σ factor weights)"))
+        .arg(Arg::new("slope-factor").long("slope-factor").value_name("BREAKS:WEIGHT").help("坡度因子 Slope (°, from the plan's dem layer) reclassified by a break table, e.g. turpan_slope:0.3"))
+        .arg(Arg::new("road-factor").long("road-factor").value_name("BREAKS:WEIGHT").help("道路距离因子 Distance to the plan's roads layer (m) reclassified by a break table CSV (upper,resistance) and weighted"))
+        .arg(Arg::new("ndvi-correction").long("ndvi-correction").action(ArgAction::SetTrue).help("NDVI 校正 Correct land-use resistance by the plan's ndvi layer: R′ = R_a·NDVI_a/NDVI_i"))
+        .arg(Arg::new("night-light").long("night-light").value_name("RASTER").value_parser(clap::value_parser!(PathBuf)).help("夜间灯光校正 Night-light raster: R′ = R_a·NL_i/NL_a"))
+        .arg(Arg::new("impervious").long("impervious").value_name("RASTER").value_parser(clap::value_parser!(PathBuf)).help("不透水面校正 Impervious-share raster: R′ = R_a·ISA_i/ISA_a"))
+        .arg(Arg::new("planned-corridors").long("planned-corridors").value_name("VECTOR").value_parser(clap::value_parser!(PathBuf)).help("规划廊道 Planned corridor lines/polygons (default: the plan's vector layer named planned_corridors); writes planned_network.csv (α/β/γ before/after)"))
         .after_help(
             "示例 Examples:\n  \
              ecoplan assess data/demo/plan.toml && ecoplan pattern data/demo/plan.toml\n  \
              ecoplan pattern plan.toml --importance assess/importance.tif --importance-threshold 2 --out runs/pattern\n  \
-             ecoplan pattern plan.toml --min-area-ha 50 --max-sources 20 --truncate 30000 --barrier-radii 60,300,60",
+             ecoplan pattern plan.toml --min-area-ha 50 --max-sources 20 --truncate 30000 --barrier-radii 60,300,60\n  \
+             ecoplan pattern plan.toml --slope-factor turpan_slope:0.3 --landuse-weight 0.7 --ndvi-correction\n  \
+             ecoplan pattern plan.toml --planned-corridors planned_corridors.gpkg --gravity-classes jenks",
         )
 }
 
@@ -110,6 +130,9 @@ fn params_from(m: &ArgMatches) -> Result<PatternParams> {
         p.barrier_radii_m = Some([a, b, c]);
     }
     p.barriers = !m.get_flag("no-barriers");
+    p.linkage.gravity_classes = super::corridors::gravity_classes_arg(
+        m.get_one::<String>("gravity-classes").map(String::as_str),
+    )?;
     p.pinchpoints = !m.get_flag("no-pinchpoints");
     p.validate()?;
     Ok(p)
@@ -135,15 +158,24 @@ struct PlanLayers {
     protected: Option<Grid<u8>>,
     roads: Option<Grid<u8>>,
     rivers: Option<Grid<u8>>,
+    dem: Option<Grid<f64>>,
+    ndvi: Option<Grid<f32>>,
+    /// A vector layer named `planned_corridors` (or `规划廊道`): planned corridor lines/polygons.
+    planned_corridors: Option<ecoplan_io::vector::Layer>,
 }
 
-/// Land use mapped to the common classes (with the plan's overrides) and the vector layers the
-/// chain uses (protected areas, roads, rivers) rasterized onto `grid`.
+/// Names of the plan layer holding planned corridors.
+pub const PLANNED_CORRIDOR_LAYER_NAMES: [&str; 2] = ["planned_corridors", "规划廊道"];
+
+/// Land use mapped to the common classes (with the plan's overrides), the vector layers the
+/// chain uses (protected areas, roads, rivers) rasterized onto `grid` by the shared loader
+/// [`crate::rasters::vector_mask_on_grid`], DEM and NDVI (for the slope factor and the NDVI
+/// correction) and the planned corridors.
 fn read_plan_layers(plan: &Plan, grid: &GridSpec, progress: &dyn Progress) -> Result<PlanLayers> {
     let mut landuse = None;
     let (mut protected, mut roads, mut rivers) = (None, None, None);
+    let (mut dem, mut ndvi, mut planned_corridors) = (None, None, None);
     for layer in &plan.layers {
-        let path = plan.resolve(&layer.file.value);
         let kind = layer.kind.value;
         match kind {
             LayerKind::Landuse => {
@@ -151,21 +183,34 @@ fn read_plan_layers(plan: &Plan, grid: &GridSpec, progress: &dyn Progress) -> Re
                     plan, layer, grid, progress,
                 )?);
             }
-            LayerKind::ProtectedAreas | LayerKind::Roads | LayerKind::Rivers => {
-                let v = ecoplan_io::vector::read_vector(&path, &Default::default())?;
-                let v = match &grid.crs {
-                    Some(c) if v.crs.as_ref() != Some(c) => crate::vectors::reproject_layer(&v, c)?,
-                    _ => v,
-                };
-                let opts = ecoplan_io::vector::RasterizeOptions {
-                    all_touched: kind != LayerKind::ProtectedAreas,
-                };
-                let mask = rasterize_ids(&v, grid, &opts).map(Some(0), |id| u8::from(id > 0));
-                match kind {
-                    LayerKind::ProtectedAreas => protected = Some(mask),
-                    LayerKind::Roads => roads = Some(mask),
-                    _ => rivers = Some(mask),
+            LayerKind::ProtectedAreas => {
+                protected = Some(crate::rasters::vector_mask_on_grid(
+                    plan, layer, grid, false,
+                )?)
+            }
+            LayerKind::Roads => {
+                roads = Some(crate::rasters::vector_mask_on_grid(
+                    plan, layer, grid, true,
+                )?)
+            }
+            LayerKind::Rivers => {
+                rivers = Some(crate::rasters::vector_mask_on_grid(
+                    plan, layer, grid, true,
+                )?)
+            }
+            LayerKind::Dem | LayerKind::Ndvi => {
+                let src = crate::rasters::read_raster(&plan.resolve(&layer.file.value))?;
+                let g = warp(&src, grid, layer.resampling, progress)?;
+                if kind == LayerKind::Dem {
+                    dem = Some(g.to_f64());
+                } else {
+                    ndvi = Some(g.to_f32());
                 }
+            }
+            _ if kind.info().vector
+                && PLANNED_CORRIDOR_LAYER_NAMES.contains(&layer.name.value.as_str()) =>
+            {
+                planned_corridors = Some(crate::rasters::vector_on_grid(plan, layer, grid)?);
             }
             _ => {}
         }
@@ -181,7 +226,70 @@ fn read_plan_layers(plan: &Plan, grid: &GridSpec, progress: &dyn Progress) -> Re
         protected,
         roads,
         rivers,
+        dem,
+        ndvi,
+        planned_corridors,
     })
+}
+
+/// Cells each planned corridor covers (lines: every cell touched; polygons: the same, so a
+/// narrow polygon still reaches the sources it abuts), one list per feature.
+pub fn corridor_cells(layer: &ecoplan_io::vector::Layer, grid: &GridSpec) -> Vec<Vec<usize>> {
+    use ecoplan_io::vector::rasterize::{rasterize_into, RasterizeOptions};
+    let mut burn = Grid::filled(grid, 0u8, Some(0));
+    let opts = RasterizeOptions { all_touched: true };
+    layer
+        .features
+        .iter()
+        .map(|f| {
+            let Some(g) = &f.geometry else {
+                return Vec::new();
+            };
+            rasterize_into(&mut burn, g, 1u8, &opts);
+            let mut cells = Vec::new();
+            for (i, b) in burn.data.iter_mut().enumerate() {
+                if *b == 1 {
+                    *b = 0;
+                    cells.push(i);
+                }
+            }
+            cells
+        })
+        .collect()
+}
+
+/// Slope in degrees from a DEM (the assessment chain's slope, edges included), for the slope
+/// factor; NaN where the DEM is nodata.
+pub fn slope_degrees(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f32> {
+    let pct = ecoplan_assess::hydro::slope_percent(dem, progress);
+    let nodata = pct.nodata;
+    pct.map(Some(f32::NAN), |p| {
+        if p.is_finite() && Some(p) != nodata {
+            (p as f64 / 100.0).atan().to_degrees() as f32
+        } else {
+            f32::NAN
+        }
+    })
+}
+
+/// `BREAKS:WEIGHT` (a break-table preset or CSV, and its weight).
+fn factor_arg(flag: &str, s: &str) -> Result<(BreakTable, f64)> {
+    let (breaks, weight) = s
+        .rsplit_once(':')
+        .with_context(|| format!("--{flag} {s}: expected BREAKS:WEIGHT (e.g. turpan_slope:0.3)"))?;
+    let weight: f64 = weight
+        .parse()
+        .with_context(|| format!("--{flag} {s}: weight '{weight}' is not a number"))?;
+    let table = match BreakTable::preset(breaks) {
+        Ok(t) => t,
+        Err(_) => {
+            let text = std::fs::read_to_string(breaks).with_context(|| {
+                format!("--{flag} {s}: '{breaks}' is neither a break-table preset (turpan_slope) nor a readable CSV (upper,resistance)")
+            })?;
+            BreakTable::parse_csv(breaks, &text)?
+        }
+    };
+    Ok((table, weight))
 }
 
 pub fn run(m: &ArgMatches) -> Result<()> {
@@ -230,23 +338,116 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         }
         None => None,
     };
+    // Resistance factors and corrections (METHODS §3.2).
+    let mut factor_data: Vec<(&str, Grid<f32>, BreakTable, f64)> = Vec::new();
+    if let Some(fs) = m.get_one::<String>("slope-factor") {
+        let (breaks, w) = factor_arg("slope-factor", fs)?;
+        let dem = layers.dem.as_ref().context(
+            "--slope-factor needs a layer of kind dem in the plan (slope is computed from it)",
+        )?;
+        factor_data.push(("slope 坡度 (°)", slope_degrees(dem, &bar), breaks, w));
+    }
+    if let Some(fs) = m.get_one::<String>("road-factor") {
+        let (breaks, w) = factor_arg("road-factor", fs)?;
+        let roads = layers
+            .roads
+            .as_ref()
+            .context("--road-factor needs a layer of kind roads in the plan")?;
+        let t = grid.transform;
+        let d = ecoplan_pattern::corridors::euclidean_distance(
+            |i| roads.data[i] > 0,
+            grid.width,
+            grid.height,
+            t.cell_width(),
+            t.cell_height(),
+        );
+        factor_data.push((
+            "distance to roads 道路距离 (m)",
+            Grid::from_vec(&grid, d, None)?,
+            breaks,
+            w,
+        ));
+    }
+    let factors: Vec<Factor> = factor_data
+        .iter()
+        .map(|(n, g, b, w)| Factor {
+            name: n,
+            layer: g,
+            breaks: b,
+            weight: *w,
+        })
+        .collect();
+    let mut params = params;
+    params.resistance.landuse_weight = match m.get_one::<f64>("landuse-weight") {
+        Some(&w) => w,
+        None => 1.0 - factors.iter().map(|f| f.weight).sum::<f64>(),
+    };
+    params.validate()?;
+    let mut corr_data: Vec<(CorrectionKind, Grid<f32>)> = Vec::new();
+    if m.get_flag("ndvi-correction") {
+        let ndvi = layers
+            .ndvi
+            .clone()
+            .context("--ndvi-correction needs a layer of kind ndvi in the plan")?;
+        corr_data.push((CorrectionKind::Ndvi, ndvi));
+    }
+    for (flag, kind) in [
+        ("night-light", CorrectionKind::NightLight),
+        ("impervious", CorrectionKind::Impervious),
+    ] {
+        if let Some(p) = m.get_one::<PathBuf>(flag) {
+            let g = crate::rasters::read_raster(p)?;
+            corr_data.push((
+                kind,
+                warp(&g, &grid, ecoplan_io::align::Resampling::Bilinear, &bar)?.to_f32(),
+            ));
+        }
+    }
+    let corrections: Vec<Correction> = corr_data
+        .iter()
+        .map(|(k, g)| Correction { kind: *k, layer: g })
+        .collect();
     let mut inputs = PatternInputs::new(&layers.landuse, &table);
     inputs.region = Some(&region_mask);
     inputs.importance = importance.as_ref();
     inputs.policy_areas = layers.protected.as_ref();
     inputs.roads = layers.roads.as_ref();
     inputs.rivers = layers.rivers.as_ref();
+    inputs.factors = &factors;
+    inputs.corrections = &corrections;
     let out = run_pattern(&inputs, &params, &bar)
         .with_context(|| format!("生态安全格局 pattern chain on {}", plan_path.display()))?;
+    let planned_layer = match m.get_one::<PathBuf>("planned-corridors") {
+        Some(p) => Some(crate::rasters::read_vector_in(p, grid.crs.as_ref())?),
+        None => layers.planned_corridors.clone(),
+    };
+    let planned = match &planned_layer {
+        Some(l) => Some((l, out.planned_network(&corridor_cells(l, &grid))?)),
+        None => None,
+    };
     let dir = match m.get_one::<PathBuf>("out") {
         Some(d) => d.clone(),
         None => out_root.join("pattern"),
     };
     let mut notes = vec![importance_note];
     notes.extend(out.notes.iter().cloned());
-    let files = write_pattern(&dir, &out, &params, &notes)?;
+    let files = write_pattern(
+        &dir,
+        &out,
+        &params,
+        &notes,
+        planned.as_ref().map(|(l, p)| (*l, p)),
+    )?;
     for n in &notes {
         eprintln!("  {n}");
+    }
+    if let Some((_, p)) = &planned {
+        let c = &p.comparison;
+        eprintln!(
+            "规划廊道 planned corridors: +{} links; γ {:.4} → {:.4}, α {:.4} → {:.4}, β {:.4} → {:.4}{}",
+            c.added_links, c.before.gamma, c.after.gamma, c.before.alpha, c.after.alpha, c.before.beta, c.after.beta,
+            if p.unattached.is_empty() { String::new() } else { format!("; {} corridor(s) join fewer than two sources (features {:?}, 0-based)", p.unattached.len(), p.unattached) }
+        );
     }
     if let Some(n) = &out.network {
         eprintln!(
@@ -273,10 +474,6 @@ fn opt(x: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-fn fin(x: f64) -> String {
-    opt(Some(x))
-}
-
 fn write_text(path: &Path, text: &str) -> Result<()> {
     ecoplan_io::atomic::write_atomic(path, |w| {
         use std::io::Write;
@@ -292,6 +489,7 @@ pub fn write_pattern(
     out: &PatternOutputs,
     params: &PatternParams,
     notes: &[String],
+    planned: Option<(&Layer, &PlannedNetwork)>,
 ) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let spec = out.resistance.resistance.spec();
@@ -335,47 +533,13 @@ pub fn write_pattern(
 
     // Tables.
     let kept: Vec<_> = out.corridors.kept_links().collect();
-    let link_rows: Vec<Vec<String>> = out
-        .corridors
-        .links
-        .iter()
-        .map(|l| {
-            vec![
-                l.id.to_string(),
-                l.core_a.to_string(),
-                l.core_b.to_string(),
-                l.link_type.code().to_string(),
-                l.link_type.label().to_string(),
-                u8::from(l.link_type.is_kept()).to_string(),
-                fin(l.euclidean),
-                fin(l.cwd),
-                fin(l.lcp_length),
-                fin(l.cwd_to_euclidean),
-                fin(l.cwd_to_path),
-                opt(l.gravity),
-                opt(l.effective_resistance),
-                opt(l.cwd_to_eff_resist),
-            ]
-        })
-        .collect();
-    let link_header = [
-        "link_id",
-        "source_a",
-        "source_b",
-        "link_type",
-        "link_type_label",
-        "kept",
-        "euclid_dist_m",
-        "cwd",
-        "lcp_length_m",
-        "cwd_to_euclid",
-        "cwd_to_path",
-        "gravity",
-        "effective_resistance",
-        "cwd_to_eff_resist",
-    ];
-    write_text(&dir.join("links.csv"), &csv_text(&link_header, &link_rows))?;
+    super::corridors::write_link_table(&dir.join("links.csv"), &out.corridors.links)?;
     files.push("links.csv".into());
+    write_text(
+        &dir.join("resistance_table.csv"),
+        &out.resistance.report.table.to_csv(),
+    )?;
+    files.push("resistance_table.csv".into());
     let src_rows: Vec<Vec<String>> = out
         .sources
         .table
@@ -412,74 +576,69 @@ pub fn write_pattern(
         ),
     )?;
     files.push("sources.csv".into());
-    let net_rows: Vec<Vec<String>> = out
-        .network
-        .iter()
-        .map(|n| {
+    let index_row =
+        |label: &str, n: &ecoplan_pattern::network::NetworkIndices, cost: Option<f64>| {
             vec![
-                "现状 current".into(),
+                label.to_string(),
                 n.nodes.to_string(),
                 n.links.to_string(),
                 format!("{:.6}", n.alpha),
                 format!("{:.6}", n.beta),
                 format!("{:.6}", n.gamma),
+                cost.map(|c| format!("{c:.6}")).unwrap_or_default(),
             ]
-        })
+        };
+    let net_header = [
+        "network",
+        "nodes_V",
+        "links_L",
+        "alpha",
+        "beta",
+        "gamma",
+        "cost_ratio",
+    ];
+    let net_rows: Vec<Vec<String>> = out
+        .network
+        .iter()
+        .map(|n| index_row("现状 current", n, out.network_cost_ratio))
         .collect();
-    write_text(
-        &dir.join("network.csv"),
-        &csv_text(
-            &["network", "nodes_V", "links_L", "alpha", "beta", "gamma"],
-            &net_rows,
-        ),
-    )?;
+    write_text(&dir.join("network.csv"), &csv_text(&net_header, &net_rows))?;
     files.push("network.csv".into());
+    if let Some((_, p)) = planned {
+        let c = &p.comparison;
+        let mut header = net_header.to_vec();
+        header.pop(); // the cost ratio needs corridor lengths and LCDs, not known for planned links
+        header.push("added_links");
+        let mut before = index_row("现状 current", &c.before, None);
+        before.pop();
+        before.push(String::new());
+        let mut after = index_row("规划 planned (current + planned corridors)", &c.after, None);
+        after.pop();
+        after.push(c.added_links.to_string());
+        let mut delta = vec![
+            "变化 change".to_string(),
+            "0".into(),
+            (c.after.links - c.before.links).to_string(),
+            format!("{:.6}", c.after.alpha - c.before.alpha),
+            format!("{:.6}", c.after.beta - c.before.beta),
+            format!("{:.6}", c.after.gamma - c.before.gamma),
+        ];
+        delta.push(c.added_links.to_string());
+        write_text(
+            &dir.join("planned_network.csv"),
+            &csv_text(&header, &[before, after, delta]),
+        )?;
+        files.push("planned_network.csv".into());
+    }
 
     // GeoPackage: least-cost paths with the link table, source polygons, nodes.
     let crs = spec.crs.clone();
-    let mut lines = Layer::new("corridors", crs.clone());
-    for (n, t) in [
-        ("link_id", FieldType::Int),
-        ("source_a", FieldType::Int),
-        ("source_b", FieldType::Int),
-        ("link_type", FieldType::Int),
-        ("euclid_m", FieldType::Real),
-        ("cwd", FieldType::Real),
-        ("lcp_len_m", FieldType::Real),
-        ("cwd_euclid", FieldType::Real),
-        ("cwd_path", FieldType::Real),
-        ("gravity", FieldType::Real),
-        ("eff_resist", FieldType::Real),
-        ("cwd_eff_res", FieldType::Real),
-    ] {
-        lines.add_field(n, t);
-    }
+    let lines = super::corridors::lcp_layer(&out.corridors, &spec);
     let real = |x: Option<f64>| {
         x.filter(|v| v.is_finite())
             .map(FieldValue::Real)
             .unwrap_or(FieldValue::Null)
     };
-    for l in &kept {
-        lines.push(
-            Some(geo::Geometry::LineString(geo::LineString::from(
-                l.polyline(&spec),
-            ))),
-            vec![
-                FieldValue::Int(l.id as i64),
-                FieldValue::Int(l.core_a as i64),
-                FieldValue::Int(l.core_b as i64),
-                FieldValue::Int(l.link_type.code() as i64),
-                real(Some(l.euclidean)),
-                real(Some(l.cwd)),
-                real(Some(l.lcp_length)),
-                real(Some(l.cwd_to_euclidean)),
-                real(Some(l.cwd_to_path)),
-                real(l.gravity),
-                real(l.effective_resistance),
-                real(l.cwd_to_eff_resist),
-            ],
-        );
-    }
     let mut polys = ecoplan_io::vector::polygonize(&out.sources.patches, &Default::default());
     polys.name = "sources".into();
     // One feature per source: dissolve the polygonized pieces by id and attach the table.
@@ -521,7 +680,7 @@ pub fn write_pattern(
             ],
         );
     }
-    let mut nodes = Layer::new("nodes", crs);
+    let mut nodes = Layer::new("nodes", crs.clone());
     for (n, t) in [
         ("node_id", FieldType::Int),
         ("type", FieldType::Text),
@@ -550,7 +709,32 @@ pub fn write_pattern(
         );
     }
     let gpkg = dir.join("pattern.gpkg");
-    write_gpkg_layers(&gpkg, &[&lines, &sources, &nodes])
+    let planned_layer = planned.map(|(layer, p)| {
+        let mut l = Layer::new("planned_corridors", crs.clone());
+        l.add_field("feature", FieldType::Int);
+        l.add_field("links", FieldType::Text);
+        for (k, f) in layer.features.iter().enumerate() {
+            let links: Vec<String> = p
+                .links
+                .iter()
+                .filter(|x| x.corridor == k)
+                .map(|x| format!("{}-{}", x.source_a, x.source_b))
+                .collect();
+            l.push(
+                f.geometry.clone(),
+                vec![
+                    FieldValue::Int(k as i64 + 1),
+                    FieldValue::Text(links.join(";")),
+                ],
+            );
+        }
+        l
+    });
+    let mut gpkg_layers: Vec<&Layer> = vec![&lines, &sources, &nodes];
+    if let Some(l) = &planned_layer {
+        gpkg_layers.push(l);
+    }
+    write_gpkg_layers(&gpkg, &gpkg_layers)
         .with_context(|| format!("writing {}", gpkg.display()))?;
     files.push("pattern.gpkg".into());
 
@@ -558,6 +742,12 @@ pub fn write_pattern(
         "params": params,
         "notes": notes,
         "network": out.network,
+        "network_cost_ratio": out.network_cost_ratio,
+        "planned_network": planned.map(|(_, p)| p),
+        "gravity_threshold": ecoplan_pattern::corridors::gravity_threshold(
+            &kept.iter().filter_map(|l| l.gravity).collect::<Vec<_>>(),
+            params.linkage.gravity_classes,
+        ),
         "sources": out.sources.table.len(),
         "links_candidate": out.corridors.links.len(),
         "links_kept": kept.len(),
@@ -592,10 +782,26 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         .map(|g| g.to_f64().map(Some(0), |v| u8::from(v > 0.0)));
     let table = ResistanceTable::preset("common_default")?;
     let params = demo_params();
+    // Resistance: land use 0.7 + slope 0.3 (Turpan weights, METHODS §3.2), NDVI correction.
+    let slope = cx.layer("slope")?.to_f32();
+    let ndvi = cx.layer("ndvi")?.to_f32();
+    let slope_breaks = BreakTable::preset("turpan_slope")?;
+    let factors = [Factor {
+        name: "slope 坡度 (°)",
+        layer: &slope,
+        breaks: &slope_breaks,
+        weight: DEMO_SLOPE_WEIGHT,
+    }];
+    let corrections = [Correction {
+        kind: CorrectionKind::Ndvi,
+        layer: &ndvi,
+    }];
     let mut inputs = PatternInputs::new(&landuse, &table);
     inputs.region = Some(&region);
     inputs.importance = importance.as_ref();
     inputs.rivers = rivers.as_ref();
+    inputs.factors = &factors;
+    inputs.corrections = &corrections;
     let out = run_pattern(&inputs, &params, cx.progress).context("生态安全格局 pattern chain")?;
     let mut notes = vec![if importance.is_some() {
         format!(
@@ -606,10 +812,34 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         "重要性 importance: assess/importance.tif missing; sources = MSPA core of ecological land only".into()
     }];
     notes.push("河流 rivers for nodes: layers/streams.tif (D8 streams ≥ 1 km²)".into());
+    notes.push(format!(
+        "阻力面 resistance: {} × common_default land use (NDVI-corrected R_a·NDVI_a/NDVI_i) + {} × slope (turpan_slope), clamped to the table's range",
+        params.resistance.landuse_weight, DEMO_SLOPE_WEIGHT
+    ));
+    // Planned corridor (规划廊道), SYNTHESIZED: the least-cost path of the cheapest candidate
+    // link that Linkage Mapper pruned (not a nearest neighbour), as a plan would add it.
+    let grid = landuse.spec();
+    let planned_layer = synthesize_planned_corridor(&out, &grid);
+    let planned = match &planned_layer {
+        Some(l) => {
+            notes.push("规划廊道 planned corridor: SYNTHESIZED for the demo (least-cost path of the cheapest pruned candidate link); the 云冈区 plan names corridors without geometry".into());
+            Some((l, out.planned_network(&corridor_cells(l, &grid))?))
+        }
+        None => {
+            notes.push("规划廊道 planned corridor: none synthesized (no pruned candidate link with a path)".into());
+            None
+        }
+    };
     notes.extend(out.notes.iter().cloned());
     let dir = cx.out_path("pattern/pattern.json")?;
     let dir = dir.parent().map(Path::to_path_buf).unwrap_or_default();
-    let files = write_pattern(&dir, &out, &params, &notes)?;
+    let files = write_pattern(
+        &dir,
+        &out,
+        &params,
+        &notes,
+        planned.as_ref().map(|(l, p)| (*l, p)),
+    )?;
     for f in files {
         cx.record(
             &format!("pattern/{f}"),
@@ -623,6 +853,9 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
             "resistance_table": table.name,
             "notes": notes,
             "network": out.network,
+            "network_cost_ratio": out.network_cost_ratio,
+            "planned_network": planned.as_ref().map(|(_, p)| p),
+            "resistance": out.resistance.report,
             "sources": out.sources.table.len(),
             "links_kept": out.corridors.kept_links().count(),
             "nodes": out.nodes.len(),
@@ -631,10 +864,42 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
     Ok(())
 }
 
+/// Weight of the slope factor in the demo's resistance (Turpan: land use 0.7, slope 0.3).
+pub const DEMO_SLOPE_WEIGHT: f64 = 0.3;
+
 /// Parameters of the demo run (recorded in the manifest).
 pub fn demo_params() -> PatternParams {
-    PatternParams {
+    let mut p = PatternParams {
         importance_threshold: 2.0,
         ..Default::default()
-    }
+    };
+    p.resistance.landuse_weight = 1.0 - DEMO_SLOPE_WEIGHT;
+    p
+}
+
+/// A demo planned corridor: the least-cost path of the pruned candidate link (Linkage Mapper
+/// type −1, not a nearest neighbour) with the smallest CWD, as a one-feature line layer; None
+/// when there is no such link.
+pub fn synthesize_planned_corridor(out: &PatternOutputs, grid: &GridSpec) -> Option<Layer> {
+    use ecoplan_pattern::corridors::LinkType;
+    let link = out
+        .corridors
+        .links
+        .iter()
+        .filter(|l| {
+            l.link_type == LinkType::NotNearest && l.path_cells.len() >= 2 && l.cwd.is_finite()
+        })
+        .min_by(|a, b| a.cwd.total_cmp(&b.cwd))?;
+    let mut layer = Layer::new("planned_corridors", grid.crs.clone());
+    layer.add_field("name", FieldType::Text);
+    layer.push(
+        Some(geo::Geometry::LineString(geo::LineString::from(
+            link.polyline(grid),
+        ))),
+        vec![FieldValue::Text(format!(
+            "SYNTHESIZED 规划廊道 源地{}–源地{}",
+            link.core_a, link.core_b
+        ))],
+    );
+    Some(layer)
 }

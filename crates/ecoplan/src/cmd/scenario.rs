@@ -613,9 +613,8 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let measures = engine::parse_measures(engine::MEASURES_PRESET)?;
     let projects = resolve_projects(&rows, &mask, &ClassTable::builtin(), &measures)?;
     let (base, notes) = plan_base(&plan, &region.grid, &mask, &params, &bar)?;
-    let table = ecoplan_pattern::resistance::ResistanceTable::preset("common_default")?;
-    let pp = gamma_params();
-    let gamma = |l: &Grid<i32>| gamma_of(l, &mask, &table, &pp);
+    let ge = GammaEval::new(&mask, &projects, &rows)?;
+    let gamma = |l: &Grid<i32>, applied: &[usize]| ge.gamma(l, applied);
     let when = m
         .get_one::<String>("gamma")
         .map(String::as_str)
@@ -633,7 +632,12 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         Some(d) => d.clone(),
         None => plan.resolve(&plan.output.dir).join("scenario"),
     };
-    let files = write_outputs(&dir, &b, &rows, &total_lu, Some(region.crs.clone()), &notes)?;
+    let mut files = write_outputs(&dir, &b, &rows, &total_lu, Some(region.crs.clone()), &notes)?;
+    if extra.is_some() {
+        let names: Vec<String> = projects.iter().map(|p| p.name.clone()).collect();
+        ge.write_table(&dir.join("network.csv"), &names)?;
+        files.push("network.csv".into());
+    }
     for n in &notes {
         eprintln!("  {n}");
     }
@@ -678,7 +682,7 @@ mod tests {
         let table = ecoplan_pattern::resistance::ResistanceTable::preset("common_default").unwrap();
         let mut pp = gamma_params();
         pp.min_area_ha = 5.0;
-        let gamma = |l: &Grid<i32>| gamma_of(l, &mask, &table, &pp);
+        let gamma = |l: &Grid<i32>, _: &[usize]| gamma_of(l, &mask, &table, &pp);
         let cells: Vec<u32> = (0..spec.len() as u32)
             .filter(|&i| lu.data[i as usize] == 1)
             .collect();
@@ -794,8 +798,14 @@ pub fn gamma_params() -> ecoplan_pattern::chain::PatternParams {
     p
 }
 
+/// Measure key of planned-corridor projects (presets/scenario/measures.csv): besides the land-use
+/// change, such a project adds links between the sources it joins when γ is computed.
+pub const CORRIDOR_MEASURE: &str = "ecological_corridor";
+
 /// γ (生态廊道连通度 = L/(3(V − 2))) of a land-use map by `ecoplan_pattern::chain::run_pattern`
 /// with the common_default resistance table; NaN when the chain finds fewer than 3 sources.
+/// (The CLI and the demo use [`GammaEval`], which adds planned-corridor links.)
+#[cfg(test)]
 pub fn gamma_of(
     lu: &Grid<i32>,
     mask: &Grid<u8>,
@@ -806,6 +816,223 @@ pub fn gamma_of(
     inputs.region = Some(mask);
     let out = ecoplan_pattern::chain::run_pattern(&inputs, params, &ecoplan_grid::NoProgress)?;
     Ok(out.network.map_or(f64::NAN, |n| n.gamma))
+}
+
+/// The network behind one γ value of a scenario (for scenario/network.csv).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GammaRecord {
+    /// Indices of the projects applied (empty = base).
+    pub projects: Vec<usize>,
+    /// Sources V and corridors L the chain finds on the scenario's land use.
+    pub nodes: usize,
+    pub chain_links: usize,
+    /// Links the applied planned-corridor projects add (not already among the chain's).
+    pub planned_links_added: usize,
+    /// Planned corridor links as (source a, source b).
+    pub planned_pairs: Vec<(u32, u32)>,
+    /// γ = (chain_links + planned_links_added)/(3(V − 2)); NaN when V < 3.
+    pub gamma: f64,
+}
+
+/// γ of scenarios: the pattern chain on the scenario's land use, plus the links that the applied
+/// planned-corridor projects ([`CORRIDOR_MEASURE`]) add between the sources they join
+/// (`PatternOutputs::planned_network`). Every evaluation is recorded.
+pub struct GammaEval<'a> {
+    pub mask: &'a Grid<u8>,
+    pub table: ecoplan_pattern::resistance::ResistanceTable,
+    pub params: ecoplan_pattern::chain::PatternParams,
+    /// Cells of each project that is a planned corridor, by project index (None otherwise).
+    pub corridors: Vec<Option<Vec<usize>>>,
+    /// The chain on the base land use, when already run (reused for the base evaluation).
+    pub base: Option<ecoplan_pattern::chain::PatternOutputs>,
+    pub records: std::sync::Mutex<Vec<GammaRecord>>,
+}
+
+impl<'a> GammaEval<'a> {
+    pub fn new(mask: &'a Grid<u8>, projects: &[ProjectCells], rows: &[ProjectRow]) -> Result<Self> {
+        let corridors = projects
+            .iter()
+            .zip(rows)
+            .map(|(p, r)| {
+                (r.measure.trim() == CORRIDOR_MEASURE)
+                    .then(|| p.cells.iter().map(|&c| c as usize).collect())
+            })
+            .collect();
+        Ok(GammaEval {
+            mask,
+            table: ecoplan_pattern::resistance::ResistanceTable::preset("common_default")?,
+            params: gamma_params(),
+            corridors,
+            base: None,
+            records: Default::default(),
+        })
+    }
+
+    /// The chain on a land-use map (no current, pinch points or barriers).
+    pub fn chain(&self, lu: &Grid<i32>) -> Result<ecoplan_pattern::chain::PatternOutputs> {
+        let mut inputs = ecoplan_pattern::chain::PatternInputs::new(lu, &self.table);
+        inputs.region = Some(self.mask);
+        Ok(ecoplan_pattern::chain::run_pattern(
+            &inputs,
+            &self.params,
+            &ecoplan_grid::NoProgress,
+        )?)
+    }
+
+    /// γ of `lu` with the projects `applied` (see [`engine::ExtraEval`]).
+    pub fn gamma(&self, lu: &Grid<i32>, applied: &[usize]) -> Result<f64> {
+        let owned;
+        let out = match (&self.base, applied.is_empty()) {
+            (Some(b), true) => b,
+            _ => {
+                owned = self.chain(lu)?;
+                &owned
+            }
+        };
+        let planned: Vec<Vec<usize>> = applied
+            .iter()
+            .filter_map(|&k| self.corridors.get(k).cloned().flatten())
+            .collect();
+        let chain_links = out.corridors.kept_links().count();
+        let nodes = out.sources.table.len();
+        let (added, pairs, gamma) = if planned.is_empty() {
+            (0, Vec::new(), out.network.map_or(f64::NAN, |n| n.gamma))
+        } else {
+            match out.planned_network(&planned) {
+                Ok(p) => (
+                    p.comparison.added_links,
+                    p.links.iter().map(|l| (l.source_a, l.source_b)).collect(),
+                    p.comparison.after.gamma,
+                ),
+                // Fewer than 3 sources: γ is undefined either way.
+                Err(_) => (0, Vec::new(), f64::NAN),
+            }
+        };
+        self.records
+            .lock()
+            .expect("records lock")
+            .push(GammaRecord {
+                projects: applied.to_vec(),
+                nodes,
+                chain_links,
+                planned_links_added: added,
+                planned_pairs: pairs,
+                gamma,
+            });
+        Ok(gamma)
+    }
+
+    /// Writes scenario/network.csv: V, L of the chain, planned links added, L and γ for the
+    /// base, each evaluated project and the total.
+    pub fn write_table(&self, path: &Path, project_names: &[String]) -> Result<()> {
+        let records = self.records.lock().expect("records lock");
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "scenario",
+            "nodes_V",
+            "chain_links",
+            "planned_links_added",
+            "links_L",
+            "gamma",
+            "planned_pairs",
+        ])?;
+        let n = project_names.len();
+        for r in records.iter() {
+            let label = match r.projects.len() {
+                0 => "基准 base".to_string(),
+                k if k == n && n != 1 => "合计 total".to_string(),
+                1 => project_names[r.projects[0]].clone(),
+                _ => format!("{:?}", r.projects),
+            };
+            w.write_record([
+                label,
+                r.nodes.to_string(),
+                r.chain_links.to_string(),
+                r.planned_links_added.to_string(),
+                (r.chain_links + r.planned_links_added).to_string(),
+                if r.gamma.is_finite() {
+                    format!("{}", r.gamma)
+                } else {
+                    String::new()
+                },
+                r.planned_pairs
+                    .iter()
+                    .map(|(a, b)| format!("{a}-{b}"))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ])?;
+        }
+        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        ecoplan_io::atomic::write_atomic(path, |f| {
+            use std::io::Write;
+            f.write_all(&bytes)
+                .map_err(|e| ecoplan_io::IoError::io(path, e))
+        })?;
+        Ok(())
+    }
+}
+
+/// How the demo's planned corridor is chosen (recorded with the project).
+const DEMO_CORRIDOR_RULE: &str = "least-cost path of the base network's cheapest pruned candidate link (Linkage Mapper type −1) whose cells miss the other projects";
+
+/// The demo's planned corridor project: the least-cost path (a line) of the cheapest pruned
+/// candidate link of `base` whose rasterized cells miss every other project and include some
+/// cells the measure changes; None when no candidate qualifies.
+pub fn synthesize_demo_corridor(
+    base: &ecoplan_pattern::chain::PatternOutputs,
+    lu: &Grid<i32>,
+    mask: &Grid<u8>,
+    others: &[ProjectCells],
+    measures: &[Measure],
+) -> Result<Option<(ProjectRow, ProjectCells)>> {
+    use ecoplan_pattern::corridors::LinkType;
+    let spec = lu.spec();
+    let mut used = vec![false; spec.len()];
+    for p in others {
+        for &c in &p.cells {
+            used[c as usize] = true;
+        }
+    }
+    let mut cand: Vec<_> = base
+        .corridors
+        .links
+        .iter()
+        .filter(|l| {
+            l.link_type == LinkType::NotNearest && l.path_cells.len() >= 2 && l.cwd.is_finite()
+        })
+        .collect();
+    cand.sort_by(|a, b| a.cwd.total_cmp(&b.cwd));
+    let changes = [1, 5, 10];
+    for l in cand {
+        let row = ProjectRow {
+            row: others.len() + 1,
+            name: format!("生态廊道建设（规划廊道 源地{}–源地{}）", l.core_a, l.core_b),
+            target_class: String::new(),
+            measure: CORRIDOR_MEASURE.into(),
+            geometry: Some(Geometry::LineString(geo::LineString::from(
+                l.polyline(&spec),
+            ))),
+            note: format!("SYNTHESIZED line (demo rule: {DEMO_CORRIDOR_RULE})"),
+        };
+        let Ok(mut p) = resolve_projects(
+            std::slice::from_ref(&row),
+            mask,
+            &ClassTable::builtin(),
+            measures,
+        ) else {
+            continue;
+        };
+        let p = p.remove(0);
+        let clear = p.cells.iter().all(|&c| !used[c as usize]);
+        let changing = p
+            .cells
+            .iter()
+            .any(|&c| changes.contains(&lu.data[c as usize]));
+        if clear && changing {
+            return Ok(Some((row, p)));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether the demo re-runs the pattern chain for each project (γ per project) or only for the
@@ -967,7 +1194,7 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         .layer("streams")?
         .to_f64()
         .map(Some(0u8), |v| u8::from(v > 0.0));
-    let picked = synthesize_demo_projects(&lu, &slope, &streams, &mask);
+    let mut picked = synthesize_demo_projects(&lu, &slope, &streams, &mask);
     if picked.len() < 5 {
         bail!(
             "demo scenario: only {} of {} project rules found eligible cells",
@@ -975,10 +1202,25 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
             DEMO_RULES.len()
         );
     }
-    let rows: Vec<ProjectRow> = picked.iter().map(|(r, _)| r.clone()).collect();
+    let mut rows: Vec<ProjectRow> = picked.iter().map(|(r, _)| r.clone()).collect();
     let params = ScenarioParams::presets()?;
     let measures = engine::parse_measures(engine::MEASURES_PRESET)?;
-    let projects = resolve_projects(&rows, &mask, &ClassTable::builtin(), &measures)?;
+    let mut projects = resolve_projects(&rows, &mask, &ClassTable::builtin(), &measures)?;
+    // A planned corridor (生态廊道建设) that changes the network: the base chain's cheapest
+    // pruned link, clear of the other projects. Its base chain run is reused for base γ.
+    let mut ge = GammaEval::new(&mask, &[], &[])?;
+    let base_out = ge.chain(&lu)?;
+    match synthesize_demo_corridor(&base_out, &lu, &mask, &projects, &measures)? {
+        Some((row, cells)) => {
+            picked.push((row.clone(), DEMO_CORRIDOR_RULE));
+            rows.push(row);
+            projects.push(cells);
+        }
+        None => bail!("demo scenario: no pruned candidate link could be made a planned corridor clear of the other projects"),
+    }
+    let mut ge_full = GammaEval::new(&mask, &projects, &rows)?;
+    ge_full.base = Some(base_out);
+    ge = ge_full;
     let in_mask = |g: Grid<f32>| -> Grid<f32> {
         let mut g = g;
         for (v, &m) in g.data.iter_mut().zip(&mask.data) {
@@ -1012,9 +1254,7 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         soil_depth: Some(cx.layer("soil_depth")?.to_f32()),
         pawc: Some(cx.layer("pawc")?.to_f32()),
     };
-    let table = ecoplan_pattern::resistance::ResistanceTable::preset("common_default")?;
-    let pp = gamma_params();
-    let gamma = |l: &Grid<i32>| gamma_of(l, &mask, &table, &pp);
+    let gamma = |l: &Grid<i32>, applied: &[usize]| ge.gamma(l, applied);
     let (b, total_lu) = engine::run_scenarios(
         &base,
         &projects,
@@ -1030,18 +1270,22 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         "生境质量: InVEST habitat quality, presets/assess/habitat_threats_north_china.csv + habitat_sensitivity_common_classes.csv, k = 0.05".into(),
         "土壤保持: RUSLE A_pot·(1 − C·P), A_pot = R·K·LS of the assessment chain; C from vegetation cover (蔡崇法); changed cells get at least the median cover of their new class".into(),
         "水源涵养: P − P·α − AET (AET from the InVEST Budyko curve, Z = 5), presets/scenario/water_balance_common_classes.csv, clamped at 0".into(),
-        format!("γ: ecoplan_pattern::chain::run_pattern (MSPA sources ≥ 100 ha, top 30 by dPC, common_default resistance, Linkage Mapper links; no importance mask), {}", if DEMO_GAMMA_PER_PROJECT { "base, each project and the total" } else { "base and total only (per-project γ is off in the demo for time)" }),
+        format!("γ: ecoplan_pattern::chain::run_pattern (MSPA sources ≥ 100 ha, top 30 by dPC, common_default resistance, Linkage Mapper links; no importance mask) plus the links planned-corridor projects ({CORRIDOR_MEASURE}) add between the sources they join, {}; network.csv lists V, L and γ of each run", if DEMO_GAMMA_PER_PROJECT { "base, each project and the total" } else { "base and total only (per-project γ is off in the demo for time)" }),
     ];
     let dir = cx
         .out_path("scenario/benefits.csv")?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let files = write_outputs(&dir, &b, &rows, &total_lu, Some(crs), &notes)?;
+    let mut files = write_outputs(&dir, &b, &rows, &total_lu, Some(crs), &notes)?;
+    let names: Vec<String> = projects.iter().map(|p| p.name.clone()).collect();
+    ge.write_table(&dir.join("network.csv"), &names)?;
+    files.push("network.csv".into());
     for f in files {
         let role = match f.as_str() {
             "landuse_scenario.tif" => "land use after all demo projects (common classes)",
             "projects.gpkg" => "demo projects (SYNTHESIZED polygons) with their Δ attributes",
+            "network.csv" => "γ of the base and the total: sources V, chain links, planned-corridor links added, L, γ",
             _ => "情景效益 scenario benefits per project and in total (Δ vs base)",
         };
         cx.record(&format!("scenario/{f}"), role);

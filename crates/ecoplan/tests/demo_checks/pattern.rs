@@ -80,6 +80,112 @@ pub fn check_pattern(out: &Path) {
         assert!((ratio - cwd / len).abs() <= 1e-6 * ratio.max(1.0));
     }
 
+    // Network cost ratio = 1 − Σ LCP length / Σ LCD over the kept links (METHODS §3.6),
+    // recomputed from the link table.
+    let (sum_len, sum_cwd) = kept.iter().fold((0.0, 0.0), |(a, b), k| {
+        (
+            a + k[col(&lh, "lcp_length_m")].parse::<f64>().unwrap(),
+            b + k[col(&lh, "cwd")].parse::<f64>().unwrap(),
+        )
+    });
+    let cost_ratio: f64 = r[col(&h, "cost_ratio")].parse().unwrap();
+    assert!(
+        (cost_ratio - (1.0 - sum_len / sum_cwd)).abs() < 1e-5,
+        "cost ratio {cost_ratio} vs {}",
+        1.0 - sum_len / sum_cwd
+    );
+    assert!((0.0..1.0).contains(&cost_ratio));
+    // Gravity classes: natural breaks of G over the kept links — every 重要 G ≥ every 一般 G,
+    // both classes present when G varies, and the threshold in pattern.json separates them.
+    let g_of = |k: &Vec<String>| k[col(&lh, "gravity")].parse::<f64>().unwrap();
+    let important: Vec<f64> = kept
+        .iter()
+        .filter(|k| k[col(&lh, "corridor_class")].starts_with("重要"))
+        .map(|k| g_of(k))
+        .collect();
+    let general: Vec<f64> = kept
+        .iter()
+        .filter(|k| k[col(&lh, "corridor_class")].starts_with("一般"))
+        .map(|k| g_of(k))
+        .collect();
+    assert_eq!(
+        important.len() + general.len(),
+        l,
+        "every kept link has a class"
+    );
+    assert!(
+        !important.is_empty() && !general.is_empty(),
+        "both gravity classes present"
+    );
+    let min_imp = important.iter().copied().fold(f64::INFINITY, f64::min);
+    let max_gen = general.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        min_imp > max_gen,
+        "重要 min G {min_imp} ≤ 一般 max G {max_gen}"
+    );
+    let pj: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("pattern.json")).unwrap()).unwrap();
+    assert!((pj["gravity_threshold"].as_f64().unwrap() - min_imp).abs() <= 1e-9 * min_imp.abs());
+    // The resistance table used is written next to the raster and recorded in the manifest.
+    let table_csv = std::fs::read_to_string(dir.join("resistance_table.csv")).unwrap();
+    assert!(table_csv.contains("# name: common_default"), "{table_csv}");
+
+    // Planned corridor (synthesized): before = the current network, after adds its links;
+    // γ, α, β recomputed from V and L, and Δγ = added/(3(V − 2)) > 0.
+    let (ph, prow) = csv_rows(&dir.join("planned_network.csv"));
+    assert_eq!(prow.len(), 3, "current, planned, change rows");
+    let pv = |k: usize, c: &str| prow[k][col(&ph, c)].parse::<f64>().unwrap();
+    assert_eq!(pv(0, "nodes_V") as usize, v);
+    assert_eq!(pv(0, "links_L") as usize, l);
+    assert_eq!(pv(1, "nodes_V") as usize, v);
+    let added = pv(1, "added_links") as usize;
+    assert!(added >= 1, "the planned corridor adds a link");
+    assert_eq!(pv(1, "links_L") as usize, l + added);
+    let vf = v as f64;
+    for k in 0..2 {
+        let lk = pv(k, "links_L");
+        assert!((pv(k, "gamma") - lk / (3.0 * (vf - 2.0))).abs() < 1e-5);
+        assert!((pv(k, "alpha") - (lk - vf + 1.0) / (2.0 * vf - 5.0)).abs() < 1e-5);
+        assert!((pv(k, "beta") - lk / vf).abs() < 1e-5);
+    }
+    assert!((pv(2, "gamma") - added as f64 / (3.0 * (vf - 2.0))).abs() < 1e-5);
+    // The planned pair was not a kept link before.
+    let pairs_kept: Vec<(usize, usize)> = kept
+        .iter()
+        .map(|k| {
+            let a: usize = k[col(&lh, "source_a")].parse().unwrap();
+            let b: usize = k[col(&lh, "source_b")].parse().unwrap();
+            (a.min(b), a.max(b))
+        })
+        .collect();
+    let planned = ecoplan_io::vector::read_vector(
+        &dir.join("pattern.gpkg"),
+        &ecoplan_io::vector::ReadOptions {
+            layer: Some("planned_corridors".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(planned.features.len(), 1);
+    let links_text = planned.features[0]
+        .get(&planned, "links")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let new_pairs = links_text
+        .split(';')
+        .map(|p| {
+            let (a, b) = p.split_once('-').unwrap();
+            (a.parse::<usize>().unwrap(), b.parse::<usize>().unwrap())
+        })
+        .filter(|p| !pairs_kept.contains(p))
+        .count();
+    assert_eq!(
+        new_pairs, added,
+        "planned links {links_text} vs kept {pairs_kept:?}"
+    );
+
     // Sources: V rows, dPC descending, areas = cells × 0.09 ha, cells inside the region.
     let (sh, srcs) = csv_rows(&dir.join("sources.csv"));
     assert_eq!(srcs.len(), v);

@@ -147,6 +147,38 @@ pub fn check_scenario(out: &Path) {
             1e-9
         ));
     }
+    // γ (生态廊道连通度): the planned-corridor project (生态廊道建设) adds links, so Δγ ≠ 0.
+    // Recomputed from network.csv: γ = (chain links + planned links added)/(3(V − 2)) for the
+    // base and the total, and their difference is benefits.csv's Δγ.
+    let net = rows(&dir.join("network.csv"));
+    let find = |p: &str| {
+        net.iter()
+            .find(|r| r["scenario"].starts_with(p))
+            .unwrap_or_else(|| panic!("no {p} row in scenario/network.csv"))
+    };
+    let gamma_of = |r: &std::collections::BTreeMap<String, String>| {
+        let l = num(r, "chain_links") + num(r, "planned_links_added");
+        assert_eq!(l, num(r, "links_L"));
+        let g = l / (3.0 * (num(r, "nodes_V") - 2.0));
+        assert!(close(g, num(r, "gamma"), 1e-9), "{r:?}");
+        g
+    };
+    let (base_row, total_row) = (find("基准"), find("合计"));
+    assert_eq!(num(base_row, "planned_links_added"), 0.0);
+    // The corridor joins two sources in the total scenario (its link may already be among the
+    // chain's links there, since the new forest strip lowers its cost; then it adds none).
+    assert!(!total_row["planned_pairs"].is_empty(), "{total_row:?}");
+    let d_gamma = gamma_of(total_row) - gamma_of(base_row);
+    assert!(d_gamma.abs() > 1e-6, "Δγ = {d_gamma}");
+    assert!(
+        close(num(total, "Δ连通度γ"), d_gamma, 1e-6),
+        "benefits Δγ {} vs network.csv {d_gamma}",
+        num(total, "Δ连通度γ")
+    );
+    assert!(
+        projects.iter().any(|r| r["项目"].contains("生态廊道")),
+        "a planned-corridor project"
+    );
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["parameters"]["scenario"]["synthesized"], true);

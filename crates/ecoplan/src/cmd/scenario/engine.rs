@@ -376,8 +376,11 @@ pub struct Benefits {
     pub total: ProjectBenefit,
 }
 
-/// Extra scenario evaluation (e.g. γ from the pattern chain): land use in, value out.
-pub type ExtraEval<'a> = &'a (dyn Fn(&Grid<i32>) -> Result<f64> + Sync);
+/// Extra scenario evaluation (e.g. γ from the pattern chain): the scenario's land use and the
+/// indices (into the project list) of the projects applied — none for the base, one for a
+/// project alone, all for the total — in, value out. The indices let γ add the links of
+/// planned-corridor projects.
+pub type ExtraEval<'a> = &'a (dyn Fn(&Grid<i32>, &[usize]) -> Result<f64> + Sync);
 
 /// Reusable scenario state: land use, cover and P, plus the undo list of the last application.
 struct State {
@@ -513,6 +516,7 @@ fn evaluate(
     base: &BaseLayers,
     params: &ScenarioParams,
     extra: Option<ExtraEval>,
+    applied: &[usize],
 ) -> Result<Services> {
     let lu = &st.lu;
     let cell_m2 = lu.transform.cell_area();
@@ -648,7 +652,7 @@ fn evaluate(
         .unwrap_or(f64::NAN);
     let count = |cs: &[i32]| lu.data.iter().filter(|v| cs.contains(v)).count() as f64 * cell_ha;
     let gamma = match extra {
-        Some(f) => Some(f(lu)?),
+        Some(f) => Some(f(lu, applied)?),
         None => None,
     };
     Ok(Services {
@@ -714,11 +718,11 @@ pub fn run_scenarios(
         hq_k: None,
     };
     progress.begin("情景效益 scenario benefits", projects.len() as u64 + 2);
-    let base_s = evaluate(&mut st, base, params, extra)?;
+    let base_s = evaluate(&mut st, base, params, extra, &[])?;
     progress.advance(1);
     let mut done = 1;
     let mut out = Vec::new();
-    for pr in projects {
+    for (k, pr) in projects.iter().enumerate() {
         if progress.cancelled() {
             bail!("cancelled");
         }
@@ -728,6 +732,7 @@ pub fn run_scenarios(
             base,
             params,
             if extra_per_project { extra } else { None },
+            &[k],
         )?;
         st.undo_all();
         out.push(ProjectBenefit {
@@ -754,7 +759,8 @@ pub fn run_scenarios(
         touched[i as usize] = true;
     }
     let distinct = touched.iter().filter(|&&t| t).count() as u64;
-    let s = evaluate(&mut st, base, params, extra)?;
+    let all: Vec<usize> = (0..projects.len()).collect();
+    let s = evaluate(&mut st, base, params, extra, &all)?;
     progress.advance(done + 1);
     progress.finish();
     let total = ProjectBenefit {
