@@ -425,11 +425,7 @@ fn plan_layers(
         let path = plan.resolve(&layer.file.value);
         let kind = layer.kind.value;
         if kind.info().vector {
-            let v = ecoplan_io::vector::read_vector(&path, &Default::default())?;
-            let v = match &grid.crs {
-                Some(c) if v.crs.as_ref() != Some(c) => crate::vectors::reproject_layer(&v, c)?,
-                _ => v,
-            };
+            let v = crate::rasters::vector_on_grid(plan, layer, grid)?;
             let ids = ecoplan_io::vector::rasterize_ids(&v, grid, &Default::default());
             match kind {
                 LayerKind::ProtectedAreas => {
