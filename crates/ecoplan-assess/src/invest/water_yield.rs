@@ -13,7 +13,9 @@
 //! area (natcap.invest uses the polygon area — identical when polygons follow pixel edges).
 //! The optional demand/valuation tables (water scarcity, hydropower) are not implemented.
 
-use super::{check_aligned, fmt_f64, like, missing_codes, OutputData, OutputGrid, OutputTable};
+use super::{
+    check_aligned, fmt_f64, like, missing_codes, CodeTable, OutputData, OutputGrid, OutputTable,
+};
 use crate::table::Table;
 use crate::AssessError;
 use ecoplan_grid::{Grid, Progress};
@@ -315,12 +317,13 @@ pub fn annual_water_yield(
         inp.depth_to_root_rest_layer,
         inp.pawc,
     );
-    let cls = |i: usize| -> Option<&AwyClass> {
+    let table = CodeTable::new(bio);
+    let cls = |i: usize| -> Option<AwyClass> {
         let c = lulc.data[i];
         if lulc.is_nodata(c) {
             None
         } else {
-            bio.get(&(c as i64))
+            table.get(c)
         }
     };
     let fractp: Vec<f32> = (0..n)
@@ -341,8 +344,9 @@ pub fn annual_water_yield(
         })
         .collect();
     progress.advance(1);
-    let map2 = |f: &dyn Fn(f32, f32) -> f32| -> Vec<f32> {
+    let map2 = |f: &(dyn Fn(f32, f32) -> f32 + Sync)| -> Vec<f32> {
         (0..n)
+            .into_par_iter()
             .map(|i| {
                 let (fr, pv) = (fractp[i], p.data[i]);
                 if fr == AWY_NODATA || p.is_nodata(pv) {
@@ -356,6 +360,7 @@ pub fn annual_water_yield(
     let wyield = map2(&|fr, pv| (1.0 - fr) * pv);
     let aet = map2(&|fr, pv| fr * pv);
     let pet: Vec<f32> = (0..n)
+        .into_par_iter()
         .map(|i| match cls(i) {
             Some(c) if !e.is_nodata(e.data[i]) => e.data[i] * c.kc as f32,
             _ => AWY_NODATA,
