@@ -87,13 +87,16 @@ fn zoning_writes_layers_and_tables_that_add_up() {
         s(&out),
     ]);
     // 1200 cells × 900 m² = 108 公顷.
-    for layer in ["zones_matrix", "zones_kmeans"] {
+    for layer in ["zones_matrix", "zones_kmeans", "zones_sofm", "scci"] {
         let zs = rows(&out.join(format!("{layer}.csv")));
         let ha: f64 = zs
             .iter()
             .map(|r| r["面积（公顷）"].parse::<f64>().unwrap())
             .sum();
         assert!((ha - 108.0).abs() < 1e-6, "{layer}: {ha}");
+        if layer == "scci" {
+            continue;
+        }
         let pct: f64 = zs
             .iter()
             .map(|r| r["占比（%）"].parse::<f64>().unwrap())
@@ -154,9 +157,47 @@ fn zoning_writes_layers_and_tables_that_add_up() {
             "conflicts",
             "zones_matrix",
             "zones_kmeans",
+            "zones_sofm",
+            "scci",
             "key_areas"
         ]
     );
+    // SCCI per unit: normalised 0–1 with both ends present, graded in quarters.
+    let sc = rows(&out.join("scci.csv"));
+    let v: Vec<f64> = sc
+        .iter()
+        .map(|r| r["景观冲突指数 SCCI（0–1）"].parse().unwrap())
+        .collect();
+    assert!(v.contains(&0.0) && v.contains(&1.0), "{v:?}");
+    // A unit of forest only: one patch, FI = 2/6 (forest fragility 2 of 6).
+    let forest = sc.iter().find(|r| r["单元编号"] == "1").unwrap();
+    assert_eq!(forest["斑块数"], "1");
+    assert_eq!(forest["脆弱性指数 FI"].parse::<f64>().unwrap(), 0.333333);
+    // Stability: 8 weight runs for each clustering, 6 threshold runs for the matrix, ARI ≤ 1,
+    // and the summary carries their minimum.
+    let st = rows(&out.join("zoning_stability.csv"));
+    let count = |l: &str| st.iter().filter(|r| r["分区图层"] == l).count();
+    assert_eq!(
+        (
+            count("zones_matrix"),
+            count("zones_kmeans"),
+            count("zones_sofm")
+        ),
+        (6, 8, 8)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("zoning_summary.json")).unwrap())
+            .unwrap();
+    for z in summary["zonings"].as_array().unwrap() {
+        let layer = z["layer"].as_str().unwrap();
+        let min = st
+            .iter()
+            .filter(|r| r["分区图层"] == layer)
+            .map(|r| r["调整兰德指数 ARI"].parse::<f64>().unwrap())
+            .fold(f64::INFINITY, f64::min);
+        assert!(min <= 1.0);
+        assert!((z["stability"]["ari_min"].as_f64().unwrap() - min).abs() < 1e-6);
+    }
     let zl = ecoplan_io::vector::read_vector(
         &out.join("zoning.gpkg"),
         &ecoplan_io::vector::ReadOptions {
@@ -179,4 +220,111 @@ fn zoning_names_missing_inputs_and_shows_examples() {
     );
     let help = ok(&["zoning", "--help"]);
     assert!(help.contains("ecoplan zoning --run"), "{help}");
+}
+
+/// A plan whose land use is the west-forest / east-cropland layout of [`inputs`] in CLCD codes,
+/// with a red-line polygon over the west half.
+fn write_plan(d: &Path) -> std::path::PathBuf {
+    let (x0, y0) = (420_000.0, 4_430_000.0);
+    let spec = GridSpec::new(
+        40,
+        30,
+        GeoTransform::north_up(x0, y0, 30.0),
+        Some(Crs::Epsg(4547)),
+    );
+    let data = (0..spec.len())
+        .map(|i| if i % 40 < 20 { 2u8 } else { 1 })
+        .collect();
+    write_tif(
+        &d.join("landuse.tif"),
+        Grid::from_vec(&spec, data, Some(0)).unwrap(),
+    );
+    let poly = |x1: f64| {
+        format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4547"}}}},
+"features":[{{"type":"Feature","properties":{{"id":1}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}]}}"#,
+            y1 = y0 - 900.0
+        )
+    };
+    std::fs::write(d.join("region.geojson"), poly(x0 + 1200.0)).unwrap();
+    std::fs::write(d.join("redline.geojson"), poly(x0 + 600.0)).unwrap();
+    let plan = d.join("plan.toml");
+    std::fs::write(
+        &plan,
+        "[region]\nboundary = \"region.geojson\"\nbuffer_m = 0\n\n[grid]\ncrs = \"EPSG:4547\"\ncell_size = 30\n\n\
+         [layers.landuse]\nfile = \"landuse.tif\"\nkind = \"landuse\"\nclasses = \"clcd\"\n\n\
+         [layers.red_line]\nfile = \"redline.geojson\"\nkind = \"vector\"\n\n[output]\ndir = \"out\"\n",
+    )
+    .unwrap();
+    plan
+}
+
+#[test]
+fn zoning_plan_toml_reads_the_assess_outputs_and_the_plan_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plan = write_plan(d);
+    // Before `ecoplan assess`: the error names the missing file and the command to run.
+    let (code, _, err) = run(&["zoning", s(&plan)]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("assess/importance.tif") && err.contains("ecoplan assess"),
+        "{err}"
+    );
+    // What assess would have written: importance 3 in the west half, 1 in the east.
+    let spec = GridSpec::new(
+        40,
+        30,
+        GeoTransform::north_up(420_000.0, 4_430_000.0, 30.0),
+        Some(Crs::Epsg(4547)),
+    );
+    std::fs::create_dir_all(d.join("out/assess")).unwrap();
+    let imp = (0..spec.len())
+        .map(|i| if i % 40 < 20 { 3u8 } else { 1 })
+        .collect();
+    write_tif(
+        &d.join("out/assess/importance.tif"),
+        Grid::from_vec(&spec, imp, Some(0)).unwrap(),
+    );
+    let (code, _, err) = run(&[
+        "zoning",
+        s(&plan),
+        "--method",
+        "sofm",
+        "--k",
+        "2",
+        "--unit-size",
+        "150",
+        "--min-key-area",
+        "4",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("red_line mask: plan layer `red_line`"),
+        "{err}"
+    );
+    let out = d.join("out/zoning");
+    // SOFM with k = 2 splits the halves: two zones of 54 公顷.
+    let zs = rows(&out.join("zones_sofm.csv"));
+    let mut ha: Vec<f64> = zs
+        .iter()
+        .map(|r| r["面积（公顷）"].parse().unwrap())
+        .collect();
+    ha.sort_by(f64::total_cmp);
+    assert_eq!(ha, vec![54.0, 54.0]);
+    assert!(zs.iter().any(|r| r["修复模式"] == "保护保育"));
+    // The plan's red line makes the red-line rule evaluated (no mining land: 0 cells).
+    let cf = rows(&out.join("conflicts.csv"));
+    let red = cf
+        .iter()
+        .find(|r| r["规则"] == "mining_in_red_line")
+        .unwrap();
+    assert_eq!(
+        (red["是否评价"].as_str(), red["栅格数"].as_str()),
+        ("是", "0")
+    );
+    // Spaces from the plan's land use (CLCD 2 forest → 生态, 1 cropland → 农业).
+    let sp = rows(&out.join("spaces.csv"));
+    let eco = sp.iter().find(|r| r["三生空间"] == "生态空间").unwrap();
+    assert_eq!(eco["面积（公顷）"], "54");
 }

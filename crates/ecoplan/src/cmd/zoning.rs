@@ -12,9 +12,10 @@ use ecoplan_io::vector::{
     polygonize, write_gpkg_layers, FieldType, FieldValue, Layer, PolygonizeOptions,
 };
 use ecoplan_plan::zoning::{
-    self, block_units, classify_spaces, find_conflicts, key_areas, unit_features, zone_units,
-    zoning_stability, ConflictResult, ConflictRule, KeyAreaParams, KeyAreaResult, LayerRef,
-    SpaceTable, StabilityRun, UnitGraph, ZoningLayers, ZoningMethod, ZoningParams, ZoningResult,
+    self, block_units, classify_spaces, find_conflicts, key_areas, landscape_conflict,
+    unit_features, zone_units, zoning_stability, ConflictResult, ConflictRule, FragilityTable,
+    KeyAreaParams, KeyAreaResult, LandscapeConflict, LayerRef, SpaceTable, StabilityRun, UnitGraph,
+    ZoningLayers, ZoningMethod, ZoningParams, ZoningResult,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,13 @@ pub fn command() -> Command {
              Land use → 三生 spaces; conflict rules; zones by the importance × problem × resilience \
              matrix or k-means on units with contiguity clean-up and generated names; key areas by \
              score, dissolve and minimum area.",
+        )
+        .arg(
+            Arg::new("plan")
+                .value_name("PLAN.toml")
+                .value_parser(clap::value_parser!(PathBuf))
+                .conflicts_with("run")
+                .help("规划配置文件：读取其输出目录中 ecoplan assess / ecoplan pattern 的结果 Plan file: reads the outputs of `ecoplan assess PLAN.toml` (assess/importance.tif, soil_loss_class.tif) and `ecoplan pattern PLAN.toml` (pattern/) from the plan's output folder; land use, DEM, protected areas and a `red_line` layer from the plan"),
         )
         .arg(
             Arg::new("run")
@@ -101,16 +109,23 @@ pub fn command() -> Command {
                 .help("冲突规则表 Conflict rules (default presets/zoning/conflict_rules.csv)"),
         )
         .arg(
+            Arg::new("fragility")
+                .long("fragility-table")
+                .value_name("CSV")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("景观冲突指数脆弱度表 Class → fragility weights of SCCI (default presets/zoning/fragility_common_classes.csv)"),
+        )
+        .arg(
             Arg::new("out")
                 .long("out")
                 .short('o')
                 .value_name("DIR")
-                .required(true)
                 .value_parser(clap::value_parser!(PathBuf))
-                .help("输出目录 Output folder"),
+                .help("输出目录 Output folder (default with PLAN.toml: <plan output dir>/zoning; required otherwise)"),
         )
         .after_help(
             "示例 Examples:\n  \
+             ecoplan assess plan.toml && ecoplan pattern plan.toml && ecoplan zoning plan.toml --method sofm\n  \
              ecoplan zoning --run runs/demo-yungang --out zoning/\n  \
              ecoplan zoning --landuse lu.tif --importance importance.tif --soil-loss-class soil_loss_class.tif \\\n      \
              --slope slope.tif --region mask.tif --mask red_line=redline.tif --method kmeans --k 4 --out out/\n  \
@@ -140,6 +155,8 @@ pub struct ZoningSettings {
     pub perturbation: f64,
     pub space_csv: String,
     pub rules_csv: String,
+    /// Class → fragility weight of the landscape conflict index (SCCI).
+    pub fragility_csv: String,
 }
 
 impl Default for ZoningSettings {
@@ -155,6 +172,7 @@ impl Default for ZoningSettings {
             perturbation: 0.1,
             space_csv: zoning::SPACE_PRESET.to_string(),
             rules_csv: zoning::CONFLICT_PRESET.to_string(),
+            fragility_csv: zoning::FRAGILITY_PRESET.to_string(),
         }
     }
 }
@@ -169,6 +187,9 @@ pub struct ZoningOutputs {
     pub stability: Vec<(&'static str, Vec<StabilityRun>)>,
     pub keys: KeyAreaResult,
     pub key_grid: Grid<u32>,
+    /// Landscape conflict index SCCI of the zoning units, and the units' grid.
+    pub scci: LandscapeConflict,
+    pub units: Grid<u32>,
     pub region_cells: u64,
     pub cell_area_m2: f64,
     pub notes: Vec<String>,
@@ -204,10 +225,16 @@ pub fn compute(
     }
     let table = SpaceTable::from_csv(&s.space_csv).map_err(|e| problems.push(e.to_string()));
     let rules = ConflictRule::from_csv(&s.rules_csv).map_err(|e| problems.push(e.to_string()));
+    let fragility =
+        FragilityTable::from_csv(&s.fragility_csv).map_err(|e| problems.push(e.to_string()));
     if !problems.is_empty() {
         bail!("{}", problems.join("\n"));
     }
-    let (table, rules) = (table.expect("checked"), rules.expect("checked"));
+    let (table, rules, fragility) = (
+        table.expect("checked"),
+        rules.expect("checked"),
+        fragility.expect("checked"),
+    );
     let mut notes = Vec::new();
     let spaces = classify_spaces(&inp.landuse, Some(&inp.region), &table)?;
     let mut named: Vec<(&str, LayerRef)> = vec![("importance", (&inp.importance).into())];
@@ -246,6 +273,7 @@ pub fn compute(
         progress,
     )?;
     let graph = UnitGraph::from_units(&masked_units);
+    let scci = landscape_conflict(&inp.landuse, &masked_units, &fragility)?;
     let mut zonings = Vec::new();
     let mut stability = Vec::new();
     for m in &s.methods {
@@ -315,6 +343,8 @@ pub fn compute(
         stability,
         keys,
         key_grid,
+        scci,
+        units: masked_units,
         region_cells,
         cell_area_m2: inp.landuse.transform.cell_area(),
         notes,
@@ -532,6 +562,42 @@ pub fn tables(o: &ZoningOutputs) -> Vec<(String, Table, String)> {
             format!("生态修复分区 restoration zones, {label}"),
         ));
     }
+    // Landscape conflict index per zoning unit
+    let mut t = Table::new(&with_area_cols(
+        &[("id", "单元编号"), ("patches", "斑块数")],
+        &[
+            ("pd", "斑块密度（个/100公顷）"),
+            ("ci", "复杂性指数 CI"),
+            ("fi", "脆弱性指数 FI"),
+            ("si", "稳定性指数 SI"),
+            ("scci_raw", "冲突指数原值 CI+FI−SI"),
+            ("scci", "景观冲突指数 SCCI（0–1）"),
+            ("grade", "冲突等级"),
+        ],
+    ));
+    let c = &o.scci;
+    for u in 1..c.cells.len() {
+        if c.cells[u] == 0 {
+            continue;
+        }
+        let mut row = vec![Value::Int(u as i64), Value::Int(c.patches[u] as i64)];
+        row.extend(area_values(c.cells[u] as f64 * o.cell_area_m2));
+        row.extend([
+            Value::Num(round(c.pd[u], 4)),
+            Value::Num(round(c.ci[u], 6)),
+            Value::Num(round(c.fi[u], 6)),
+            Value::Num(round(c.si[u], 6)),
+            Value::Num(round(c.raw[u], 6)),
+            Value::Num(round(c.scci[u], 6)),
+            Value::Text(zoning::SCCI_GRADES[c.grade[u] as usize - 1].into()),
+        ]);
+        t.push(row);
+    }
+    out.push((
+        "scci".into(),
+        t,
+        "景观冲突指数 SCCI = CI + FI − SI（分区单元，归一化 0–1，四级）landscape conflict index per zoning unit (METHODS §4.1)".into(),
+    ));
     // Stability (ARI under weight perturbation)
     if !o.stability.is_empty() {
         let mut t = Table::new(&[
@@ -682,6 +748,11 @@ pub fn write_outputs(dir: &Path, o: &ZoningOutputs) -> Result<Vec<(String, Strin
             AnyGrid::U32(o.key_grid.clone()),
             "重点区域编号 key-area id (0 none)".into(),
         ),
+        (
+            "scci.tif".into(),
+            AnyGrid::F32(o.scci.paint(&o.units)),
+            "景观冲突指数 SCCI 0–1 of the zoning unit (NaN outside)".into(),
+        ),
     ];
     for (key, label, _, g) in &o.zonings {
         rasters.push((
@@ -714,6 +785,7 @@ pub fn write_outputs(dir: &Path, o: &ZoningOutputs) -> Result<Vec<(String, Strin
             "spaces" => dissolve(&spaces_u32),
             "conflicts" => dissolve(&conflicts_u32),
             "key_areas" => dissolve(&o.key_grid),
+            "scci" => dissolve(&o.units),
             other => match o.zonings.iter().find(|z| z.0 == other) {
                 Some(z) => dissolve(&z.3),
                 None => BTreeMap::new(),
@@ -725,7 +797,7 @@ pub fn write_outputs(dir: &Path, o: &ZoningOutputs) -> Result<Vec<(String, Strin
     write_gpkg_layers(&dir.join("zoning.gpkg"), &refs)?;
     files.push((
         "zoning.gpkg".into(),
-        "GeoPackage: spaces, conflicts, zones_matrix, zones_kmeans, zones_sofm, key_areas (attributes as the CSV tables)".into(),
+        "GeoPackage: spaces, conflicts, zones_matrix, zones_kmeans, zones_sofm, key_areas, scci (attributes as the CSV tables)".into(),
     ));
     let summary = summary_json(o);
     let text = serde_json::to_string_pretty(&summary)?;
@@ -772,7 +844,16 @@ pub fn summary_json(o: &ZoningOutputs) -> serde_json::Value {
             })
         })
         .collect();
-    serde_json::json!({ "zonings": zonings, "key_areas": o.keys.areas.len(), "notes": o.notes })
+    let mut grades = [0u64; 4];
+    for g in o.scci.grade.iter().filter(|g| **g > 0) {
+        grades[*g as usize - 1] += 1;
+    }
+    serde_json::json!({
+        "zonings": zonings,
+        "key_areas": o.keys.areas.len(),
+        "scci_units_by_grade": zoning::SCCI_GRADES.iter().zip(grades).map(|(n, c)| serde_json::json!({"grade": n, "units": c})).collect::<Vec<_>>(),
+        "notes": o.notes,
+    })
 }
 
 fn read_cat(p: &Path) -> Result<Grid<u32>> {
@@ -786,7 +867,8 @@ fn read_f32(p: &Path) -> Result<Grid<f32>> {
         .to_f32())
 }
 
-pub fn run(m: &ArgMatches) -> Result<()> {
+/// The inputs of a `--run DIR` or explicit-raster invocation.
+fn raster_inputs(m: &ArgMatches) -> Result<ZoningInputs> {
     let run_dir = m.get_one::<PathBuf>("run");
     let pick = |id: &str, rel: &str| -> Option<PathBuf> {
         m.get_one::<PathBuf>(id)
@@ -819,7 +901,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         };
         masks.push((name.trim().to_string(), read_cat(Path::new(file.trim()))?));
     }
-    let inputs = ZoningInputs {
+    Ok(ZoningInputs {
         importance: read_cat(&importance.expect("checked"))?,
         soil_loss_class: opt_cat("soil_loss_class", "assess/soil_loss_class.tif")?,
         sensitivity: opt_cat("sensitivity", "assess/sensitivity_soil_erosion.tif")?,
@@ -832,6 +914,41 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         landuse,
         region,
         masks,
+    })
+}
+
+pub fn run(m: &ArgMatches) -> Result<()> {
+    let bar = crate::progress::Bar::new();
+    let (inputs, out) = match m.get_one::<PathBuf>("plan") {
+        Some(plan_path) => {
+            let plan = crate::config::load_valid_plan(plan_path, &bar)?;
+            let mut p = plan::plan_inputs(&plan, &bar)?;
+            for spec in m.get_many::<String>("mask").into_iter().flatten() {
+                let Some((name, file)) = spec.split_once('=') else {
+                    bail!("--mask {spec}: 应写作 NAME=RASTER, e.g. red_line=redline.tif");
+                };
+                p.inputs
+                    .masks
+                    .push((name.trim().to_string(), read_cat(Path::new(file.trim()))?));
+            }
+            if let Some(u) = m.get_one::<PathBuf>("units") {
+                p.inputs.units = Some(read_cat(u)?);
+            }
+            for src in &p.sources {
+                eprintln!("输入 input: {src}");
+            }
+            let out = m
+                .get_one::<PathBuf>("out")
+                .cloned()
+                .unwrap_or(p.default_out);
+            (p.inputs, out)
+        }
+        None => {
+            let Some(out) = m.get_one::<PathBuf>("out").cloned() else {
+                bail!("--out DIR 缺失 is required without PLAN.toml (with a plan the default is <plan output dir>/zoning)");
+            };
+            (raster_inputs(m)?, out)
+        }
     };
     let mut s = ZoningSettings::default();
     let k = m.get_one::<usize>("k").copied();
@@ -869,13 +986,16 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         s.space_csv =
             std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
     }
+    if let Some(p) = m.get_one::<PathBuf>("fragility") {
+        s.fragility_csv =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+    }
     if let Some(p) = m.get_one::<PathBuf>("rules") {
         s.rules_csv =
             std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
     }
-    let bar = crate::progress::Bar::new();
     let o = compute(&inputs, &s, &bar)?;
-    let out = m.get_one::<PathBuf>("out").expect("required");
+    let out = out.as_path();
     let files = write_outputs(out, &o)?;
     for n in &o.notes {
         eprintln!("注 note: {n}");
@@ -900,4 +1020,5 @@ pub fn run(m: &ArgMatches) -> Result<()> {
 }
 
 pub mod demo;
+pub mod plan;
 pub use demo::demo_step;

@@ -19,7 +19,7 @@ pub fn check_zoning(out: &Path) {
 
     // Zones partition the region (both methods): areas sum to the region within one cell,
     // percentages to 100, every zone has a generated name ending in 区, and the zone raster agrees.
-    for layer in ["zones_matrix", "zones_kmeans"] {
+    for layer in ["zones_matrix", "zones_kmeans", "zones_sofm"] {
         let zs = rows(&z.join(format!("{layer}.csv")));
         assert!(
             !zs.is_empty() && zs.len() <= 12,
@@ -175,4 +175,103 @@ pub fn check_zoning(out: &Path) {
     // Stated baselines are the printed ones.
     let forest_row = ind.iter().find(|r| r["指标名称"] == "森林覆盖率").unwrap();
     assert_eq!(forest_row["基期值（规划文本）"], "13.43");
+
+    // SYNTHESIZED red line, recomputed: 8-connected 极重要 (3) patches inside the region of at
+    // least 100 公顷 (1112 cells of 900 m²).
+    let (w, h) = {
+        let g = ecoplan_io::raster::read_raster(&out.join("assess/importance.tif")).unwrap();
+        (g.spec().width, g.spec().height)
+    };
+    let core = |i: usize| inside[i] && importance[i] == 3;
+    let mut red = vec![false; w * h];
+    let mut seen = vec![false; w * h];
+    for s0 in 0..w * h {
+        if seen[s0] || !core(s0) {
+            continue;
+        }
+        seen[s0] = true;
+        let (mut stack, mut patch) = (vec![s0], Vec::new());
+        while let Some(i) = stack.pop() {
+            patch.push(i);
+            let (r, c) = (i / w, i % w);
+            for rr in r.saturating_sub(1)..=(r + 1).min(h - 1) {
+                for cc in c.saturating_sub(1)..=(c + 1).min(w - 1) {
+                    let j = rr * w + cc;
+                    if !seen[j] && core(j) {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        if patch.len() as f64 * cell_m2 >= 100.0 * 1e4 {
+            for i in patch {
+                red[i] = true;
+            }
+        }
+    }
+    let synth = u8_grid(&z.join("red_line_SYNTHESIZED.tif"));
+    for i in 0..w * h {
+        assert_eq!(synth[i] == 1, red[i], "red_line_SYNTHESIZED.tif cell {i}");
+    }
+    let red_cells = red.iter().filter(|v| **v).count() as f64;
+    assert!(red_cells > 0.0, "the synthesized red line is empty");
+    let rl = ind
+        .iter()
+        .find(|r| r["指标名称"] == "生态保护红线")
+        .unwrap();
+    assert!(
+        (num(rl, "基期值（图层计算）") - red_cells * cell_m2 / 1e6).abs() < 1e-4,
+        "{rl:?}"
+    );
+    assert!(rl["计算方法或未计算原因"].contains("SYNTHESIZED"), "{rl:?}");
+    // The red-line conflict rule is evaluated on it: 采矿用地 (9) inside the red line.
+    let mining_red = count(&|i| lu[i] == 9 && red[i]) as i64;
+    let r4 = cf
+        .iter()
+        .find(|r| r["规则"] == "mining_in_red_line")
+        .unwrap();
+    assert_eq!(r4["是否评价"], "是");
+    assert_eq!(r4["栅格数"].parse::<i64>().unwrap(), mining_red);
+
+    // Stability check: every clustering perturbed 8 ways, the matrix 6; ARI within [−1, 1].
+    let st = rows(&z.join("zoning_stability.csv"));
+    for (layer, n) in [("zones_matrix", 6), ("zones_kmeans", 8), ("zones_sofm", 8)] {
+        let aris: Vec<f64> = st
+            .iter()
+            .filter(|r| r["分区图层"] == layer)
+            .map(|r| num(r, "调整兰德指数 ARI"))
+            .collect();
+        assert_eq!(aris.len(), n, "{layer}");
+        assert!(aris.iter().all(|a| (-1.0..=1.0).contains(a)), "{aris:?}");
+    }
+
+    // SCCI per zoning unit: areas partition the region, values 0–1 with both ends, grades are
+    // the quarters of the value, CI ≥ 1 (fractal dimension), FI within 1/6…1.
+    let sc = rows(&z.join("scci.csv"));
+    let km2: f64 = sc.iter().map(|r| num(r, "面积（平方千米）")).sum();
+    assert!((km2 - region_km2).abs() < 1e-3, "{km2} vs {region_km2}");
+    let grades = ["稳定可控", "基本可控", "基本失控", "严重失控"];
+    let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+    for r in &sc {
+        let v = num(r, "景观冲突指数 SCCI（0–1）");
+        lo = lo.min(v);
+        hi = hi.max(v);
+        let q = ((v * 4.0).floor() as usize).min(3);
+        // Rounded to 6 places in the table: allow the quarter boundary either way.
+        let g = grades.iter().position(|g| *g == r["冲突等级"]).unwrap();
+        assert!(
+            g == q || (v * 4.0 - (v * 4.0).round()).abs() < 1e-5,
+            "{r:?}"
+        );
+        assert!(num(r, "复杂性指数 CI") >= 1.0 - 1e-9, "{r:?}");
+        let fi = num(r, "脆弱性指数 FI");
+        assert!((1.0 / 6.0 - 1e-6..=1.0 + 1e-9).contains(&fi), "{r:?}");
+        let raw = num(r, "复杂性指数 CI") + fi - num(r, "稳定性指数 SI");
+        assert!(
+            (raw - num(r, "冲突指数原值 CI+FI−SI")).abs() < 1e-5,
+            "{r:?}"
+        );
+    }
+    assert_eq!((lo, hi), (0.0, 1.0));
 }

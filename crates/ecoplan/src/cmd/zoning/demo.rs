@@ -30,6 +30,10 @@ pub struct IndicatorLayers<'a> {
     pub soil_loss_class: Option<&'a Grid<u8>>,
     /// γ with where it came from.
     pub gamma: Option<(f64, String)>,
+    /// 生态保护红线 mask (non-zero inside) with where it came from.
+    pub red_line: Option<(&'a Grid<u8>, String)>,
+    /// 自然保护地 mask (non-zero inside) with where it came from.
+    pub protected: Option<(&'a Grid<u8>, String)>,
 }
 
 /// Baseline of a plan indicator from the layers (matched by the indicator's name; area results in
@@ -93,12 +97,57 @@ pub fn baseline_for(name: &str, unit: &str, l: &IndicatorLayers) -> Baseline {
             None => fail("未计算：本次运行没有生态安全格局网络表 (pattern/ 中无 γ) not computed: the run has no pattern network table".into()),
         };
     }
+    // The region: cells with a land-use class.
+    let region = l.landuse;
     if n == "湿地保护率" {
-        return fail("未计算：演示数据无自然保护地/湿地公园图层 not computed: no protected-area layer in the demo (wetland_protection_rate needs one)".into());
+        let Some((pa, src)) = &l.protected else {
+            return fail("未计算：无自然保护地/湿地公园图层 not computed: no protected-area layer (wetland_protection_rate needs one)".into());
+        };
+        return match indicators::wetland_protection_rate(l.landuse, *pa, &p) {
+            Ok(v) => ok(
+                v.value,
+                &format!("wetland_protection_rate: 自然保护地内湿地 (地类 6) / 湿地面积, {src}"),
+            ),
+            Err(e) => fail(e.to_string()),
+        };
     }
-    if n == "生态保护红线" || n.starts_with("自然保护地") || n.starts_with("永久基本农田")
-    {
-        return fail("未计算：演示数据无该管控图层 not computed: the demo has no such policy layer (red line / protected areas / 永久基本农田)".into());
+    if n.starts_with("自然保护地") {
+        let Some((pa, src)) = &l.protected else {
+            return fail("未计算：无自然保护地图层 not computed: no protected-area layer".into());
+        };
+        return match indicators::mask_share(*pa, Some(region)) {
+            Ok(v) if unit == "%" => ok(
+                v.value,
+                &format!("mask_share: 自然保护地面积 / 规划范围面积, {src}"),
+            ),
+            Ok(v) => match ecoplan_plan::qty::convert(v.part_m2, "m²", unit) {
+                Some(x) => ok(x, &format!("自然保护地面积 protected area, {src}")),
+                None => fail(format!("单位 {unit} 不是面积或 % not an area unit or %")),
+            },
+            Err(e) => fail(e.to_string()),
+        };
+    }
+    if n.starts_with("生态保护红线") {
+        let Some((rl, src)) = &l.red_line else {
+            return fail("未计算：无生态保护红线图层 not computed: no red-line layer".into());
+        };
+        return match indicators::mask_share(*rl, Some(region)) {
+            Ok(v) if unit == "%" => ok(
+                v.value,
+                &format!("mask_share: 红线面积 / 规划范围面积, {src}"),
+            ),
+            Ok(v) => match ecoplan_plan::qty::convert(v.part_m2, "m²", unit) {
+                Some(x) => ok(x, &format!("红线面积 red-line area (mask ∩ region), {src}")),
+                None => fail(format!("单位 {unit} 不是面积或 % not an area unit or %")),
+            },
+            Err(e) => fail(e.to_string()),
+        };
+    }
+    if n.starts_with("永久基本农田") {
+        return fail(
+            "未计算：演示数据无永久基本农田图层 not computed: the demo has no 永久基本农田 layer"
+                .into(),
+        );
     }
     fail("未计算：需项目或监测数据，非图层指标 not computed from layers (project or monitoring data)".into())
 }
@@ -245,7 +294,7 @@ pub fn gamma_from_pattern(dir: &Path) -> Option<(f64, String)> {
 
 /// Security-pattern elements for the key-area score: pinch points (`pinch_points.tif` = 1) and
 /// barriers (`barrier_class.tif` > 0) of the pattern step, when present and on the run's grid.
-fn pattern_mask(dir: &Path, region: &Grid<u8>) -> Option<Grid<u32>> {
+pub(crate) fn pattern_mask(dir: &Path, region: &Grid<u8>) -> Option<Grid<u32>> {
     let mut out = Grid::filled(&region.spec(), 0u32, Some(u32::MAX));
     let mut any = false;
     for (file, hit) in [("pinch_points.tif", 1u8), ("barrier_class.tif", 0)] {
@@ -268,6 +317,57 @@ fn pattern_mask(dir: &Path, region: &Grid<u8>) -> Option<Grid<u32>> {
         any = true;
     }
     any.then_some(out)
+}
+
+/// Minimum patch size of the demo's SYNTHESIZED red line, 公顷.
+pub const SYNTH_RED_LINE_MIN_HA: f64 = 100.0;
+
+/// A SYNTHESIZED 生态保护红线 for the demo (no official red line is available for 云冈区): the
+/// 8-connected patches of 极重要 importance (grade 3) inside the region of at least `min_area_m2`,
+/// which is how red lines are first delineated from the 双评价 before adjustment. 1 inside, 0
+/// outside.
+pub fn synthesized_red_line(
+    importance: &Grid<u8>,
+    region: &Grid<u8>,
+    min_area_m2: f64,
+) -> Grid<u8> {
+    let (w, h) = (importance.width, importance.height);
+    let core = |i: usize| region.data[i] == 1 && importance.data[i] == 3;
+    let cell = importance.transform.cell_area();
+    let mut out = Grid::filled(&importance.spec(), 0u8, Some(255));
+    let mut seen = vec![false; w * h];
+    let (mut stack, mut patch) = (Vec::new(), Vec::new());
+    for s in 0..w * h {
+        if seen[s] || !core(s) {
+            continue;
+        }
+        seen[s] = true;
+        stack.push(s);
+        patch.clear();
+        while let Some(i) = stack.pop() {
+            patch.push(i);
+            let (r, c) = ((i / w) as isize, (i % w) as isize);
+            for dr in -1..=1 {
+                for dc in -1..=1 {
+                    let (rr, cc) = (r + dr, c + dc);
+                    if rr < 0 || cc < 0 || rr as usize >= h || cc as usize >= w {
+                        continue;
+                    }
+                    let j = rr as usize * w + cc as usize;
+                    if !seen[j] && core(j) {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        if patch.len() as f64 * cell >= min_area_m2 {
+            for i in &patch {
+                out.data[*i] = 1;
+            }
+        }
+    }
+    out
 }
 
 fn masked_u8(g: &Grid<u8>, mask: &Grid<u8>, nodata: u8) -> Grid<u8> {
@@ -315,6 +415,12 @@ pub fn demo_step(cx: &mut DemoContext) -> Result<()> {
             .map(|g| vec![("pattern".to_string(), g)])
             .unwrap_or_default(),
     };
+    let red_line = synthesized_red_line(&importance, &mask, SYNTH_RED_LINE_MIN_HA * 1e4);
+    let mut inputs = inputs;
+    inputs.masks.push((
+        "red_line".to_string(),
+        red_line.map(Some(u32::MAX), u32::from),
+    ));
     let settings = ZoningSettings::default();
     let o = compute(&inputs, &settings, cx.progress)?;
     let dir = cx
@@ -325,6 +431,17 @@ pub fn demo_step(cx: &mut DemoContext) -> Result<()> {
     for (f, role) in write_outputs(&dir, &o)? {
         cx.record(&format!("zoning/{f}"), &role);
     }
+    crate::rasters::write_raster(
+        &dir.join("red_line_SYNTHESIZED.tif"),
+        &AnyGrid::U8(red_line.clone()),
+        &Default::default(),
+    )?;
+    cx.record(
+        "zoning/red_line_SYNTHESIZED.tif",
+        &format!(
+            "SYNTHESIZED 合成生态保护红线（非官方）: 极重要 patches ≥ {SYNTH_RED_LINE_MIN_HA} 公顷 of assess/importance.tif — no official red line for 云冈区; used by the red-line conflict rule and the 生态保护红线 indicator"
+        ),
+    );
     // Indicator table.
     let plan = ecoplan_plan::from_toml(YUNGANG_PLAN).context("parsing the bundled 云冈区 plan")?;
     let ndvi = cx.layer("ndvi")?.to_f32();
@@ -342,6 +459,11 @@ pub fn demo_step(cx: &mut DemoContext) -> Result<()> {
         ndvi: Some(&ndvi_masked),
         soil_loss_class: Some(&soil_masked),
         gamma: gamma.clone(),
+        red_line: Some((
+            &red_line,
+            format!("SYNTHESIZED 合成红线 zoning/red_line_SYNTHESIZED.tif (极重要 patches ≥ {SYNTH_RED_LINE_MIN_HA} 公顷, not the official red line)"),
+        )),
+        protected: None,
     };
     let t = indicator_table(&plan, &layers);
     let csv = csv_zh(&t)?;
@@ -378,6 +500,8 @@ pub fn demo_step(cx: &mut DemoContext) -> Result<()> {
             "key_top_share": settings.key.top_share,
             "zonings": zones,
             "key_areas": o.keys.areas.len(),
+            "red_line": format!("SYNTHESIZED: 极重要 patches ≥ {SYNTH_RED_LINE_MIN_HA} ha (8-connected) of assess/importance.tif"),
+            "stability": super::summary_json(&o)["zonings"].as_array().map(|z| z.iter().map(|z| serde_json::json!({"layer": z["layer"], "ari_min": z["stability"]["ari_min"], "ari_mean": z["stability"]["ari_mean"]})).collect::<Vec<_>>()),
             "notes": o.notes,
             "gamma": gamma.as_ref().map(|g| g.0),
             "indicator_note": if gamma.is_some() { "γ from the pattern step's network table" } else { "γ not computed: no pattern network table in this run" },
@@ -415,6 +539,8 @@ mod tests {
             ndvi: None,
             soil_loss_class: None,
             gamma: Some((0.5, "pattern/network.csv".into())),
+            red_line: None,
+            protected: None,
         };
         let t = indicator_table(&plan, &l);
         assert_eq!(t.rows.len(), 19);
@@ -464,5 +590,78 @@ mod tests {
         )
         .unwrap();
         assert_eq!(gamma_from_pattern(j.path()).unwrap().0, 0.42);
+    }
+
+    #[test]
+    fn policy_layer_indicators_come_from_their_masks() {
+        // 4×1 region (900 m² cells): wetland, wetland, forest, cropland; protected: cells 0 and 2;
+        // red line: cells 0, 1, 2.
+        let spec = ecoplan_grid::GridSpec::new(
+            4,
+            1,
+            ecoplan_grid::GeoTransform::north_up(0.0, 30.0, 30.0),
+            None,
+        );
+        let lu = Grid::from_vec(&spec, vec![6u8, 6, 3, 1], Some(0)).unwrap();
+        let pa = Grid::from_vec(&spec, vec![1u8, 0, 1, 0], None).unwrap();
+        let rl = Grid::from_vec(&spec, vec![1u8, 1, 1, 0], None).unwrap();
+        let l = IndicatorLayers {
+            landuse: &lu,
+            ndvi: None,
+            soil_loss_class: None,
+            gamma: None,
+            red_line: Some((&rl, "test red line".into())),
+            protected: Some((&pa, "test protected areas".into())),
+        };
+        // Half of the wetland is protected.
+        assert_eq!(baseline_for("湿地保护率", "%", &l).value, Some(50.0));
+        // Protected share of the region: 2 of 4 cells.
+        assert_eq!(
+            baseline_for("自然保护地陆域面积占陆域国土面积比例", "%", &l).value,
+            Some(50.0)
+        );
+        // Red line in km²: 3 × 900 m² = 0.0027 km²; as a share 75 %.
+        let v = baseline_for("生态保护红线", "km2", &l);
+        assert!((v.value.unwrap() - 0.0027).abs() < 1e-12, "{v:?}");
+        assert!(v.method.contains("test red line"));
+        assert_eq!(
+            baseline_for("生态保护红线面积占比", "%", &l).value,
+            Some(75.0)
+        );
+        // Without the layers each says why.
+        let none = IndicatorLayers {
+            red_line: None,
+            protected: None,
+            ..l
+        };
+        let b = baseline_for("湿地保护率", "%", &none);
+        assert!(b.value.is_none() && b.method.contains("protected-area"));
+        assert!(baseline_for("生态保护红线", "km2", &none).value.is_none());
+    }
+
+    #[test]
+    fn synthesized_red_line_keeps_large_extreme_patches_only() {
+        // 6×2: a 3-cell 极重要 patch (diagonal link counts), a 1-cell one, one outside the region.
+        let spec = ecoplan_grid::GridSpec::new(
+            6,
+            2,
+            ecoplan_grid::GeoTransform::north_up(0.0, 20.0, 10.0),
+            None,
+        );
+        #[rustfmt::skip]
+        let imp = Grid::from_vec(&spec, vec![
+            3, 3, 1, 1, 3, 3,
+            1, 1, 3, 1, 1, 2,
+        ], Some(0)).unwrap();
+        #[rustfmt::skip]
+        let region = Grid::from_vec(&spec, vec![
+            1, 1, 1, 1, 1, 0,
+            1, 1, 1, 1, 1, 1,
+        ], Some(0)).unwrap();
+        // Cells are 100 m²: minimum 250 m² keeps only the 3-cell patch.
+        let rl = synthesized_red_line(&imp, &region, 250.0);
+        assert_eq!(rl.data, vec![1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+        let all = synthesized_red_line(&imp, &region, 0.0);
+        assert_eq!(all.data.iter().filter(|v| **v == 1).count(), 4);
     }
 }
