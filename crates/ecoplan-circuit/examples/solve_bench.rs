@@ -28,6 +28,21 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// CPU seconds (user + system, all threads) used by this process so far, from /proc/self/stat:
+/// on a shared machine the CPU time of a phase is steadier than its wall time.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
 fn write_raw<T: Copy>(path: &std::path::Path, data: &[T]) {
     let bytes = unsafe {
         std::slice::from_raw_parts(data.as_ptr() as *const u8, std::mem::size_of_val(data))
@@ -112,16 +127,21 @@ fn main() {
     let (n, nnz) = (a.nrows, a.nnz());
     let export = value("--export").map(PathBuf::from);
     let a_export = export.as_ref().map(|_| a.clone());
+    let c2 = cpu_seconds();
     let t2 = Instant::now();
     let solver = PreparedSolver::new(a, &SolverOptions::with_kind(kind)).expect("prepare");
     let t_setup = t2.elapsed().as_secs_f64();
+    let c3 = cpu_seconds();
     let t3 = Instant::now();
     let (x, st) = solver.solve_with_stats(&b).expect("solve");
     let t_solve = t3.elapsed().as_secs_f64();
+    let c4 = cpu_seconds();
     println!(
         "ecoplan {} n={n} nnz={nnz} read={t_read:.2}s graph={t_graph:.2}s setup={t_setup:.2}s solve={t_solve:.2}s \
-         iterations={} rel_residual={:.2e} R={:.6} peak_rss_mb={:.0} threads={}",
+         setup_cpu={:.2}s solve_cpu={:.2}s iterations={} rel_residual={:.2e} R={:.6} peak_rss_mb={:.0} threads={}",
         kind.name(),
+        c3 - c2,
+        c4 - c3,
         st.iterations,
         st.relative_residual,
         x[src],

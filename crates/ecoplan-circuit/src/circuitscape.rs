@@ -1251,6 +1251,25 @@ mod tests {
         vec![1.0; w * h]
     }
 
+    /// A one-row landscape over `g` with the default (8-neighbour) graph.
+    fn strip(g: &[f64]) -> Landscape<'_> {
+        Landscape {
+            width: g.len(),
+            height: 1,
+            conductance: g,
+            polygons: None,
+            graph: GraphOptions::default(),
+        }
+    }
+
+    /// Focal points on row 0: `(col, id)`.
+    fn points_on_row0(cols_ids: &[(usize, i64)]) -> Vec<FocalPoint> {
+        cols_ids
+            .iter()
+            .map(|&(col, id)| FocalPoint { row: 0, col, id })
+            .collect()
+    }
+
     #[test]
     fn pairwise_on_a_strip_matches_series_resistance() {
         // 1×5 strip of unit conductances, 4-neighbour: resistance between ends = 4.
@@ -1306,25 +1325,8 @@ mod tests {
     #[test]
     fn focal_node_currents_can_be_zeroed() {
         let g = uniform(5, 1);
-        let land = Landscape {
-            width: 5,
-            height: 1,
-            conductance: &g,
-            polygons: None,
-            graph: GraphOptions::default(),
-        };
-        let focal = [
-            FocalPoint {
-                row: 0,
-                col: 0,
-                id: 1,
-            },
-            FocalPoint {
-                row: 0,
-                col: 4,
-                id: 2,
-            },
-        ];
+        let land = strip(&g);
+        let focal = points_on_row0(&[(0, 1), (4, 2)]);
         let maps = MapOptions {
             write_cur_maps: true,
             set_focal_node_currents_to_zero: true,
@@ -1349,30 +1351,8 @@ mod tests {
     fn disconnected_points_get_minus_one_and_maps_sum() {
         // Two 1×2 islands separated by a barrier column.
         let g = vec![1.0, 1.0, 0.0, 1.0, 1.0];
-        let land = Landscape {
-            width: 5,
-            height: 1,
-            conductance: &g,
-            polygons: None,
-            graph: GraphOptions::default(),
-        };
-        let focal = [
-            FocalPoint {
-                row: 0,
-                col: 0,
-                id: 1,
-            },
-            FocalPoint {
-                row: 0,
-                col: 1,
-                id: 2,
-            },
-            FocalPoint {
-                row: 0,
-                col: 4,
-                id: 3,
-            },
-        ];
+        let land = strip(&g);
+        let focal = points_on_row0(&[(0, 1), (1, 2), (4, 3)]);
         let maps = MapOptions {
             write_cur_maps: true,
             write_volt_maps: true,
