@@ -6,6 +6,7 @@
 #   bench/circuit_vs_pyamg.sh            # BigTests 6m (3000×2000 = 6 M cells), 1m/6m pairwise
 #   REPS=3 bench/circuit_vs_pyamg.sh     # more interleaved ecoplan/pyamg pairs (default 2)
 #   FULL=1 bench/circuit_vs_pyamg.sh     # also the 190-pair cumulative-map runs (long)
+#   REPS=1 PAIRWISE=0 bench/circuit_vs_pyamg.sh   # the one-solve comparison only (~5 min idle)
 #
 # Needs ../shared/conformance/circuitscape/BigTests and a Python with numpy, scipy, pyamg
 # (ECOPLAN_PY or /root/.cache/ecoplan-venv/bin/python; `pip install pyamg` into it).
@@ -38,9 +39,10 @@ ARGS=(--avg-res)
 "$BENCH" "$CELL" "$PTS" "${ARGS[@]}" --export "$TMP/sys" > /dev/null
 # Interleaved repetitions (ecoplan, pyamg, ecoplan, pyamg, …) so both see the same machine load;
 # the best setup+solve of each is compared. REPS (default 2) sets the number of pairs.
+c_of() { awk -v s="$(echo "$1" | field setup_cpu | tr -d s)" -v v="$(echo "$1" | field solve_cpu | tr -d s)" 'BEGIN{print s+v}'; }
 t_of() { awk -v s="$(echo "$1" | field setup | tr -d s)" -v v="$(echo "$1" | field solve | tr -d s)" 'BEGIN{print s+v}'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN{print (b == "" || a < b) ? a : b}'; }
-eco_t=""; py_t=""
+eco_t=""; py_t=""; eco_c=""; py_c=""
 for rep in $(seq "${REPS:-2}"); do
   echo "-- pair $rep: $(uptime | sed 's/.*load/load/')"
   ECO_OUT=$("$BENCH" "$CELL" "$PTS" "${ARGS[@]}")
@@ -48,15 +50,20 @@ for rep in $(seq "${REPS:-2}"); do
   PY_OUT=$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "$PY" bench/pyamg_solve.py "$TMP/sys")
   echo "$PY_OUT"
   eco_t=$(min "$(t_of "$ECO_OUT")" "$eco_t"); py_t=$(min "$(t_of "$PY_OUT")" "$py_t")
+  eco_c=$(min "$(c_of "$ECO_OUT")" "$eco_c"); py_c=$(min "$(c_of "$PY_OUT")" "$py_c")
 done
-CHOL_OUT=$("$BENCH" "$CELL" "$PTS" "${ARGS[@]}" --solver cholmod)
-echo "$CHOL_OUT"
+if [ "${CHOLMOD:-1}" = 1 ]; then
+  CHOL_OUT=$("$BENCH" "$CELL" "$PTS" "${ARGS[@]}" --solver cholmod)
+  echo "$CHOL_OUT"
+fi
 eco_m=$(echo "$ECO_OUT" | field peak_rss_mb)
 py_m=$(echo "$PY_OUT" | field peak_rss_mb)
-awk -v a="$eco_t" -v b="$py_t" -v c="$eco_m" -v d="$py_m" -v l="$(uptime | sed 's/.*load average: //')" 'BEGIN{
+awk -v a="$eco_t" -v b="$py_t" -v c="$eco_m" -v d="$py_m" -v ec="$eco_c" -v pc="$py_c" -v l="$(uptime | sed 's/.*load average: //')" 'BEGIN{
   printf "RESULT setup+solve (best of the interleaved runs): ecoplan cg+amg %.2f s vs pyamg %.2f s -> %.2fx faster (load %s)\n", a, b, b/a, l;
+  printf "RESULT setup+solve CPU time (user+sys, all threads; pyamg runs one thread): ecoplan %.2f s vs pyamg %.2f s -> %.2fx\n", ec, pc, pc/ec;
   printf "RESULT peak memory (whole process; ecoplan includes reading the raster and building the graph): ecoplan %.0f MB vs pyamg %.0f MB -> ratio %.2f\n", c, d, d/c }'
 
+[ "${PAIRWISE:-1}" = 1 ] || exit 0
 echo "== pairwise: ecoplan circuitscape on BigTests (maps as each .ini asks), cg+amg and cholmod"
 echo "   (the 20-point runs with cumulative maps need 190 solves each: only with FULL=1)"
 run_ini() {  # name solver ini-dir ini extra-lines...

@@ -7,7 +7,8 @@
 
 Each peer run prints one line: @@RESULT@@ {"timed_s", "check": {"mean_cd", "max_cd"}}; the timed
 section covers reading the inputs, computing and writing the output GeoTIFF (as the shared
-bench harness does). The landscape follows the shared bench generator's class table
+bench harness does); each tool's libraries are imported before its clock starts.
+The landscape follows the shared bench generator's class table
 (forest 1, shrub 5, grassland 10, wetland 20, cropland 30, water 50, barren 100,
 impervious 500; sources = forest/grassland patches >= 100 ha) but uses a plain numpy
 spectral field so it needs no InVEST/pygeoprocessing.
@@ -88,6 +89,7 @@ def write(p, a, prof):
 
 
 def run_skimage(d, out):
+    import rasterio  # noqa: F401  (loaded before the clock starts, as the other tools' libraries)
     from skimage.graph import MCP_Geometric
     t0 = time.perf_counter()
     res, prof = read(os.path.join(d, "resistance.tif"))
