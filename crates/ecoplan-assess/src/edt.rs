@@ -60,32 +60,29 @@ pub fn distance_transform(
     let big = sample_x.max(1.0) * sample_y.max(1.0) * (width + height) as f64;
     // column pass: distance along the column to the nearest region pixel (pygeoprocessing's
     // finite "infinity" when the column has none)
+    // Row by row (each row's loop runs along memory, no column copies): down, then up.
     let mut g = vec![0.0f64; width * height];
-    {
-        let cols: Vec<Vec<f64>> = (0..width)
-            .into_par_iter()
-            .map(|c| {
-                let mut col = vec![0.0f64; height];
-                for r in 0..height {
-                    col[r] = if region[r * width + c] {
-                        0.0
-                    } else if r == 0 {
-                        big
-                    } else {
-                        col[r - 1] + sample_y
-                    };
-                }
-                for r in (0..height.saturating_sub(1)).rev() {
-                    if col[r + 1] < col[r] {
-                        col[r] = col[r + 1] + sample_y;
-                    }
-                }
-                col
-            })
-            .collect();
-        for (c, col) in cols.into_iter().enumerate() {
-            for r in 0..height {
-                g[r * width + c] = col[r];
+    for r in 0..height {
+        let (done, rest) = g.split_at_mut(r * width);
+        let row = &mut rest[..width];
+        let reg = &region[r * width..(r + 1) * width];
+        if r == 0 {
+            for (gv, &inside) in row.iter_mut().zip(reg) {
+                *gv = if inside { 0.0 } else { big };
+            }
+        } else {
+            let above = &done[(r - 1) * width..];
+            for ((gv, &inside), &up) in row.iter_mut().zip(reg).zip(above) {
+                *gv = if inside { 0.0 } else { up + sample_y };
+            }
+        }
+    }
+    for r in (0..height.saturating_sub(1)).rev() {
+        let (head, tail) = g.split_at_mut((r + 1) * width);
+        let row = &mut head[r * width..];
+        for (gv, &below) in row.iter_mut().zip(&tail[..width]) {
+            if below < *gv {
+                *gv = below + sample_y;
             }
         }
     }

@@ -453,15 +453,15 @@ fn scenario(
     }
     let ksq = params.half_saturation.powf(Z) as f32;
     let z = Z as f32;
-    let deg: Vec<f32> = (0..n)
-        .map(|i| {
-            if deg_valid[i] {
-                deg_sum[i]
-            } else {
-                HQ_MAP_NODATA
+    // deg_sum becomes the output in place (no second full grid)
+    let mut deg = deg_sum;
+    deg.par_iter_mut()
+        .zip(deg_valid.par_iter())
+        .for_each(|(d, &ok)| {
+            if !ok {
+                *d = HQ_MAP_NODATA;
             }
-        })
-        .collect();
+        });
     let quality: Vec<f32> = (0..n)
         .into_par_iter()
         .map(|i| {
