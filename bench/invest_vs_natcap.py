@@ -209,13 +209,13 @@ def main():
           "(imports included), peak RSS from GNU time; natcap.invest with n_workers=-1; "
           f"ecoplan flags: '{a.ecoplan_args}'; {os.cpu_count()} cores")
     print("| model | natcap.invest s | ecoplan s | speed-up (wall) | natcap CPU s | ecoplan CPU s | "
-          "CPU ratio | natcap MB | ecoplan MB | memory ratio | check | natcap | ecoplan | rel. diff | "
+          "CPU ratio | natcap MB | ecoplan MB | memory ratio (natcap ÷ ecoplan) | check | natcap | ecoplan | rel. diff | "
           "1-min load before / after natcap / after ecoplan |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for model, tn, te, mn, me, cn, ce, label, vn, ve, (l0, ln, le), reused in rows:
         rel = abs(ve - vn) / abs(vn) if vn else float("nan")
         print(f"| {model} | {tn:.1f}{' (earlier run)' if reused else ''} | {te:.2f} | {tn / te:.1f}× | "
-              f"{cn:.1f} | {ce:.2f} | {cn / ce:.1f}× | {mn:.0f} | {me:.0f} | {mn / me:.1f}× less | "
+              f"{cn:.1f} | {ce:.2f} | {cn / ce:.1f}× | {mn:.0f} | {me:.0f} | {mn / me:.1f}× | "
               f"{label} | {vn:.6g} | {ve:.6g} | {rel:.1e} | {l0:.1f} / {ln:.1f} / {le:.1f} |")
 
 
