@@ -288,6 +288,8 @@ pub struct Workspace {
     pub back: Vec<u8>,
     pub alloc: Vec<u32>,
     heap: RadixHeap,
+    /// Source cells with a passable unreached neighbour (the initial front), memory order.
+    seeds: Vec<u32>,
 }
 
 impl Workspace {
@@ -457,6 +459,7 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             ws.alloc = Vec::new();
         }
         ws.heap.clear();
+        ws.seeds.clear();
         let mut summary = CostDistanceSummary {
             nodata_cells: self.nodata_cells,
             bad_cost_cells: self.bad_cells,
@@ -481,25 +484,31 @@ impl<'a, T: Cell> CostSurface<'a, T> {
             }
         }
         // Seeds surrounded by seeds and barriers have nothing to relax: leave them out. Seeds
-        // are the cells at 0 (found by a scan rather than kept in a list: no memory per seed).
+        // are the cells at 0 (found by a parallel scan of rows rather than kept in a list while
+        // reading them: only the front is stored, 4 bytes per cell).
         let (w, h) = (self.grid.width, self.grid.height);
-        for i in 0..n {
-            if ws.dist[i] != 0.0 {
-                continue;
-            }
-            let (r, c) = ((i / w) as i64, (i % w) as i64);
-            let open = BACKLINK_OFFSETS.iter().any(|&(dr, dc)| {
-                let (r2, c2) = (r + dr, c + dc);
-                r2 >= 0
-                    && c2 >= 0
-                    && r2 < h as i64
-                    && c2 < w as i64
-                    && ws.dist[r2 as usize * w + c2 as usize] == f32::INFINITY
-            });
-            if open {
-                ws.heap.push(0, i as u32);
-            }
-        }
+        let dist = &ws.dist;
+        ws.seeds = (0..h)
+            .into_par_iter()
+            .flat_map_iter(|r| {
+                (0..w).filter_map(move |c| {
+                    let i = r * w + c;
+                    if dist[i] != 0.0 {
+                        return None;
+                    }
+                    let (r, c) = (r as i64, c as i64);
+                    let open = BACKLINK_OFFSETS.iter().any(|&(dr, dc)| {
+                        let (r2, c2) = (r + dr, c + dc);
+                        r2 >= 0
+                            && c2 >= 0
+                            && r2 < h as i64
+                            && c2 < w as i64
+                            && dist[r2 as usize * w + c2 as usize] == f32::INFINITY
+                    });
+                    open.then_some(i as u32)
+                })
+            })
+            .collect();
         if summary.source_cells == 0 {
             return Err(CostDistanceError::NoSources(format!(
                 "all {} source cells lie on nodata or bad cost cells",
@@ -629,12 +638,9 @@ impl<'a, T: Cell> CostSurface<'a, T> {
         let back = &mut ws.back[..];
         let alloc = &mut ws.alloc[..];
         let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); n_buckets];
-        let mut live: usize = 0;
-        // Seeds are all at distance 0.
-        while let Some((_, v)) = ws.heap.pop() {
-            buckets[0].push(v);
-            live += 1;
-        }
+        // Seeds are all at distance 0, already in memory order.
+        buckets[0] = std::mem::take(&mut ws.seeds);
+        let mut live: usize = buckets[0].len();
         let mut current: Vec<u32> = Vec::new();
         let mut k: u64 = 0; // absolute bucket number being processed
         let mut processed: u64 = 0;
@@ -757,6 +763,9 @@ impl<'a, T: Cell> CostSurface<'a, T> {
         let back = &mut ws.back[..];
         let alloc = &mut ws.alloc[..];
         let heap = &mut ws.heap;
+        for v in std::mem::take(&mut ws.seeds) {
+            heap.push(0, v);
+        }
         let mut settled: u64 = 0;
         while let Some((key, u32_u)) = heap.pop() {
             let u = u32_u as usize;
