@@ -822,11 +822,11 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
     let planned_layer = synthesize_planned_corridor(&out, &grid);
     let planned = match &planned_layer {
         Some(l) => {
-            notes.push("规划廊道 planned corridor: SYNTHESIZED for the demo (least-cost path of the cheapest pruned candidate link); the 云冈区 plan names corridors without geometry".into());
+            notes.push("规划廊道 planned corridor: SYNTHESIZED for the demo (straight line between the closest pair of sources no corridor joins); the 云冈区 plan names corridors without geometry".into());
             Some((l, out.planned_network(&corridor_cells(l, &grid))?))
         }
         None => {
-            notes.push("规划廊道 planned corridor: none synthesized (no pruned candidate link with a path)".into());
+            notes.push("规划廊道 planned corridor: none synthesized (every pair of sources is already joined)".into());
             None
         }
     };
@@ -877,28 +877,77 @@ pub fn demo_params() -> PatternParams {
     p
 }
 
-/// A demo planned corridor: the least-cost path of the pruned candidate link (Linkage Mapper
-/// type −1, not a nearest neighbour) with the smallest CWD, as a one-feature line layer; None
-/// when there is no such link.
-pub fn synthesize_planned_corridor(out: &PatternOutputs, grid: &GridSpec) -> Option<Layer> {
-    use ecoplan_pattern::corridors::LinkType;
-    let link = out
+/// A demo planned corridor: the straight line between the centroids of the closest pair of
+/// sources that no kept corridor joins, whose cells (grid line between the centroid cells)
+/// add at least one link to the network and pass `accept`; returns the pair and the cells.
+pub fn unlinked_pair_corridor(
+    out: &PatternOutputs,
+    keep_cell: impl Fn(usize) -> bool,
+    accept: impl Fn(&[usize]) -> bool,
+) -> Option<(u32, u32, Vec<usize>)> {
+    let spec = out.sources.patches.spec();
+    let t = spec.transform;
+    let kept: Vec<(u32, u32)> = out
         .corridors
-        .links
-        .iter()
-        .filter(|l| {
-            l.link_type == LinkType::NotNearest && l.path_cells.len() >= 2 && l.cwd.is_finite()
-        })
-        .min_by(|a, b| a.cwd.total_cmp(&b.cwd))?;
+        .kept_links()
+        .map(|l| (l.core_a.min(l.core_b), l.core_a.max(l.core_b)))
+        .collect();
+    let table = &out.sources.table;
+    let cell_of = |(x, y): (f64, f64)| {
+        let c = ((x - t.x0) / t.dx).floor() as i64;
+        let r = ((y - t.y0) / t.dy).floor() as i64;
+        (c, r)
+    };
+    let mut pairs: Vec<(f64, u32, u32)> = Vec::new();
+    for a in table {
+        for b in table {
+            if a.id < b.id && !kept.contains(&(a.id, b.id)) {
+                let d = (a.centroid.0 - b.centroid.0).hypot(a.centroid.1 - b.centroid.1);
+                pairs.push((d, a.id, b.id));
+            }
+        }
+    }
+    pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
+    for (_, a, b) in pairs {
+        let (c0, r0) = cell_of(table[a as usize - 1].centroid);
+        let (c1, r1) = cell_of(table[b as usize - 1].centroid);
+        let n = (c1 - c0).abs().max((r1 - r0).abs()).max(1);
+        let mut cells: Vec<usize> = Vec::new();
+        for k in 0..=n {
+            let c = c0 + ((c1 - c0) as f64 * k as f64 / n as f64).round() as i64;
+            let r = r0 + ((r1 - r0) as f64 * k as f64 / n as f64).round() as i64;
+            if c >= 0 && r >= 0 && (c as usize) < spec.width && (r as usize) < spec.height {
+                let i = r as usize * spec.width + c as usize;
+                if cells.last() != Some(&i) && keep_cell(i) {
+                    cells.push(i);
+                }
+            }
+        }
+        let adds = out
+            .planned_network(std::slice::from_ref(&cells))
+            .is_ok_and(|p| p.comparison.added_links >= 1);
+        if adds && accept(&cells) {
+            return Some((a, b, cells));
+        }
+    }
+    None
+}
+
+/// The demo's planned corridor as a one-feature line layer ([`unlinked_pair_corridor`]).
+pub fn synthesize_planned_corridor(out: &PatternOutputs, grid: &GridSpec) -> Option<Layer> {
+    let (a, b, _) = unlinked_pair_corridor(out, |_| true, |_| true)?;
+    let (pa, pb) = (
+        out.sources.table[a as usize - 1].centroid,
+        out.sources.table[b as usize - 1].centroid,
+    );
     let mut layer = Layer::new("planned_corridors", grid.crs.clone());
     layer.add_field("name", FieldType::Text);
     layer.push(
-        Some(geo::Geometry::LineString(geo::LineString::from(
-            link.polyline(grid),
-        ))),
+        Some(geo::Geometry::LineString(geo::LineString::from(vec![
+            pa, pb,
+        ]))),
         vec![FieldValue::Text(format!(
-            "SYNTHESIZED 规划廊道 源地{}–源地{}",
-            link.core_a, link.core_b
+            "SYNTHESIZED 规划廊道 源地{a}–源地{b}"
         ))],
     );
     Some(layer)
