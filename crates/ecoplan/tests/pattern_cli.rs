@@ -68,9 +68,20 @@ fn pattern_on_three_blocks_gives_the_known_network() {
     let net = csv(&out.join("network.csv"));
     assert_eq!(
         net[0],
-        ["network", "nodes_V", "links_L", "alpha", "beta", "gamma", "cost_ratio"]
+        [
+            "network",
+            "nodes_V",
+            "links_L",
+            "alpha",
+            "beta",
+            "gamma",
+            "cost_ratio"
+        ]
     );
-    assert_eq!(&net[1][1..6], ["3", "2", "0.000000", "0.666667", "0.666667"]);
+    assert_eq!(
+        &net[1][1..6],
+        ["3", "2", "0.000000", "0.666667", "0.666667"]
+    );
     // Network cost ratio 1 − Σ LCP length / Σ cost-weighted distance: the links cross
     // non-habitat (resistance > 1), so it lies strictly between 0 and 1.
     let cost_ratio: f64 = net[1][6].parse().unwrap();

@@ -168,7 +168,10 @@ pub fn check_scenario(out: &Path) {
     // The planned corridor adds a link the chain does not have. (In the demo the chain on the
     // total land use also loses one link, so Δγ can be 0: Δγ is checked against the counts.)
     assert!(!total_row["planned_pairs"].is_empty(), "{total_row:?}");
-    assert!(num(total_row, "planned_links_added") >= 1.0, "{total_row:?}");
+    assert!(
+        num(total_row, "planned_links_added") >= 1.0,
+        "{total_row:?}"
+    );
     let d_gamma = gamma_of(total_row) - gamma_of(base_row);
     assert!(
         close(num(total, "Δ连通度γ"), d_gamma, 1e-6),
