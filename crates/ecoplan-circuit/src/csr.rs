@@ -104,46 +104,27 @@ impl Csr {
         self.row_ptr = new_ptr;
     }
 
+    /// `init + sign · Σ_k A[i,k] x[k]`, summed in column order (`sign` is ±1, so the result
+    /// is exactly `init ± Σ`, term by term).
+    #[inline]
+    fn row_acc(&self, i: usize, x: &[f64], init: f64, sign: f64) -> f64 {
+        let mut s = init;
+        for k in self.row_ptr[i]..self.row_ptr[i + 1] {
+            s += sign * self.val[k] * x[self.col[k] as usize];
+        }
+        s
+    }
+
     /// `y = A x`.
     pub fn spmv(&self, x: &[f64], y: &mut [f64]) {
         debug_assert_eq!(x.len(), self.ncols);
         debug_assert_eq!(y.len(), self.nrows);
-        let kernel = |(i, yi): (usize, &mut f64)| {
-            let (a, b) = (self.row_ptr[i], self.row_ptr[i + 1]);
-            let mut s = 0.0;
-            for k in a..b {
-                s += self.val[k] * x[self.col[k] as usize];
-            }
-            *yi = s;
-        };
-        if self.nrows >= PAR_ROWS {
-            y.par_iter_mut()
-                .enumerate()
-                .with_min_len(4096)
-                .for_each(kernel);
-        } else {
-            y.iter_mut().enumerate().for_each(kernel);
-        }
+        for_each_row(y, |i, _| self.row_acc(i, x, 0.0, 1.0));
     }
 
     /// `r = b − A x`.
     pub fn residual(&self, x: &[f64], b: &[f64], r: &mut [f64]) {
-        let kernel = |(i, ri): (usize, &mut f64)| {
-            let (a, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
-            let mut s = b[i];
-            for k in a..e {
-                s -= self.val[k] * x[self.col[k] as usize];
-            }
-            *ri = s;
-        };
-        if self.nrows >= PAR_ROWS {
-            r.par_iter_mut()
-                .enumerate()
-                .with_min_len(4096)
-                .for_each(kernel);
-        } else {
-            r.iter_mut().enumerate().for_each(kernel);
-        }
+        for_each_row(r, |i, _| self.row_acc(i, x, b[i], -1.0));
     }
 
     /// The diagonal (zero where not stored).
@@ -284,66 +265,45 @@ impl Csr32 {
         self.row_ptr.len() * 8 + self.col.len() * 4 + self.val.len() * 4
     }
 
+    /// `init + sign · Σ_k A[i,k] x[k]` in `f64`, summed in column order (`sign` is ±1).
+    #[inline]
+    fn row_acc(&self, i: usize, x: &[f32], init: f64, sign: f64) -> f64 {
+        let mut s = init;
+        for k in self.row_ptr[i]..self.row_ptr[i + 1] {
+            s += sign * self.val[k] as f64 * x[self.col[k] as usize] as f64;
+        }
+        s
+    }
+
     /// `y = A x`.
     pub fn spmv(&self, x: &[f32], y: &mut [f32]) {
         debug_assert_eq!(x.len(), self.ncols);
         debug_assert_eq!(y.len(), self.nrows);
-        let kernel = |(i, yi): (usize, &mut f32)| {
-            let (a, b) = (self.row_ptr[i], self.row_ptr[i + 1]);
-            let mut s = 0.0f64;
-            for k in a..b {
-                s += self.val[k] as f64 * x[self.col[k] as usize] as f64;
-            }
-            *yi = s as f32;
-        };
-        if self.nrows >= PAR_ROWS {
-            y.par_iter_mut()
-                .enumerate()
-                .with_min_len(4096)
-                .for_each(kernel);
-        } else {
-            y.iter_mut().enumerate().for_each(kernel);
-        }
+        for_each_row(y, |i, _| self.row_acc(i, x, 0.0, 1.0) as f32);
     }
 
     /// `r = b − A x`.
     pub fn residual(&self, x: &[f32], b: &[f32], r: &mut [f32]) {
-        let kernel = |(i, ri): (usize, &mut f32)| {
-            let (a, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
-            let mut s = b[i] as f64;
-            for k in a..e {
-                s -= self.val[k] as f64 * x[self.col[k] as usize] as f64;
-            }
-            *ri = s as f32;
-        };
-        if self.nrows >= PAR_ROWS {
-            r.par_iter_mut()
-                .enumerate()
-                .with_min_len(4096)
-                .for_each(kernel);
-        } else {
-            r.iter_mut().enumerate().for_each(kernel);
-        }
+        for_each_row(r, |i, _| self.row_acc(i, x, b[i] as f64, -1.0) as f32);
     }
 
     /// `x += A y` (prolongation of a coarse correction).
     pub fn spmv_add(&self, y: &[f32], x: &mut [f32]) {
-        let kernel = |(i, xi): (usize, &mut f32)| {
-            let (a, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
-            let mut s = 0.0f64;
-            for k in a..e {
-                s += self.val[k] as f64 * y[self.col[k] as usize] as f64;
-            }
-            *xi = (*xi as f64 + s) as f32;
-        };
-        if self.nrows >= PAR_ROWS {
-            x.par_iter_mut()
-                .enumerate()
-                .with_min_len(4096)
-                .for_each(kernel);
-        } else {
-            x.iter_mut().enumerate().for_each(kernel);
-        }
+        for_each_row(x, |i, xi| (xi as f64 + self.row_acc(i, y, 0.0, 1.0)) as f32);
+    }
+}
+
+/// Sets `out[i] = row_value(i, out[i])` for every row, in parallel when there are many rows.
+fn for_each_row<T: Copy + Send + Sync>(out: &mut [T], row_value: impl Fn(usize, T) -> T + Sync) {
+    if out.len() >= PAR_ROWS {
+        out.par_iter_mut()
+            .enumerate()
+            .with_min_len(4096)
+            .for_each(|(i, o)| *o = row_value(i, *o));
+    } else {
+        out.iter_mut()
+            .enumerate()
+            .for_each(|(i, o)| *o = row_value(i, *o));
     }
 }
 
