@@ -388,27 +388,24 @@ fn gauss_seidel_row(a: &Csr32, dinv: &[f32], b: &[f32], x: &mut [f32], i: usize)
 
 /// Rounds the CG's `f64` vector for the cycle.
 fn narrow(from: &[f64], to: &mut [f32]) {
-    let f = |(t, &v): (&mut f32, &f64)| *t = v as f32;
-    if to.len() >= 1 << 14 {
-        to.par_iter_mut()
-            .zip(from.par_iter())
-            .with_min_len(8192)
-            .for_each(f);
-    } else {
-        to.iter_mut().zip(from.iter()).for_each(f);
-    }
+    convert(from, to, |v| v as f32);
 }
 
 /// Widens the cycle's `f32` result for the CG.
 fn widen(from: &[f32], to: &mut [f64]) {
-    let f = |(t, &v): (&mut f64, &f32)| *t = v as f64;
+    convert(from, to, |v| v as f64);
+}
+
+/// `to[i] = f(from[i])`, in parallel for long vectors.
+fn convert<A: Copy + Sync, B: Send>(from: &[A], to: &mut [B], f: impl Fn(A) -> B + Sync) {
+    let set = |(t, &v): (&mut B, &A)| *t = f(v);
     if to.len() >= 1 << 14 {
         to.par_iter_mut()
             .zip(from.par_iter())
             .with_min_len(8192)
-            .for_each(f);
+            .for_each(set);
     } else {
-        to.iter_mut().zip(from.iter()).for_each(f);
+        to.iter_mut().zip(from.iter()).for_each(set);
     }
 }
 

@@ -14,7 +14,7 @@ use ecoplan_pattern::corridors::{
     Corridors, GravityClasses, Link, LinkageParams, NeighbourMetric, PinchpointParams,
 };
 use ecoplan_pattern::cost_distance::BadCostPolicy;
-use ecoplan_pattern::nodes::{ecological_nodes, NodeLayers, NodeParams};
+use ecoplan_pattern::nodes::{ecological_nodes, EcoNode, NodeLayers, NodeParams};
 use std::path::{Path, PathBuf};
 
 fn num(name: &'static str, help: &'static str) -> Arg {
@@ -262,35 +262,8 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         }
         let nodes = ecological_nodes(&spec, &kept, &layers, &np)?;
         node_count = Some(nodes.len());
-        use ecoplan_io::vector::{write_vector, Layer};
-        let mut layer = Layer::new("ecological_nodes", spec.crs.clone());
-        for (n, t) in [
-            ("node_id", FieldType::Int),
-            ("type", FieldType::Text),
-            ("type_zh", FieldType::Text),
-            ("links", FieldType::Text),
-            ("score", FieldType::Real),
-        ] {
-            layer.add_field(n, t);
-        }
-        for n in &nodes {
-            layer.push(
-                Some(geo::Geometry::Point(geo::Point::new(n.x, n.y))),
-                vec![
-                    FieldValue::Int(n.id as i64),
-                    FieldValue::Text(n.kind.en().into()),
-                    FieldValue::Text(n.kind.zh().into()),
-                    FieldValue::Text(
-                        n.links
-                            .iter()
-                            .map(|l| l.to_string())
-                            .collect::<Vec<_>>()
-                            .join(";"),
-                    ),
-                    n.score.map(FieldValue::Real).unwrap_or(FieldValue::Null),
-                ],
-            );
-        }
+        use ecoplan_io::vector::write_vector;
+        let layer = nodes_layer("ecological_nodes", spec.crs.clone(), &nodes);
         let p = out_dir.join("nodes.geojson");
         write_vector(&p, &layer).with_context(|| format!("writing {}", p.display()))?;
         let csv_path = out_dir.join("nodes.csv");
@@ -438,6 +411,38 @@ pub fn write_link_table(path: &Path, links: &[Link]) -> Result<()> {
             .map_err(|e| ecoplan_io::IoError::io(path, e))
     })?;
     Ok(())
+}
+
+/// Ecological nodes as a point layer (id, type in English and Chinese, the links through the
+/// node, score; one writer for `ecoplan corridors` and `ecoplan pattern`).
+pub fn nodes_layer(name: &str, crs: Option<ecoplan_grid::Crs>, nodes: &[EcoNode]) -> Layer {
+    let mut layer = Layer::new(name, crs);
+    for (n, t) in [
+        ("node_id", FieldType::Int),
+        ("type", FieldType::Text),
+        ("type_zh", FieldType::Text),
+        ("links", FieldType::Text),
+        ("score", FieldType::Real),
+    ] {
+        layer.add_field(n, t);
+    }
+    for n in nodes {
+        let links: Vec<String> = n.links.iter().map(|l| l.to_string()).collect();
+        layer.push(
+            Some(geo::Geometry::Point(geo::Point::new(n.x, n.y))),
+            vec![
+                FieldValue::Int(n.id as i64),
+                FieldValue::Text(n.kind.en().into()),
+                FieldValue::Text(n.kind.zh().into()),
+                FieldValue::Text(links.join(";")),
+                n.score
+                    .filter(|v| v.is_finite())
+                    .map(FieldValue::Real)
+                    .unwrap_or(FieldValue::Null),
+            ],
+        );
+    }
+    layer
 }
 
 /// The least-cost paths of the kept links as a line layer `corridors` with the link table's

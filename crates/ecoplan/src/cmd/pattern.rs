@@ -680,34 +680,7 @@ pub fn write_pattern(
             ],
         );
     }
-    let mut nodes = Layer::new("nodes", crs.clone());
-    for (n, t) in [
-        ("node_id", FieldType::Int),
-        ("type", FieldType::Text),
-        ("type_zh", FieldType::Text),
-        ("links", FieldType::Text),
-        ("score", FieldType::Real),
-    ] {
-        nodes.add_field(n, t);
-    }
-    for n in &out.nodes {
-        nodes.push(
-            Some(geo::Geometry::Point(geo::Point::new(n.x, n.y))),
-            vec![
-                FieldValue::Int(n.id as i64),
-                FieldValue::Text(n.kind.en().into()),
-                FieldValue::Text(n.kind.zh().into()),
-                FieldValue::Text(
-                    n.links
-                        .iter()
-                        .map(|l| l.to_string())
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                ),
-                real(n.score),
-            ],
-        );
-    }
+    let nodes = super::corridors::nodes_layer("nodes", crs.clone(), &out.nodes);
     let gpkg = dir.join("pattern.gpkg");
     let planned_layer = planned.map(|(layer, p)| {
         let mut l = Layer::new("planned_corridors", crs.clone());
