@@ -3,21 +3,12 @@
 mod common;
 use common::*;
 use ecoplan_grid::{Crs, GeoTransform, Grid, GridSpec};
-use std::collections::BTreeMap;
 use std::path::Path;
 
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut rd = csv::Reader::from_path(path).unwrap();
-    let h: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
-    rd.records()
-        .map(|r| {
-            h.iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
-}
+#[path = "demo_checks/util.rs"]
+#[allow(dead_code)]
+mod util;
+use util::rows;
 
 /// 40×30 cells of 30 m: west half forest (importance 3), east half cropland (importance 1) with a
 /// 10×10 mine block (rows 0–9, cols 30–39) and 6 steep cropland cells (slope 30°) in row 20.

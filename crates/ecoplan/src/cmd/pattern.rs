@@ -368,15 +368,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
             w,
         ));
     }
-    let factors: Vec<Factor> = factor_data
-        .iter()
-        .map(|(n, g, b, w)| Factor {
-            name: n,
-            layer: g,
-            breaks: b,
-            weight: *w,
-        })
-        .collect();
+    let factors = super::resistance::borrow_factors(&factor_data);
     let mut params = params;
     params.resistance.landuse_weight = match m.get_one::<f64>("landuse-weight") {
         Some(&w) => w,

@@ -158,15 +158,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     } else if m.get_one::<String>("road-factor").is_some() {
         bail!("--road-factor needs --roads");
     }
-    let factors: Vec<Factor> = factor_data
-        .iter()
-        .map(|(n, g, b, w)| Factor {
-            name: n,
-            layer: g,
-            breaks: b,
-            weight: *w,
-        })
-        .collect();
+    let factors = borrow_factors(&factor_data);
     let mut corr_data: Vec<(CorrectionKind, Grid<f32>)> = Vec::new();
     for (flag, kind) in [
         ("night-light", CorrectionKind::NightLight),
@@ -225,4 +217,17 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         report_path.display()
     );
     Ok(())
+}
+
+/// Borrows owned factor data (name, layer, break table, weight) as the library's [`Factor`]s
+/// (shared by `ecoplan resistance` and `ecoplan pattern`).
+pub fn borrow_factors<S: AsRef<str>>(data: &[(S, Grid<f32>, BreakTable, f64)]) -> Vec<Factor<'_>> {
+    data.iter()
+        .map(|(name, layer, breaks, weight)| Factor {
+            name: name.as_ref(),
+            layer,
+            breaks,
+            weight: *weight,
+        })
+        .collect()
 }
