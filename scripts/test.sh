@@ -11,7 +11,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 START=$(date +%s)
+# A clean build gains nothing from incremental state, which would double target/ (CI's disk is small).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - START ))"; }
+
+df -h . "${TMPDIR:-/tmp}" 2>/dev/null | sed 's/^/disk: /' || true
 
 # --- Python venv for the interop tests -------------------------------------------------------
 VENV="${ECOPLAN_VENV:-$HOME/.cache/ecoplan-venv}"
