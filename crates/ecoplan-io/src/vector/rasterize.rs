@@ -11,6 +11,11 @@
 //!
 //! Features are burned in order; later features overwrite earlier ones where they overlap.
 //! Geometry coordinates must be in the grid's CRS.
+//!
+//! One GDAL 3.10 behaviour is deliberately not reproduced: its all-touched walker can step past
+//! the grid's right side (clipping a sloped segment at the top or bottom edge moves its end back
+//! out to the right) and then writes column `width + k` of a row, which in memory is cell `k` of
+//! the next row — a cell the geometry does not touch.
 
 use super::{FieldValue, Layer, UnknownField};
 use ecoplan_grid::{Cell, GeoTransform, Grid, GridSpec};
@@ -205,36 +210,40 @@ fn fill_rings<S: Sink>(rings: &[Vec<(f64, f64)>], c: &mut Canvas<S>) {
     }
 }
 
-/// Distance below which a coordinate counts as lying on a cell boundary (GDAL's epsilon for
-/// polygon edges in all-touched mode).
+/// GDAL's tolerance (in pixels) for coordinates on a cell boundary in the all-touched walker: an
+/// axis-parallel polygon edge whose two ends are both this close to grid lines counts as lying on
+/// one, and an axis-parallel segment ending less than this past a boundary does not enter the cell
+/// beyond it.
 const ON_BOUNDARY: f64 = 1e-4;
 
-/// Index of the last cell a segment ending at coordinate `v` enters: `v` itself when it is
-/// exactly on a cell boundary only touches the cell beyond, which does not count.
+/// Index of the last cell an axis-parallel segment ending at coordinate `v` burns (GDAL's rule:
+/// the end is pulled back by [`ON_BOUNDARY`], so an end on or just past a cell boundary stays in
+/// the cell before it).
 #[inline]
 fn last_cell(v: f64) -> i64 {
-    if v == v.floor() {
-        ifloor(v) - 1
-    } else {
-        ifloor(v)
-    }
+    ifloor(v - ON_BOUNDARY)
 }
 
 fn near_integer(v: f64) -> bool {
     (v - v.round()).abs() < ON_BOUNDARY
 }
 
-fn snap(v: f64) -> f64 {
-    if near_integer(v) {
-        v.round()
-    } else {
-        v
-    }
-}
-
-/// Every cell a polyline passes through (GDAL's all-touched line walker). With `edges_only`
-/// (polygon boundaries), segments lying exactly on cell boundaries burn nothing: the interior fill
-/// decides those cells.
+/// Every cell a polyline passes through (GDAL's all-touched line walker).
+///
+/// Segments (walked left to right) fall into three cases, decided like GDAL:
+/// * both ends in the same column, or less than 0.01 px apart in x: one column (that of the
+///   right end), rows `floor(y_low) ..= last_cell(y_high)`;
+/// * else both ends in the same row, or less than 0.01 px apart in y: one row, columns
+///   `floor(x_left) ..= last_cell(x_right)`;
+/// * else a cell-by-cell walk along the segment.
+///
+/// With `edges_only` (polygon boundaries) a segment of one of the first two cases whose ends both
+/// lie within [`ON_BOUNDARY`] of grid lines burns nothing: it runs along a cell boundary, and the
+/// interior fill decides those cells. GDAL applies this also to a segment crossing one row (or
+/// column) diagonally from one grid line to the next when rounding leaves its far end a hair
+/// short of the line (y = 7 → 8 − 2e-15 is "in row 7"); we follow it, so the cells it crosses
+/// come from the neighbouring edges and the fill. Only segment ends are pulled back, never
+/// starts: a segment starting a hair before a boundary burns the cell it starts in.
 fn walk_all_touched<S: Sink>(line: &[(f64, f64)], edges_only: bool, c: &mut Canvas<S>) {
     let (wf, hf) = (c.w as f64, c.h as f64);
     for seg in line.windows(2) {
@@ -258,12 +267,7 @@ fn walk_all_touched<S: Sink>(line: &[(f64, f64)], edges_only: bool, c: &mut Canv
             if ye < y {
                 std::mem::swap(&mut y, &mut ye);
             }
-            if edges_only {
-                // Polygon edges: ends within ON_BOUNDARY of a row boundary count as on it.
-                (y, ye) = (snap(y), snap(ye));
-            }
             let ix = ifloor(xe);
-            // A segment ending exactly on a row boundary does not touch the row beyond it.
             let (iy0, iy1) = (ifloor(y).max(0), last_cell(ye).min(c.h - 1));
             if ix < 0 || ix >= c.w {
                 continue;
@@ -281,9 +285,6 @@ fn walk_all_touched<S: Sink>(line: &[(f64, f64)], edges_only: bool, c: &mut Canv
             let iy = ifloor(y);
             if iy < 0 || iy >= c.h {
                 continue;
-            }
-            if edges_only {
-                (x, xe) = (snap(x), snap(xe));
             }
             c.span(iy, ifloor(x), last_cell(xe));
             continue;
@@ -648,6 +649,22 @@ mod tests {
             .count();
         let all = burned(&tri, 4, 4, true).iter().filter(|&&v| v == 1).count();
         assert!(all > centre && centre > 0, "{centre} {all}");
+    }
+
+    #[test]
+    fn all_touched_segment_ends_are_pulled_back_starts_are_not() {
+        // Row 1 is map y 2..3. A line entering column 2 by only 5e-5 px stops in column 1
+        // (GDAL's 1e-4 px tolerance at segment ends); entering it by 2e-4 px burns it.
+        let row1 = |x_end: f64| {
+            let l: Geometry<f64> = line_string![(x: 0.5, y: 2.5), (x: x_end, y: 2.5)].into();
+            burned(&l, 4, 4, true)[4..8].to_vec()
+        };
+        assert_eq!(row1(2.00005), [1, 1, 0, 0]);
+        assert_eq!(row1(2.0002), [1, 1, 1, 0]);
+        // A start a hair before column 1 stays in column 0 (walked left to right, so the vertex
+        // at x = 3.5 is the end).
+        let l: Geometry<f64> = line_string![(x: 3.5, y: 2.5), (x: 1.0 - 1e-9, y: 2.5)].into();
+        assert_eq!(&burned(&l, 4, 4, true)[4..8], &[1, 1, 1, 1]);
     }
 
     #[test]
