@@ -539,3 +539,62 @@ fn real_files_agree_with_gdal() {
         assert_cells_equal(&g, &raw, name);
     }
 }
+
+#[test]
+fn gdal_reads_what_the_row_writer_writes() {
+    use ecoplan_io::geotiff::GeoTiffRowWriter;
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let f = test_grid::<f32>(300, 200, Crs::Epsg(32650), Some(-1.0));
+    let u = test_grid::<u8>(300, 200, Crs::Epsg(4326), Some(255));
+    let variants = [
+        WriteOptions {
+            level: Some(1),
+            ..Default::default()
+        },
+        WriteOptions {
+            compression: Compression::Lzw,
+            tile_size: None,
+            predictor: true,
+            ..Default::default()
+        },
+    ];
+    let mut cases: Vec<(PathBuf, AnyGrid)> = vec![];
+    for (vi, v) in variants.iter().enumerate() {
+        // Bands of 9 rows: not aligned with the 256-row tiles nor the strips.
+        let p = dir.path().join(format!("rows_f32_{vi}.tif"));
+        let mut w = GeoTiffRowWriter::<f32>::create(&p, &f.spec(), f.nodata, v).unwrap();
+        for band in f.data.chunks(9 * f.width) {
+            w.push_rows(band).unwrap();
+        }
+        w.finish().unwrap();
+        cases.push((p, f.clone().into()));
+        let p = dir.path().join(format!("rows_u8_{vi}.tif"));
+        let mut w = GeoTiffRowWriter::<u8>::create(&p, &u.spec(), u.nodata, v).unwrap();
+        for band in u.data.chunks(9 * u.width) {
+            w.push_rows(band).unwrap();
+        }
+        w.finish().unwrap();
+        cases.push((p, u.clone().into()));
+    }
+    let paths: Vec<&Path> = cases.iter().map(|c| c.0.as_path()).collect();
+    let report: Value = serde_json::from_str(&run_python(&py, GDAL_READ, &paths)).unwrap();
+    for (p, g) in &cases {
+        let name = p.file_name().unwrap().to_str().unwrap();
+        let r = &report[name];
+        assert_eq!(r["width"], 300, "{name}");
+        assert_eq!(r["height"], 200, "{name}");
+        assert_eq!(r["epsg"], g.crs().unwrap().epsg().unwrap(), "{name}");
+        assert_eq!(
+            floats(&r["transform"]),
+            g.transform().to_gdal().to_vec(),
+            "{name}"
+        );
+        assert!(
+            same_nodata(g.nodata_f64(), nodata_of(&r["nodata"])),
+            "{name}"
+        );
+        let raw = std::fs::read(format!("{}.raw", p.display())).unwrap();
+        assert_cells_equal(g, &raw, name);
+    }
+}

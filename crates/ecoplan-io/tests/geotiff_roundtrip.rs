@@ -479,3 +479,134 @@ fn files_over_4_gib_become_bigtiff_automatically() {
         with_any_grid!(&g, g => AnyGrid::from(g.window(n - 300, n - 200, 300, 200).unwrap()));
     assert_same(&expect, &win, "corner of the huge file");
 }
+
+/// Writes grid `$g` (of cell type `$t`) through [`geotiff::GeoTiffRowWriter`] in bands of
+/// `$step` rows (the writer's API is per concrete cell type).
+macro_rules! write_by_rows {
+    ($t:ty, $path:expr, $g:expr, $opts:expr, $step:expr) => {{
+        let g: &Grid<$t> = $g;
+        let mut w =
+            geotiff::GeoTiffRowWriter::<$t>::create($path, &g.spec(), g.nodata, $opts).unwrap();
+        for band in g.data.chunks($step * g.width) {
+            w.push_rows(band).unwrap();
+        }
+        w.finish().unwrap();
+    }};
+}
+
+#[test]
+fn the_row_writer_writes_the_same_file_as_the_whole_grid_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let variants = [
+        WriteOptions::default(),
+        WriteOptions {
+            level: Some(1),
+            predictor: true,
+            tile_size: Some(32),
+            ..Default::default()
+        },
+        WriteOptions {
+            compression: Compression::Lzw,
+            tile_size: None,
+            predictor: true,
+            ..Default::default()
+        },
+        WriteOptions {
+            compression: Compression::Zstd,
+            tile_size: Some(16),
+            force_bigtiff: true,
+            ..Default::default()
+        },
+        WriteOptions {
+            compression: Compression::None,
+            tile_size: None,
+            ..Default::default()
+        },
+    ];
+    // 70×45: partial edge tiles; bands of 1, 7 and 45 rows cross the tile rows differently.
+    let f = sample_grid::<f32>(70, 45, Some(-1.0));
+    let u = sample_grid::<u8>(70, 45, Some(255));
+    let d = sample_grid::<f64>(70, 45, None);
+    for (vi, v) in variants.iter().enumerate() {
+        for step in [1, 7, 45] {
+            let what = format!("variant {vi} ({v:?}), bands of {step} rows");
+            let whole = dir.path().join(format!("whole_{vi}.tif"));
+            let rows = dir.path().join(format!("rows_{vi}_{step}.tif"));
+            raster::write_raster(&whole, &AnyGrid::F32(f.clone()), v).unwrap();
+            write_by_rows!(f32, &rows, &f, v, step);
+            assert_eq!(
+                std::fs::read(&whole).unwrap(),
+                std::fs::read(&rows).unwrap(),
+                "f32 {what}"
+            );
+            assert_same(
+                &raster::read_raster(&rows).unwrap(),
+                &AnyGrid::F32(f.clone()),
+                &what,
+            );
+            raster::write_raster(&whole, &AnyGrid::U8(u.clone()), v).unwrap();
+            write_by_rows!(u8, &rows, &u, v, step);
+            assert_eq!(
+                std::fs::read(&whole).unwrap(),
+                std::fs::read(&rows).unwrap(),
+                "u8 {what}"
+            );
+            raster::write_raster(&whole, &AnyGrid::F64(d.clone()), v).unwrap();
+            write_by_rows!(f64, &rows, &d, v, step);
+            assert_eq!(
+                std::fs::read(&whole).unwrap(),
+                std::fs::read(&rows).unwrap(),
+                "f64 {what}"
+            );
+        }
+    }
+    // Nothing but the finished files: no temporaries left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+}
+
+#[test]
+fn an_unfinished_or_overfull_row_writer_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = sample_grid::<f32>(40, 30, Some(-1.0));
+    let p = dir.path().join("out.tif");
+    std::fs::write(&p, b"old").unwrap();
+    // Dropped part way: the old file stays, the temporary file is gone.
+    {
+        let mut w =
+            geotiff::GeoTiffRowWriter::<f32>::create(&p, &g.spec(), g.nodata, &Default::default())
+                .unwrap();
+        w.push_rows(&g.data[..40 * 10]).unwrap();
+    }
+    assert_eq!(std::fs::read(&p).unwrap(), b"old");
+    // finish before the last row, rows past the end, and ragged rows are errors.
+    let mut w =
+        geotiff::GeoTiffRowWriter::<f32>::create(&p, &g.spec(), g.nodata, &Default::default())
+            .unwrap();
+    assert!(w.push_rows(&g.data[..39]).is_err());
+    w.push_rows(&g.data[..40 * 29]).unwrap();
+    let e = w.finish().unwrap_err().to_string();
+    assert!(e.contains("29 of 30 rows"), "{e}");
+    assert_eq!(std::fs::read(&p).unwrap(), b"old");
+    let mut w =
+        geotiff::GeoTiffRowWriter::<f32>::create(&p, &g.spec(), g.nodata, &Default::default())
+            .unwrap();
+    w.push_rows(&g.data).unwrap();
+    assert!(w.push_rows(&g.data[..40]).is_err());
+    w.finish().unwrap();
+    assert_same(
+        &raster::read_raster(&p).unwrap(),
+        &AnyGrid::F32(g.clone()),
+        "finished",
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // COG needs the whole grid.
+    let cog = WriteOptions {
+        cog: true,
+        ..Default::default()
+    };
+    assert!(geotiff::GeoTiffRowWriter::<f32>::create(&p, &g.spec(), None, &cog).is_err());
+}

@@ -29,7 +29,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 pub use codec::compression_name;
-pub use write::write_geotiff;
+pub use write::{write_geotiff, GeoTiffRowWriter};
 
 /// Compression of strips/tiles (what ecoplan writes, and the codecs it reads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]

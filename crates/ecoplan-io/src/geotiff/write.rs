@@ -583,6 +583,363 @@ fn encode_ifd(fields: &[Field], at: u64, next: u64, big: bool) -> Vec<u8> {
     out
 }
 
+/// Writes a GeoTIFF band by band, so a caller never holds the whole grid: rows go in from top
+/// to bottom ([`GeoTiffRowWriter::push_rows`]), each completed row of tiles (or strip) is
+/// compressed in parallel and written at once, and the directories are filled in by
+/// [`GeoTiffRowWriter::finish`]. The file is written under a temporary name beside `path` and
+/// renamed only by `finish` (dropping an unfinished writer removes the temporary file), as
+/// [`crate::atomic::write_atomic`] does. Same layout and tags as [`write_geotiff`]; COG output
+/// is refused (its overviews need the whole grid).
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// use ecoplan_grid::{GeoTransform, GridSpec};
+/// use ecoplan_io::geotiff::GeoTiffRowWriter;
+/// let spec = GridSpec::new(300, 2, GeoTransform::north_up(0.0, 2.0, 1.0), None);
+/// let path = dir.path().join("rows.tif");
+/// let mut w = GeoTiffRowWriter::<f32>::create(&path, &spec, Some(-1.0), &Default::default()).unwrap();
+/// w.push_rows(&vec![1.0; 300]).unwrap();
+/// w.push_rows(&vec![2.0; 300]).unwrap();
+/// w.finish().unwrap();
+/// let g = ecoplan_io::geotiff::read_geotiff(&path).unwrap().to_f32();
+/// assert_eq!(g.data[300], 2.0);
+/// ```
+pub struct GeoTiffRowWriter<T: Cell> {
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    width: usize,
+    height: usize,
+    chunks: Chunks,
+    predictor: u16,
+    compression: Compression,
+    level: Option<i32>,
+    meta: IfdMeta,
+    bigtiff: bool,
+    ifd_at: u64,
+    data_start: u64,
+    /// Rows compressed together: one row of tiles, or several strips.
+    band_rows: usize,
+    /// Rows received but not yet written (fewer than `band_rows`).
+    band: Vec<T>,
+    rows_written: usize,
+    offs: Vec<u64>,
+    cnts: Vec<u64>,
+    pos: u64,
+}
+
+// Private methods only: the public API is per concrete cell type (`row_writer_api!`).
+#[allow(private_bounds)]
+impl<T: Sample> GeoTiffRowWriter<T> {
+    fn create_typed(
+        path: &Path,
+        spec: &ecoplan_grid::GridSpec,
+        nodata: Option<T>,
+        opts: &WriteOptions,
+    ) -> Result<Self, IoError> {
+        let bad = |d: String| Err(IoError::unsupported(path, d));
+        if opts.cog {
+            return bad("a row-by-row writer cannot write a cloud-optimized GeoTIFF (its overviews need the whole grid); write it with write_geotiff".into());
+        }
+        let (width, height) = (spec.width, spec.height);
+        if width == 0 || height == 0 {
+            return bad(format!("cannot write an empty {width}×{height} grid"));
+        }
+        if width > u32::MAX as usize || height > u32::MAX as usize {
+            return bad(format!("{width}×{height} is too large for TIFF"));
+        }
+        if let Some(t) = opts.tile_size {
+            if t == 0 || t % 16 != 0 || t > 4096 {
+                return bad(format!(
+                    "tile size {t} is invalid: TIFF tiles are a multiple of 16 cells (16–4096)"
+                ));
+            }
+        }
+        let keys =
+            geokeys::keys_for_crs(spec.crs.as_ref()).map_err(|d| IoError::unsupported(path, d))?;
+        let size = T::SIZE;
+        let chunks = chunk_geometry(opts.tile_size, width, height, size);
+        let predictor = match (opts.predictor, T::TYPE.is_float()) {
+            (false, _) => 1u16,
+            (true, false) => 2,
+            (true, true) => 3,
+        };
+        let raw =
+            (chunks.count() * chunks.cw * chunks.ch * size) as u64 + 16 * chunks.count() as u64;
+        let bigtiff = opts.force_bigtiff || needs_bigtiff(raw, opts.compression);
+        let meta = IfdMeta {
+            sample_format: sample_format(T::TYPE),
+            bits: (size * 8) as u16,
+            compression: opts.compression.tiff_code(),
+            predictor,
+            nodata: nodata.map(|v| nodata_string(v.to_f64())),
+            keys,
+            georef: georef_tags(&spec.transform, spec.crs.is_some()),
+        };
+        let header_len: u64 = if bigtiff { 16 } else { 8 };
+        // Strips: enough per band to keep every thread busy (about 8 MiB of cells).
+        let band_rows = if chunks.tiled {
+            chunks.ch
+        } else {
+            let strips =
+                ((8usize << 20) / (chunks.ch * width * size)).max(rayon::current_num_threads());
+            (chunks.ch * strips).min(height)
+        };
+        let zeros = vec![0u64; chunks.count()];
+        let entries = meta.entries(false, width, height, &chunks, &zeros, &zeros, bigtiff);
+        let data_start = header_len + encode_ifd(&entries, header_len, 0, bigtiff).len() as u64;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| IoError::io(dir, e))?;
+        }
+        let tmp = crate::atomic::temp_path(path);
+        let f = std::fs::File::create(&tmp).map_err(|e| IoError::io(&tmp, e))?;
+        let mut w = GeoTiffRowWriter {
+            path: path.to_path_buf(),
+            tmp,
+            file: Some(std::io::BufWriter::with_capacity(1 << 20, f)),
+            width,
+            height,
+            chunks,
+            predictor,
+            compression: opts.compression,
+            level: opts.level,
+            meta,
+            bigtiff,
+            ifd_at: header_len,
+            data_start,
+            band_rows,
+            band: Vec::with_capacity(band_rows * width),
+            rows_written: 0,
+            offs: Vec::with_capacity(chunks.count()),
+            cnts: Vec::with_capacity(chunks.count()),
+            pos: data_start,
+        };
+        // Header, then the reserved directory region (filled in by `finish`).
+        let mut head = Vec::with_capacity(data_start as usize);
+        head.extend_from_slice(b"II");
+        if bigtiff {
+            head.extend_from_slice(&43u16.to_le_bytes());
+            head.extend_from_slice(&8u16.to_le_bytes());
+            head.extend_from_slice(&0u16.to_le_bytes());
+            head.extend_from_slice(&header_len.to_le_bytes());
+        } else {
+            head.extend_from_slice(&42u16.to_le_bytes());
+            head.extend_from_slice(&(header_len as u32).to_le_bytes());
+        }
+        head.resize(data_start as usize, 0);
+        w.write(&head)?;
+        Ok(w)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), IoError> {
+        let f = self.file.as_mut().expect("open until finish");
+        f.write_all(bytes).map_err(|e| IoError::io(&self.tmp, e))
+    }
+
+    fn push_typed(&mut self, rows: &[T]) -> Result<(), IoError> {
+        if rows.len() % self.width != 0 {
+            return Err(IoError::unsupported(
+                &self.path,
+                format!(
+                    "push_rows got {} cells, not a whole number of {}-cell rows",
+                    rows.len(),
+                    self.width
+                ),
+            ));
+        }
+        let pushed = self.rows_written + self.band.len() / self.width + rows.len() / self.width;
+        if pushed > self.height {
+            return Err(IoError::unsupported(
+                &self.path,
+                format!("push_rows went past the {} rows of the grid", self.height),
+            ));
+        }
+        let band_cells = self.band_rows * self.width;
+        let mut rest = rows;
+        while !rest.is_empty() {
+            if self.band.is_empty() && rest.len() >= band_cells {
+                // Whole chunk rows straight from the caller's slice.
+                let (now, later) = rest.split_at(band_cells);
+                self.flush_band(now)?;
+                rest = later;
+                continue;
+            }
+            let take = (band_cells - self.band.len()).min(rest.len());
+            self.band.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.band.len() == band_cells {
+                let band = std::mem::take(&mut self.band);
+                self.flush_band(&band)?;
+                self.band = band;
+                self.band.clear();
+            }
+        }
+        // The last, partial chunk row is complete once the grid's last row is in.
+        if self.rows_written + self.band.len() / self.width == self.height && !self.band.is_empty()
+        {
+            let band = std::mem::take(&mut self.band);
+            self.flush_band(&band)?;
+        }
+        Ok(())
+    }
+
+    /// Compresses the chunks of one band (whole rows, starting on a chunk boundary) in
+    /// parallel and writes them in order.
+    fn flush_band(&mut self, band: &[T]) -> Result<(), IoError> {
+        let rows = band.len() / self.width;
+        let level = Level {
+            width: self.width,
+            height: rows,
+            data: Cow::Borrowed(band),
+        };
+        let c = self.chunks;
+        let (predictor, compression, lvl) = (self.predictor, self.compression, self.level);
+        let n = if c.tiled {
+            c.across
+        } else {
+            rows.div_ceil(c.ch)
+        };
+        let compressed: Vec<std::io::Result<Vec<u8>>> = (0..n)
+            .into_par_iter()
+            .map(|i| codec::compress(compression, lvl, &chunk_bytes(&level, &c, i, predictor)))
+            .collect();
+        for z in compressed {
+            let z = z.map_err(|e| IoError::io(&self.tmp, e))?;
+            self.offs.push(self.pos);
+            self.cnts.push(z.len() as u64);
+            self.write(&z)?;
+            self.pos += z.len() as u64;
+        }
+        self.rows_written += rows;
+        Ok(())
+    }
+
+    fn finish_typed(mut self) -> Result<(), IoError> {
+        if self.rows_written != self.height {
+            let got = self.rows_written + self.band.len() / self.width;
+            return Err(IoError::unsupported(
+                &self.path,
+                format!(
+                    "finish after {got} of {} rows; nothing was written",
+                    self.height
+                ),
+            ));
+        }
+        if !self.bigtiff && self.pos > u32::MAX as u64 {
+            return Err(IoError::unsupported(
+                &self.path,
+                "the file grew past 4 GiB; write it again with BigTIFF (force_bigtiff)",
+            ));
+        }
+        let entries = self.meta.entries(
+            false,
+            self.width,
+            self.height,
+            &self.chunks,
+            &self.offs,
+            &self.cnts,
+            self.bigtiff,
+        );
+        let bytes = encode_ifd(&entries, self.ifd_at, 0, self.bigtiff);
+        if self.ifd_at + bytes.len() as u64 != self.data_start {
+            return Err(IoError::format(
+                &self.path,
+                "internal error: IFD size changed between layout and write",
+            ));
+        }
+        let tmp = self.tmp.clone();
+        let io = |e: std::io::Error| IoError::io(&tmp, e);
+        let mut w = self.file.take().expect("open until finish");
+        w.seek(SeekFrom::Start(self.ifd_at)).map_err(io)?;
+        w.write_all(&bytes).map_err(io)?;
+        w.flush().map_err(io)?;
+        let file = w.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| IoError::io(&self.path, e))?;
+        Ok(())
+    }
+}
+
+impl<T: Cell> GeoTiffRowWriter<T> {
+    /// Rows compressed together (a row of tiles, or a few strips): pushing bands of this
+    /// many rows avoids copying them into the internal buffer.
+    pub fn rows_per_band(&self) -> usize {
+        self.band_rows
+    }
+}
+
+impl<T: Cell> Drop for GeoTiffRowWriter<T> {
+    fn drop(&mut self) {
+        // Unfinished (an error or an early return): no half-written file is left behind.
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+macro_rules! row_writer_api {
+    ($($t:ty),*) => {$(
+        impl GeoTiffRowWriter<$t> {
+            /// Starts writing `path` (a temporary file until [`Self::finish`]) for a grid of
+            /// `spec`'s size and georeferencing, with `nodata` as GDAL_NODATA.
+            pub fn create(
+                path: &Path,
+                spec: &ecoplan_grid::GridSpec,
+                nodata: Option<$t>,
+                opts: &WriteOptions,
+            ) -> Result<Self, IoError> {
+                Self::create_typed(path, spec, nodata, opts)
+            }
+            /// Appends whole rows (a multiple of the width, top to bottom); full chunk rows are
+            /// compressed in parallel and written at once.
+            pub fn push_rows(&mut self, rows: &[$t]) -> Result<(), IoError> {
+                self.push_typed(rows)
+            }
+            /// Writes the directory and renames the file into place; every row must be in.
+            pub fn finish(self) -> Result<(), IoError> {
+                self.finish_typed()
+            }
+        }
+    )*};
+}
+row_writer_api!(u8, u16, i16, i32, u32, f32, f64);
+
+fn sample_format(t: CellType) -> u16 {
+    match t {
+        CellType::U8 | CellType::U16 | CellType::U32 => 1,
+        CellType::I16 | CellType::I32 => 2,
+        CellType::F32 | CellType::F64 => 3,
+    }
+}
+
+/// Chunk geometry of a full-resolution image: square tiles, or strips of about 256 KiB.
+fn chunk_geometry(tile: Option<u32>, w: usize, h: usize, size: usize) -> Chunks {
+    match tile {
+        Some(t) => {
+            let t = t as usize;
+            Chunks {
+                tiled: true,
+                cw: t,
+                ch: t,
+                across: w.div_ceil(t),
+                down: h.div_ceil(t),
+            }
+        }
+        None => {
+            // Strips of about 256 KiB: small enough for windowed reads, big enough to compress.
+            let rps = ((256 << 10) / (w * size)).clamp(1, h);
+            Chunks {
+                tiled: false,
+                cw: w,
+                ch: rps,
+                across: 1,
+                down: h.div_ceil(rps),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
