@@ -599,30 +599,48 @@ fn omniscape_rejects_invalid_configs() {
 }
 
 /// Omniscape's verified test4a flow potential (conditional connectivity + flow potential, block
-/// size 3, 4 neighbours) has very large values (up to ~800 A) on one cell next to each target
+/// size 3, 4 neighbours) has very large values (18 to ~1160 A) on one cell next to each target
 /// — right of targets whose window is not clipped on the left, below those not clipped on the
-/// top — while every other cell, and the whole cumulative current map, agrees with ecoplan to
-/// 1e-6. We have not found a rule that explains those cells physically, so they are recorded
-/// here as a known, localized difference.
+/// top — while every other cell agrees with ecoplan to ~3e-6. We have not found a rule that
+/// explains those cells, so they are recorded here as a known, localized difference.
 ///
-/// What was checked (session 2): an independent re-implementation of Omniscape.jl's window
-/// logic (`get_source` with the fixed-position target-block clearing and the conditional
-/// masks, `get_ground`, the un-clipped all-ones `null_conductance`, `calc_correction` with and
-/// without conditions, Circuitscape's `rmvsrc`, 4-neighbour average-conductance graph, node
-/// current = max(inflow, outflow)) solved with scipy's direct solver reproduces ecoplan's
-/// per-window values; e.g. for the target at (x 8, y 2) the raw flow potential of the cell to
-/// its right is 0.381 A and the correction factor there 1.013, so that window adds 0.386 A
-/// while the peer's map has 125.7 A at that cell. With non-negative sources and one ground a
-/// node's current cannot exceed the window's injected total (1.35 A here; ≤ 9 A for any window
-/// of this case), so the peer's values there are not a Kirchhoff solution of the documented
-/// model. The anomaly is (a) only in the 4-neighbour flow-potential solve (test1's
-/// 8-neighbour flow potential and test4a's cumulative current agree), (b) only on the
-/// neighbour that follows the ground in Julia's column-major node order (right / below) and
-/// only when the ground sits at the window's nominal centre, (c) not proportional to the
-/// window's sources, voltages or conductances (ratios vary 60–1500×). The most likely cause is
-/// in the peer's run (its CG+AMG solve of that system, or an array-aliasing effect in the
-/// version that wrote the fixture) and it cannot be reproduced without running Omniscape.jl,
-/// which this project does not ship.
+/// The peer's test4a cumulative current has the same defect, much smaller: 50 of the same
+/// right/below cells differ from ecoplan by 2e-5 to 4.5e-3 A (at most 0.7 %). It still passes
+/// `arrays_equal` (‖Δ‖ = 5.8e-7·‖peer‖) only because that norm is dominated by the two −9999
+/// nodata cells (‖peer‖ ≈ 14 140); cell by cell it does not agree to 1e-6.
+///
+/// What was checked (sessions 2 and 4): an independent re-implementation of Omniscape.jl's
+/// window logic (`get_source` with the fixed-position target-block clearing and the conditional
+/// masks, `get_ground`, the un-clipped all-ones `null_conductance`, the unconditional
+/// `calc_correction` — a conditional one moves the cumulative map by up to 14 A, so the peer's is
+/// unconditional like ecoplan's — Circuitscape's `rmvsrc`, 4-neighbour average-conductance graph,
+/// node current = max(inflow, outflow)) solved with scipy reproduces ecoplan's per-window values
+/// to 1e-13; e.g. for the target at (x 8, y 2) the raw flow potential of the cell to its right
+/// is 0.381 A and the correction factor there 1.013, so that window adds 0.386 A while the
+/// peer's map has 125.7 A at that cell. Findings:
+/// - It is an additive term on that one node's current, not a solver error: the ground cell and
+///   the other three neighbours of the anomalous cell agree to ≤ 3e-6, so the peer's node
+///   voltages are ours (an error δ in that cell's voltage would move the ground's current by
+///   δ). CG preconditioned by smoothed-aggregation AMG (forward or symmetric Gauss–Seidel,
+///   pseudo-inverse coarse solve, rtol 1e-6) reproduces ecoplan's window currents to 7e-8.
+/// - With non-negative sources and one ground no node carries more than the window's injected
+///   total (1.35 A for that window, ≤ 9 A in this case), so these are not currents of any
+///   resistor network with these sources.
+/// - The excess per window (divided by the correction factor) is uncorrelated (|r| < 0.2 on a
+///   log scale) with the window's strength, source sum and count, source normalisation, the
+///   node's voltage, voltage sum/max, current sum or window size; its ratio to any voltage,
+///   current or conductance within ±4 cells (flow-potential or resistance solve) scatters by a
+///   factor e or more; it equals no value (to 1e-6) of any window's currents, voltages,
+///   sources or Laplacian entries; right and below excesses of one window are unrelated.
+/// - It is confined to the 4-neighbour solves (test1's 8-neighbour flow potential agrees) and
+///   to the neighbour after the ground in Julia's column-major node order, only when the ground
+///   sits at the window's nominal centre along that axis.
+/// - Circuitscape.jl's advanced path as published (`compute_omniscape_current` →
+///   `compute_advanced_data` → `multiple_solver` → `accum_currents!`/`get_node_currents`, several
+///   versions) can add to a single node's current only through a finite ground, which would
+///   also enter the solve and change the voltages; no code path explaining it was found.
+/// The cause is most likely in the peer's run environment or an unpublished code state; it
+/// cannot be reproduced without running Omniscape.jl, which this project does not ship.
 #[test]
 fn test4a_flow_potential_differs_only_next_to_targets() {
     let s = run_os_path(
