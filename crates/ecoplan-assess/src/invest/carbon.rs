@@ -6,7 +6,8 @@
 //! n = alternate year − baseline year. Summary totals = Σ pixel values · pixel area / 10⁴ (t C).
 
 use super::{
-    cell_area, check_aligned, fmt_f64, like, missing_codes, OutputData, OutputGrid, OutputTable,
+    cell_area, check_aligned, fmt_f64, like, missing_codes, CodeTable, OutputData, OutputGrid,
+    OutputTable,
 };
 use crate::table::Table;
 use crate::AssessError;
@@ -173,14 +174,7 @@ impl CarbonOutputs {
 
     /// `raster_values_summary.csv`.
     pub fn summary_table(&self, suffix: &str) -> OutputTable {
-        let mut csv = String::from("Raster,Total,Units,Filename\n");
-        for (label, total, units, file) in &self.summary {
-            csv.push_str(&format!("{label},{},{units},{file}\n", fmt_f64(*total)));
-        }
-        OutputTable {
-            path: format!("raster_values_summary{suffix}.csv"),
-            csv,
-        }
+        summary_table(&self.summary, suffix)
     }
 }
 
@@ -266,14 +260,14 @@ fn raster_total(g: &Grid<f32>) -> f64 {
     s * cell_area(g) / 10_000.0
 }
 
-/// Runs the carbon model. `lulc_alt` triggers sequestration; `valuation` needs `lulc_alt`.
-pub fn carbon(
+/// The problems [`carbon`] refuses to run with: codes without pools, misaligned scenarios,
+/// bad valuation parameters.
+fn check_inputs(
     lulc_bas: &Grid<i32>,
     lulc_alt: Option<&Grid<i32>>,
     pools: &CarbonPools,
     valuation: Option<&CarbonValuation>,
-    progress: &dyn Progress,
-) -> Result<CarbonOutputs, AssessError> {
+) -> Result<(), AssessError> {
     let mut problems = Vec::new();
     if let Some(m) = missing_codes(lulc_bas, &pools.pools, "lulc_bas_path", "carbon pools") {
         problems.push(m);
@@ -294,6 +288,18 @@ pub fn carbon(
         }
     }
     AssessError::check(problems)?;
+    Ok(())
+}
+
+/// Runs the carbon model. `lulc_alt` triggers sequestration; `valuation` needs `lulc_alt`.
+pub fn carbon(
+    lulc_bas: &Grid<i32>,
+    lulc_alt: Option<&Grid<i32>>,
+    pools: &CarbonPools,
+    valuation: Option<&CarbonValuation>,
+    progress: &dyn Progress,
+) -> Result<CarbonOutputs, AssessError> {
+    check_inputs(lulc_bas, lulc_alt, pools, valuation)?;
     progress.begin("碳储量 carbon storage", 3);
     let (pools_bas, c_storage_bas) = storage(lulc_bas, pools);
     progress.advance(1);
@@ -369,6 +375,240 @@ pub fn carbon(
     })
 }
 
+/// One grid [`carbon_by_bands`] produces: its workspace-relative name without suffix or
+/// `.tif` (natcap.invest's names, as [`CarbonOutputs::into_files`]) and its nodata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandOutput {
+    pub name: String,
+    pub nodata: f32,
+}
+
+/// The grids [`carbon_by_bands`] hands to its sink, in the order of each band's slices.
+pub fn band_outputs(alternate: bool, valuation: bool) -> Vec<BandOutput> {
+    let out = |name: &str, nodata| BandOutput {
+        name: name.to_string(),
+        nodata,
+    };
+    let mut v = vec![out("c_storage_bas", CARBON_NODATA)];
+    if alternate {
+        v.push(out("c_storage_alt", CARBON_NODATA));
+        v.push(out("c_change_bas_alt", CARBON_NODATA));
+        if valuation {
+            v.push(out("npv_alt", NPV_NODATA));
+        }
+    }
+    for scen in ["bas", "alt"].iter().take(if alternate { 2 } else { 1 }) {
+        for pool in POOL_NAMES {
+            v.push(out(
+                &format!("intermediate_outputs/{pool}_{scen}"),
+                CARBON_NODATA,
+            ));
+        }
+    }
+    v
+}
+
+/// What a band of one output holds.
+#[derive(Clone, Copy)]
+enum BandKind {
+    Storage { alt: bool },
+    Change,
+    Npv(f32),
+    Pool { alt: bool, k: usize },
+}
+
+/// [`carbon`] without ever holding a whole output grid: the outputs are computed `band_rows`
+/// rows at a time (straight from the per-class pool table) and each band is handed to `sink`
+/// as one slice per output, in the order of [`band_outputs`]; returns the rows of
+/// `raster_values_summary.csv` (as [`CarbonOutputs::summary`]). Values and totals are those of
+/// [`carbon`], bit for bit. `sink` errors stop the run.
+#[allow(clippy::type_complexity)]
+pub fn carbon_by_bands(
+    lulc_bas: &Grid<i32>,
+    lulc_alt: Option<&Grid<i32>>,
+    pools: &CarbonPools,
+    valuation: Option<&CarbonValuation>,
+    band_rows: usize,
+    progress: &dyn Progress,
+    sink: &mut dyn FnMut(&[Vec<f32>]) -> Result<(), String>,
+) -> Result<Vec<(String, f64, String, String)>, AssessError> {
+    use rayon::prelude::*;
+    check_inputs(lulc_bas, lulc_alt, pools, valuation)?;
+    let outputs = band_outputs(lulc_alt.is_some(), valuation.is_some());
+    let mut kinds = vec![BandKind::Storage { alt: false }];
+    if lulc_alt.is_some() {
+        kinds.push(BandKind::Storage { alt: true });
+        kinds.push(BandKind::Change);
+        if let Some(v) = valuation {
+            kinds.push(BandKind::Npv(v.valuation_constant() as f32));
+        }
+    }
+    for alt in [false, true]
+        .into_iter()
+        .take(if lulc_alt.is_some() { 2 } else { 1 })
+    {
+        for k in 0..4 {
+            kinds.push(BandKind::Pool { alt, k });
+        }
+    }
+    debug_assert_eq!(kinds.len(), outputs.len());
+    let table = CodeTable::new(
+        &pools
+            .pools
+            .iter()
+            .map(|(&k, p)| (k, [p[0] as f32, p[1] as f32, p[2] as f32, p[3] as f32]))
+            .collect::<HashMap<i64, [f32; 4]>>(),
+    );
+    // Pools of a cell: None for nodata; Some(None) for a code without pools.
+    let lookup = |g: &Grid<i32>, v: i32| -> Option<Option<[f32; 4]>> {
+        if g.is_nodata(v) {
+            None
+        } else {
+            Some(table.get(v))
+        }
+    };
+    let storage = |p: Option<Option<[f32; 4]>>| match p {
+        // float32 sum in pool order, as numpy.sum over float32 arrays
+        Some(Some(p)) => p[0] + p[1] + p[2] + p[3],
+        // a code without pools: the sum of four nodata pools
+        Some(None) => CARBON_NODATA * 4.0,
+        None => CARBON_NODATA,
+    };
+    let (w, h) = (lulc_bas.width, lulc_bas.height);
+    let band_rows = band_rows.clamp(1, h.max(1));
+    let mut bands: Vec<Vec<f32>> = kinds.iter().map(|_| Vec::new()).collect();
+    // Running totals in cell order, so they equal `raster_total` of the whole grids.
+    let mut totals = [0f64; 4];
+    let n_bands = h.div_ceil(band_rows);
+    progress.begin("碳储量 carbon storage", n_bands as u64);
+    for b in 0..n_bands {
+        if progress.cancelled() {
+            return Err(AssessError::Cancelled);
+        }
+        let (r0, r1) = (b * band_rows, ((b + 1) * band_rows).min(h));
+        let cells = r0 * w..r1 * w;
+        let bas = &lulc_bas.data[cells.clone()];
+        let alt = lulc_alt.map(|a| &a.data[cells.clone()]);
+        bands
+            .par_iter_mut()
+            .zip(kinds.par_iter())
+            .for_each(|(out, &kind)| {
+                out.clear();
+                out.resize(bas.len(), 0.0);
+                const CHUNK: usize = 1 << 14;
+                out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, o)| {
+                    let at = ci * CHUNK;
+                    let bas = &bas[at..at + o.len()];
+                    let alt = alt.map(|a| &a[at..at + o.len()]);
+                    match kind {
+                        BandKind::Storage { alt: false } => {
+                            for (o, &v) in o.iter_mut().zip(bas) {
+                                *o = storage(lookup(lulc_bas, v));
+                            }
+                        }
+                        BandKind::Storage { alt: true } => {
+                            let (g, a) = (lulc_alt.expect("alt"), alt.expect("alt"));
+                            for (o, &v) in o.iter_mut().zip(a) {
+                                *o = storage(lookup(g, v));
+                            }
+                        }
+                        BandKind::Change | BandKind::Npv(_) => {
+                            let (g, a) = (lulc_alt.expect("alt"), alt.expect("alt"));
+                            for ((o, &vb), &va) in o.iter_mut().zip(bas).zip(a) {
+                                let (sb, sa) =
+                                    (storage(lookup(lulc_bas, vb)), storage(lookup(g, va)));
+                                let change = if sa == CARBON_NODATA || sb == CARBON_NODATA {
+                                    CARBON_NODATA
+                                } else {
+                                    sa - sb
+                                };
+                                *o = match kind {
+                                    BandKind::Npv(_) if change == CARBON_NODATA => NPV_NODATA,
+                                    BandKind::Npv(k) => change * k,
+                                    _ => change,
+                                };
+                            }
+                        }
+                        BandKind::Pool { alt: is_alt, k } => {
+                            let (g, codes) = if is_alt {
+                                (lulc_alt.expect("alt"), alt.expect("alt"))
+                            } else {
+                                (lulc_bas, bas)
+                            };
+                            for (o, &v) in o.iter_mut().zip(codes) {
+                                *o = match lookup(g, v) {
+                                    Some(Some(p)) => p[k],
+                                    _ => CARBON_NODATA,
+                                };
+                            }
+                        }
+                    }
+                });
+            });
+        // Storage, alternate storage, change and NPV are the first outputs, in summary order.
+        for (t, (band, out)) in totals.iter_mut().zip(bands.iter().zip(&outputs)) {
+            if !matches!(
+                out.name.as_str(),
+                "c_storage_bas" | "c_storage_alt" | "c_change_bas_alt" | "npv_alt"
+            ) {
+                break;
+            }
+            for &v in band {
+                if !(v.is_nan() || v == out.nodata) {
+                    *t += v as f64;
+                }
+            }
+        }
+        sink(&bands).map_err(AssessError::Data)?;
+        progress.advance(b as u64 + 1);
+    }
+    progress.finish();
+    // as `raster_total`: Σ · cell area / 10⁴, in that order
+    let area = lulc_bas.transform.cell_area();
+    let total = |t: f64| t * area / 10_000.0;
+    let mut summary = vec![(
+        "Baseline Carbon Storage".to_string(),
+        total(totals[0]),
+        "metric_ton".to_string(),
+        "c_storage_bas.tif".to_string(),
+    )];
+    if lulc_alt.is_some() {
+        summary.push((
+            "Alternate Carbon Storage".into(),
+            total(totals[1]),
+            "metric_ton".into(),
+            "c_storage_alt.tif".into(),
+        ));
+        summary.push((
+            "Change in Carbon Storage".into(),
+            total(totals[2]),
+            "metric_ton".into(),
+            "c_change_bas_alt.tif".into(),
+        ));
+        if valuation.is_some() {
+            summary.push((
+                "Net Present Value of Carbon Change".into(),
+                total(totals[3]),
+                "currency".into(),
+                "npv_alt.tif".into(),
+            ));
+        }
+    }
+    Ok(summary)
+}
+
+/// `raster_values_summary.csv` from summary rows (label, total, units, file name).
+pub fn summary_table(summary: &[(String, f64, String, String)], suffix: &str) -> OutputTable {
+    let mut csv = String::from("Raster,Total,Units,Filename\n");
+    for (label, total, units, file) in summary {
+        csv.push_str(&format!("{label},{},{units},{file}\n", fmt_f64(*total)));
+    }
+    OutputTable {
+        path: format!("raster_values_summary{suffix}.csv"),
+        csv,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,5 +667,76 @@ mod tests {
         };
         // 100/2 · (1 + 1/1.1)
         assert!((v.valuation_constant() - 50.0 * (1.0 + 1.0 / 1.1)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn band_by_band_equals_the_whole_grid_run() {
+        let t = Table::parse(
+            "pools.csv",
+            "lucode,c_above,c_below,c_soil,c_dead\n1,10.1,5,20.3,1\n2,0,0,3.7,0\n3,55.5,11,80,4.2\n",
+        )
+        .unwrap();
+        let pools = CarbonPools::from_table(&t).unwrap();
+        let (w, h) = (7, 11);
+        let code = |i: usize, s: usize| [1, 2, 3, -9][(i * 7 + i / 5 + s) % 4];
+        let mut bas = Grid::from_rows(w, h, (0..w * h).map(|i| code(i, 0)).collect()).unwrap();
+        bas.nodata = Some(-9);
+        bas.transform = ecoplan_grid::GeoTransform::north_up(0.0, 0.0, 30.0);
+        let alt = Grid {
+            data: (0..w * h).map(|i| code(i, 1)).collect(),
+            ..bas.clone()
+        };
+        let val = CarbonValuation {
+            lulc_bas_year: 2020,
+            lulc_alt_year: 2035,
+            price_per_metric_ton_of_c: 43.0,
+            discount_rate: 3.0,
+            rate_change: 1.0,
+        };
+        for (alt, val) in [(None, None), (Some(&alt), None), (Some(&alt), Some(&val))] {
+            let whole = carbon(&bas, alt, &pools, val, &NoProgress).unwrap();
+            let files = whole.files("");
+            let outs = band_outputs(alt.is_some(), val.is_some());
+            assert_eq!(
+                outs.iter()
+                    .map(|o| format!("{}.tif", o.name))
+                    .collect::<Vec<_>>(),
+                files.iter().map(|f| f.path.clone()).collect::<Vec<_>>()
+            );
+            for band_rows in [1, 4, 11, 50] {
+                let mut got: Vec<Vec<f32>> = vec![Vec::new(); outs.len()];
+                let summary =
+                    carbon_by_bands(&bas, alt, &pools, val, band_rows, &NoProgress, &mut |b| {
+                        assert_eq!(b.len(), outs.len());
+                        assert!(b[0].len() <= band_rows * w);
+                        for (g, band) in got.iter_mut().zip(b) {
+                            g.extend_from_slice(band);
+                        }
+                        Ok(())
+                    })
+                    .unwrap();
+                assert_eq!(summary, whole.summary, "band_rows {band_rows}");
+                for ((g, f), o) in got.iter().zip(&files).zip(&outs) {
+                    let OutputData::F32(want) = &f.grid else {
+                        panic!("f32 outputs")
+                    };
+                    assert_eq!(want.nodata, Some(o.nodata), "{}", o.name);
+                    let same = g
+                        .iter()
+                        .zip(&want.data)
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(
+                        same && g.len() == want.data.len(),
+                        "{} band_rows {band_rows}",
+                        o.name
+                    );
+                }
+            }
+        }
+        // A sink error stops the run and is reported.
+        let e = carbon_by_bands(&bas, None, &pools, None, 3, &NoProgress, &mut |_| {
+            Err("disk full".into())
+        });
+        assert!(matches!(e, Err(AssessError::Data(m)) if m == "disk full"));
     }
 }

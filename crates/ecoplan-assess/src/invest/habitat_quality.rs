@@ -16,12 +16,13 @@
 //!
 //! Computation follows natcap.invest's float32 arithmetic so outputs agree to ~1e-6.
 
-use super::{check_aligned, like, missing_codes, reclassify, OutputData, OutputGrid, OutputTable};
+use super::{check_aligned, like, missing_codes, CodeTable, OutputData, OutputGrid, OutputTable};
 use crate::edt::distance_transform;
 use crate::table::Table;
 use crate::AssessError;
 use ecoplan_grid::{Grid, Progress};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Nodata of habitat/sensitivity/rarity rasters (natcap.invest `_OUT_NODATA`).
@@ -312,9 +313,10 @@ fn threat_values_problem(name: &str, g: &Grid<f32>) -> Option<String> {
     })
 }
 
-/// Decayed threat impact for one threat (float32 arithmetic as natcap.invest).
+/// Decayed threat impact for one threat (float32 arithmetic as natcap.invest). The threat
+/// raster is dropped as soon as the threat pixels are marked, before the distances exist.
 fn decayed_threat(
-    threat: &Grid<f32>,
+    threat: Cow<'_, Grid<f32>>,
     th: &Threat,
     params: &HabitatQualityParams,
     pixel_size: f64,
@@ -329,25 +331,27 @@ fn decayed_threat(
         HqMode::Nearest => {
             let region: Vec<bool> = threat
                 .data
-                .iter()
+                .par_iter()
                 .map(|&v| v != 0.0 && !threat.is_nodata(v))
                 .collect();
-            let dist = distance_transform(w, h, &region, 1.0, 1.0);
+            drop(threat);
+            let mut dist = distance_transform(w, h, &region, 1.0, 1.0);
+            drop(region);
             let m = max_px as f32;
-            dist.par_iter()
-                .map(|&d| {
-                    if d > m {
-                        0.0
-                    } else {
-                        match th.decay {
-                            Decay::Linear => (m - d) / m,
-                            Decay::Exponential => ((-d * 2.99f32) / m).exp(),
-                        }
+            // The distances become the impact in place (no second full grid).
+            dist.par_iter_mut().for_each(|d| {
+                *d = if *d > m {
+                    0.0
+                } else {
+                    match th.decay {
+                        Decay::Linear => (m - *d) / m,
+                        Decay::Exponential => ((-*d * 2.99f32) / m).exp(),
                     }
-                })
-                .collect()
+                }
+            });
+            dist
         }
-        HqMode::LegacyConvolution => legacy_convolution(threat, th.decay, max_px),
+        HqMode::LegacyConvolution => legacy_convolution(&threat, th.decay, max_px),
     }
 }
 
@@ -405,54 +409,91 @@ fn legacy_convolution(threat: &Grid<f32>, decay: Decay, max_px: f64) -> Vec<f32>
 }
 
 fn scenario(
-    s: &HqScenario,
+    lulc: &Grid<i32>,
+    source: &dyn ThreatSource,
     threats: &[Threat],
     sens: &Sensitivity,
     access: Option<&Grid<f32>>,
     params: &HabitatQualityParams,
     progress: &dyn Progress,
+    done: &mut u64,
 ) -> Result<(Grid<f32>, Grid<f32>), AssessError> {
-    let lulc = s.lulc;
     let n = lulc.data.len();
     let pixel_size = lulc.transform.dx.abs();
     let weight_sum: f64 = threats.iter().map(|t| t.weight).sum();
-    let habitat = reclassify(lulc, &sens.habitat, HQ_OUT_NODATA);
+    // Per-class tables looked up per cell (as `reclassify`, without its full grids).
+    let class_value = |table: &CodeTable<f64>, v: i32| -> f32 {
+        if lulc.is_nodata(v) {
+            HQ_OUT_NODATA
+        } else {
+            table.get(v).map_or(HQ_OUT_NODATA, |x| x as f32)
+        }
+    };
     let mut deg_sum = vec![0.0f32; n];
     let mut deg_valid = vec![true; n];
     for (k, th) in threats.iter().enumerate() {
         if progress.cancelled() {
             return Err(AssessError::Cancelled);
         }
-        let filtered = decayed_threat(&s.threats[k], th, params, pixel_size);
-        let sens_r = reclassify(lulc, &sens.by_threat[&th.name], HQ_OUT_NODATA);
+        let threat = source.get(k)?;
+        if threat.spec() != lulc.spec() {
+            check_aligned(&[
+                ("lulc", lulc.spec()),
+                (&format!("threat `{}`", th.name), threat.spec()),
+            ])?;
+        }
+        if let Some(m) = threat_values_problem(&th.name, &threat) {
+            return Err(AssessError::Invalid(vec![m]));
+        }
+        let filtered = decayed_threat(threat, th, params, pixel_size);
+        let sens_t = CodeTable::new(&sens.by_threat[&th.name]);
         let w_avg = (th.weight / weight_sum) as f32;
+        const CHUNK: usize = 1 << 14;
         deg_sum
-            .par_iter_mut()
-            .zip(deg_valid.par_iter_mut())
+            .par_chunks_mut(CHUNK)
+            .zip(deg_valid.par_chunks_mut(CHUNK))
             .enumerate()
-            .for_each(|(i, (d, ok))| {
-                let sv = sens_r.data[i];
-                let a = match access {
-                    Some(g) => {
-                        let v = g.data[i];
-                        if g.is_nodata(v) {
-                            *ok = false;
-                            return;
+            .for_each(|(ci, (ds, oks))| {
+                let base = ci * CHUNK;
+                for (j, (d, ok)) in ds.iter_mut().zip(oks.iter_mut()).enumerate() {
+                    let i = base + j;
+                    let sv = class_value(&sens_t, lulc.data[i]);
+                    let a = match access {
+                        Some(g) => {
+                            let v = g.data[i];
+                            if g.is_nodata(v) {
+                                *ok = false;
+                                continue;
+                            }
+                            v
                         }
-                        v
+                        None => 1.0,
+                    };
+                    if sv == HQ_OUT_NODATA {
+                        *ok = false;
+                        continue;
                     }
-                    None => 1.0,
-                };
-                if sv == HQ_OUT_NODATA {
-                    *ok = false;
-                    return;
+                    *d += filtered[i] * sv * w_avg * a;
                 }
-                *d += filtered[i] * sv * w_avg * a;
             });
-        progress.advance(k as u64 + 1);
+        drop(filtered);
+        *done += 1;
+        progress.advance(*done);
     }
+    let habitat = CodeTable::new(&sens.habitat);
     let ksq = params.half_saturation.powf(Z) as f32;
     let z = Z as f32;
+    let quality: Vec<f32> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let hb = class_value(&habitat, lulc.data[i]);
+            if !deg_valid[i] || hb == HQ_OUT_NODATA {
+                return HQ_MAP_NODATA;
+            }
+            let dz = deg_sum[i].powf(z);
+            hb * (1.0 - dz / (dz + ksq))
+        })
+        .collect();
     // deg_sum becomes the output in place (no second full grid)
     let mut deg = deg_sum;
     deg.par_iter_mut()
@@ -462,21 +503,39 @@ fn scenario(
                 *d = HQ_MAP_NODATA;
             }
         });
-    let quality: Vec<f32> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let hb = habitat.data[i];
-            if !deg_valid[i] || hb == HQ_OUT_NODATA {
-                return HQ_MAP_NODATA;
-            }
-            let dz = deg[i].powf(z);
-            hb * (1.0 - dz / (dz + ksq))
-        })
-        .collect();
     Ok((
         like(lulc, deg, Some(HQ_MAP_NODATA)),
         like(lulc, quality, Some(HQ_MAP_NODATA)),
     ))
+}
+
+/// Where a scenario's threat rasters come from: held in memory (a slice of grids), or loaded
+/// one at a time by the caller so that only one is in memory at once.
+pub trait ThreatSource: Sync {
+    /// Number of rasters (one per threat, in the threats table's order).
+    fn count(&self) -> usize;
+    /// Raster `k`: borrowed, or freshly loaded (it is dropped once its distances are known).
+    /// Grids must be aligned with the land-use map and hold 0–1 (checked on use).
+    fn get(&self, k: usize) -> Result<Cow<'_, Grid<f32>>, AssessError>;
+}
+
+/// Threat rasters already in memory.
+struct InMemory<'a>(&'a [Grid<f32>]);
+
+impl ThreatSource for InMemory<'_> {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, k: usize) -> Result<Cow<'_, Grid<f32>>, AssessError> {
+        Ok(Cow::Borrowed(&self.0[k]))
+    }
+}
+
+/// One scenario for [`habitat_quality_from`]: its land use and where its threats come from.
+#[derive(Clone, Copy)]
+pub struct HqScenarioFrom<'a> {
+    pub lulc: &'a Grid<i32>,
+    pub threats: &'a dyn ThreatSource,
 }
 
 /// Rarity of `lulc` relative to `base` (natcap.invest `_compute_rarity_operation`).
@@ -578,12 +637,84 @@ pub fn habitat_quality(
     let named: Vec<(&str, ecoplan_grid::GridSpec)> =
         specs.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
     check_aligned(&named)?;
+    let cur_threats = InMemory(current.threats);
+    let fut_threats = future.map(|f| InMemory(f.threats));
+    habitat_quality_from(
+        HqScenarioFrom {
+            lulc: current.lulc,
+            threats: &cur_threats,
+        },
+        future
+            .zip(fut_threats.as_ref())
+            .map(|(f, t)| HqScenarioFrom {
+                lulc: f.lulc,
+                threats: t,
+            }),
+        baseline,
+        access,
+        threats,
+        sens,
+        params,
+        progress,
+    )
+}
+
+/// [`habitat_quality`] with threat rasters from a [`ThreatSource`]: a loader keeps one threat
+/// raster in memory at a time. Parameters, land-use codes and the alignment of the land-use,
+/// baseline and access grids are checked before any work; each threat raster is checked (0–1,
+/// aligned) when it is loaded.
+#[allow(clippy::too_many_arguments)]
+pub fn habitat_quality_from(
+    current: HqScenarioFrom,
+    future: Option<HqScenarioFrom>,
+    baseline: Option<&Grid<i32>>,
+    access: Option<&Grid<f32>>,
+    threats: &[Threat],
+    sens: &Sensitivity,
+    params: &HabitatQualityParams,
+    progress: &dyn Progress,
+) -> Result<HqOutputs, AssessError> {
+    let mut problems = params.validate();
+    let mut specs = vec![("lulc_cur_path".to_string(), current.lulc.spec())];
+    for (label, s) in [("cur", Some(current)), ("fut", future)] {
+        let Some(s) = s else { continue };
+        if s.threats.count() != threats.len() {
+            problems.push(format!(
+                "scenario {label}: {} threat rasters given for {} threats",
+                s.threats.count(),
+                threats.len()
+            ));
+            continue;
+        }
+        specs.push((format!("lulc_{label}_path"), s.lulc.spec()));
+        if let Some(m) = missing_codes(
+            s.lulc,
+            &sens.habitat,
+            &format!("lulc_{label}_path"),
+            "sensitivity",
+        ) {
+            problems.push(m);
+        }
+    }
+    if let Some(b) = baseline {
+        specs.push(("lulc_bas_path".into(), b.spec()));
+    }
+    if let Some(a) = access {
+        specs.push(("access".into(), a.spec()));
+    }
+    AssessError::check(problems)?;
+    let named: Vec<(&str, ecoplan_grid::GridSpec)> =
+        specs.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
+    check_aligned(&named)?;
     progress.begin(
         "生境质量 habitat quality",
         (threats.len() * if future.is_some() { 2 } else { 1 }) as u64,
     );
-    let run = |s: &HqScenario| -> Result<HqScenarioOutputs, AssessError> {
-        let (deg_sum, quality) = scenario(s, threats, sens, access, params, progress)?;
+    let mut done = 0u64;
+    let mut run = |s: &HqScenarioFrom| -> Result<HqScenarioOutputs, AssessError> {
+        let (deg_sum, quality) = scenario(
+            s.lulc, s.threats, threats, sens, access, params, progress, &mut done,
+        )?;
         let rarity = baseline.map(|b| rarity(b, s.lulc));
         Ok(HqScenarioOutputs {
             deg_sum,
@@ -733,5 +864,79 @@ mod tests {
         for needle in ["max_dist", "weight", "cubic", "cur_path"] {
             assert!(e.contains(needle), "{e}");
         }
+    }
+
+    /// Threat rasters made on request, counting the loads.
+    struct Loader(Vec<Grid<f32>>, std::sync::atomic::AtomicUsize);
+
+    impl ThreatSource for Loader {
+        fn count(&self) -> usize {
+            self.0.len()
+        }
+        fn get(&self, k: usize) -> Result<Cow<'_, Grid<f32>>, AssessError> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Cow::Owned(self.0[k].clone()))
+        }
+    }
+
+    #[test]
+    fn loaded_threats_give_the_same_result_and_are_checked_on_load() {
+        let (lulc, ts, threats, sens) = setup();
+        let params = HabitatQualityParams::default();
+        let run = |src: &dyn ThreatSource| {
+            habitat_quality_from(
+                HqScenarioFrom {
+                    lulc: &lulc,
+                    threats: src,
+                },
+                Some(HqScenarioFrom {
+                    lulc: &lulc,
+                    threats: src,
+                }),
+                None,
+                None,
+                &threats,
+                &sens,
+                &params,
+                &NoProgress,
+            )
+        };
+        let whole = habitat_quality(
+            HqScenario {
+                lulc: &lulc,
+                threats: &ts,
+            },
+            Some(HqScenario {
+                lulc: &lulc,
+                threats: &ts,
+            }),
+            None,
+            None,
+            &threats,
+            &sens,
+            &params,
+            &NoProgress,
+        )
+        .unwrap();
+        let loader = Loader(ts.clone(), Default::default());
+        let got = run(&loader).unwrap();
+        // each threat loaded once per scenario
+        assert_eq!(loader.1.load(std::sync::atomic::Ordering::SeqCst), 2);
+        for (a, b) in [
+            (&got.current, &whole.current),
+            (&got.future.clone().unwrap(), &whole.future.clone().unwrap()),
+        ] {
+            assert_eq!(a.deg_sum.data, b.deg_sum.data);
+            assert_eq!(a.quality.data, b.quality.data);
+        }
+        assert!(got.current.deg_sum.data[3] > 0.0);
+        // a threat value outside 0–1 is refused when loaded
+        let mut bad = ts.clone();
+        bad[0].data[0] = 2.0;
+        let e = run(&Loader(bad, Default::default())).unwrap_err();
+        assert!(
+            matches!(&e, AssessError::Invalid(p) if p[0].contains("value 2")),
+            "{e}"
+        );
     }
 }

@@ -33,20 +33,15 @@ pub fn lulc_from_any(g: &AnyGrid) -> Grid<i32> {
                 }
                 _ => LULC_NODATA,
             };
-            let f = other.to_f64();
-            let data = f
-                .data
-                .iter()
-                .map(|&v| if v.is_nan() { nodata } else { v as i32 })
-                .collect();
-            Grid {
-                width: f.width,
-                height: f.height,
-                data,
-                transform: f.transform,
-                crs: f.crs.clone(),
-                nodata: Some(nodata),
-            }
+            // Cell by cell (no f64 copy of the grid): nodata and NaN → `nodata`.
+            ecoplan_grid::with_any_grid!(other, g => g.map(Some(nodata), |v| {
+                let x = v.to_f64();
+                if x.is_nan() {
+                    nodata
+                } else {
+                    x as i32
+                }
+            }))
         }
     }
 }
@@ -150,25 +145,6 @@ impl<V: Copy> CodeTable<V> {
 /// Receives output grids as a model finishes them — name without suffix or `.tif`, e.g.
 /// `intermediate_outputs/ls` — so the caller can write each one and free it at once.
 pub type OutputSink<'a> = dyn FnMut(&str, OutputData) -> Result<(), String> + 'a;
-
-/// Maps land-use codes to values (nodata → `nodata`); codes must have been checked with
-/// [`missing_codes`].
-pub(crate) fn reclassify(lulc: &Grid<i32>, map: &HashMap<i64, f64>, nodata: f32) -> Grid<f32> {
-    use rayon::prelude::*;
-    let table = CodeTable::new(map);
-    let data = lulc
-        .data
-        .par_iter()
-        .map(|&v| {
-            if lulc.is_nodata(v) {
-                nodata
-            } else {
-                table.get(v).map_or(nodata, |x| x as f32)
-            }
-        })
-        .collect();
-    like(lulc, data, Some(nodata))
-}
 
 /// A grid with `base`'s geometry.
 pub(crate) fn like<T: Cell, U: Cell>(base: &Grid<U>, data: Vec<T>, nodata: Option<T>) -> Grid<T> {

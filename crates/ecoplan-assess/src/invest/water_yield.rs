@@ -165,14 +165,37 @@ impl WaterYieldOutputs {
                 grid: OutputData::F32(self.pet),
             },
         ];
+        let t = watershed_tables(
+            self.watersheds.as_deref(),
+            self.sub_watersheds.as_deref(),
+            suffix,
+        );
+        (g, t)
+    }
+}
+
+/// Per-pixel output files in the order of [`WaterYieldOutputs::into_files`] (suffix appended
+/// before `.tif`): fractp, aet, wyield, pet.
+pub fn pixel_output_paths(suffix: &str) -> [String; 4] {
+    [
+        format!("output/per_pixel/fractp{suffix}.tif"),
+        format!("output/per_pixel/aet{suffix}.tif"),
+        format!("output/per_pixel/wyield{suffix}.tif"),
+        format!("intermediate/pet{suffix}.tif"),
+    ]
+}
+
+/// The watershed and sub-watershed result tables (natcap.invest's names and columns).
+pub fn watershed_tables(
+    watersheds: Option<&[WatershedYield]>,
+    sub_watersheds: Option<&[WatershedYield]>,
+    suffix: &str,
+) -> Vec<OutputTable> {
+    {
         let mut t = Vec::new();
         for (rows, id, name) in [
-            (&self.watersheds, "ws_id", "watershed_results_wyield"),
-            (
-                &self.sub_watersheds,
-                "subws_id",
-                "subwatershed_results_wyield",
-            ),
+            (watersheds, "ws_id", "watershed_results_wyield"),
+            (sub_watersheds, "subws_id", "subwatershed_results_wyield"),
         ] {
             let Some(rows) = rows else { continue };
             let mut csv = format!("{id},precip_mn,PET_mn,AET_mn,wyield_mn,wyield_vol\n");
@@ -193,7 +216,7 @@ impl WaterYieldOutputs {
                 csv,
             });
         }
-        (g, t)
+        t
     }
 }
 
@@ -228,86 +251,131 @@ pub fn fractp_value(
     }
 }
 
-fn zone_stats(
-    ids: &Grid<i32>,
-    layers: [&Grid<f32>; 4],
-    layer_nodata: [Option<f32>; 4],
-) -> Vec<WatershedYield> {
-    let cell = ids.transform.cell_area();
-    // per zone: count of cells, and (sum, count) per layer
-    let mut zones: BTreeMap<i64, (u64, [(f64, u64); 4])> = BTreeMap::new();
-    for i in 0..ids.data.len() {
-        let z = ids.data[i];
-        if ids.is_nodata(z) || z == 0 {
-            continue;
-        }
-        let e = zones.entry(z as i64).or_insert((0, [(0.0, 0); 4]));
-        e.0 += 1;
-        for k in 0..4 {
-            let g = layers[k];
-            let v = g.data[i];
-            if g.is_nodata(v) || layer_nodata[k] == Some(v) {
-                continue;
-            }
-            e.1[k].0 += v as f64;
-            e.1[k].1 += 1;
-        }
-    }
-    zones
-        .into_iter()
-        .map(|(id, (n, s))| {
-            let mean = |k: usize| {
-                if s[k].1 > 0 {
-                    Some(s[k].0 / s[k].1 as f64)
-                } else {
-                    None
-                }
-            };
-            let area = n as f64 * cell;
-            let wy = mean(3);
-            WatershedYield {
-                id,
-                precip_mn: mean(0),
-                pet_mn: mean(1),
-                aet_mn: mean(2),
-                wyield_mn: wy,
-                wyield_vol: wy.map(|m| m * area / 1000.0),
-                area_m2: area,
-            }
-        })
-        .collect()
+/// Per-zone sums of the watershed table, accumulated band by band in cell order (so the
+/// means equal those of one pass over the whole grid).
+#[derive(Debug, Clone, Default)]
+pub struct ZoneTotals {
+    /// Zone id → slot in `sums`.
+    index: BTreeMap<i64, usize>,
+    /// Per zone: cell count, and (sum, count) of precip, PET, AET, wyield.
+    sums: Vec<(u64, [(f64, u64); 4])>,
 }
 
-/// Runs Annual Water Yield on aligned grids.
-pub fn annual_water_yield(
-    inp: &WaterYieldInputs,
+impl ZoneTotals {
+    /// Adds the cells of `ids` (0 or nodata = outside every zone) and the same cells of the
+    /// four layers (precip, PET, AET, wyield; their nodata or `layer_nodata` skipped).
+    pub fn add(
+        &mut self,
+        ids: &Grid<i32>,
+        layers: [&Grid<f32>; 4],
+        layer_nodata: [Option<f32>; 4],
+    ) {
+        // Neighbouring cells are mostly in the same zone: look the slot up only on a change.
+        let mut last: Option<(i32, usize)> = None;
+        for (i, &z) in ids.data.iter().enumerate() {
+            if ids.is_nodata(z) || z == 0 {
+                continue;
+            }
+            let slot = match last {
+                Some((id, slot)) if id == z => slot,
+                _ => {
+                    let next = self.sums.len();
+                    let slot = *self.index.entry(z as i64).or_insert(next);
+                    if slot == next {
+                        self.sums.push((0, [(0.0, 0); 4]));
+                    }
+                    last = Some((z, slot));
+                    slot
+                }
+            };
+            let e = &mut self.sums[slot];
+            e.0 += 1;
+            for k in 0..4 {
+                let g = layers[k];
+                let v = g.data[i];
+                if g.is_nodata(v) || layer_nodata[k] == Some(v) {
+                    continue;
+                }
+                e.1[k].0 += v as f64;
+                e.1[k].1 += 1;
+            }
+        }
+    }
+
+    /// The table rows, by zone id; `cell_area` in m².
+    pub fn finish(self, cell_area: f64) -> Vec<WatershedYield> {
+        self.index
+            .into_iter()
+            .map(|(id, slot)| {
+                let (n, s) = self.sums[slot];
+                let mean = |k: usize| {
+                    if s[k].1 > 0 {
+                        Some(s[k].0 / s[k].1 as f64)
+                    } else {
+                        None
+                    }
+                };
+                let area = n as f64 * cell_area;
+                let wy = mean(3);
+                WatershedYield {
+                    id,
+                    precip_mn: mean(0),
+                    pet_mn: mean(1),
+                    aet_mn: mean(2),
+                    wyield_mn: wy,
+                    wyield_vol: wy.map(|m| m * area / 1000.0),
+                    area_m2: area,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Per-pixel outputs of [`water_yield_pixels`] (grids of the inputs' size).
+#[derive(Debug, Clone)]
+pub struct WaterYieldPixels {
+    pub fractp: Grid<f32>,
+    pub aet: Grid<f32>,
+    pub wyield: Grid<f32>,
+    pub pet: Grid<f32>,
+}
+
+impl WaterYieldPixels {
+    /// Adds these cells to the watershed sums (`ids`: the zone ids of the same cells).
+    pub fn add_to(&self, totals: &mut ZoneTotals, ids: &Grid<i32>, precipitation: &Grid<f32>) {
+        totals.add(
+            ids,
+            [precipitation, &self.pet, &self.aet, &self.wyield],
+            [None, Some(AWY_NODATA), Some(AWY_NODATA), Some(AWY_NODATA)],
+        );
+    }
+}
+
+/// The problems [`annual_water_yield`] refuses to run with (parameters, land-use codes missing
+/// from the table, grids not aligned with `specs[0]`); for callers that stream the other
+/// inputs band by band through [`water_yield_pixels`].
+pub fn check_water_yield(
+    lulc: &Grid<i32>,
+    specs: &[(&str, ecoplan_grid::GridSpec)],
     bio: &HashMap<i64, AwyClass>,
     params: &WaterYieldParams,
-    progress: &dyn Progress,
-) -> Result<WaterYieldOutputs, AssessError> {
+) -> Result<(), AssessError> {
     let mut problems = params.validate();
-    if let Some(m) = missing_codes(inp.lulc, bio, "lulc_path", "biophysical") {
+    if let Some(m) = missing_codes(lulc, bio, "lulc_path", "biophysical") {
         problems.push(m);
     }
     AssessError::check(problems)?;
-    let mut specs = vec![
-        ("lulc_path", inp.lulc.spec()),
-        (
-            "depth_to_root_rest_layer_path",
-            inp.depth_to_root_rest_layer.spec(),
-        ),
-        ("precipitation_path", inp.precipitation.spec()),
-        ("pawc_path", inp.pawc.spec()),
-        ("eto_path", inp.eto.spec()),
-    ];
-    if let Some(w) = inp.watersheds {
-        specs.push(("watersheds_path", w.spec()));
-    }
-    if let Some(w) = inp.sub_watersheds {
-        specs.push(("sub_watersheds_path", w.spec()));
-    }
-    check_aligned(&specs)?;
-    progress.begin("产水量 water yield", 2);
+    check_aligned(specs)
+}
+
+/// fractp, AET, wyield and PET of every cell of aligned inputs — the whole grid or one band
+/// of rows of each (the watershed fields of `inp` are not used). Codes must have been
+/// checked ([`check_water_yield`]); a code without a table row gives nodata.
+pub fn water_yield_pixels(
+    inp: &WaterYieldInputs,
+    bio: &HashMap<i64, AwyClass>,
+    params: &WaterYieldParams,
+) -> WaterYieldPixels {
     let z = params.seasonality_constant as f32;
     let lulc = inp.lulc;
     let n = lulc.data.len();
@@ -326,65 +394,97 @@ pub fn annual_water_yield(
             table.get(c)
         }
     };
-    let fractp: Vec<f32> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let Some(c) = cls(i) else { return AWY_NODATA };
-            let (pv, ev, dv, wv) = (p.data[i], e.data[i], d.data[i], pw.data[i]);
-            if p.is_nodata(pv) || e.is_nodata(ev) || d.is_nodata(dv) || pw.is_nodata(wv) {
-                return AWY_NODATA;
-            }
-            let root = if c.lulc_veg == 1.0 {
-                c.root_depth as f32
-            } else {
-                1.0
-            };
-            fractp_value(c.kc as f32, ev, pv, root, dv, wv, c.lulc_veg as f32, z)
-                .unwrap_or(AWY_NODATA)
-        })
-        .collect();
-    progress.advance(1);
-    let map2 = |f: &(dyn Fn(f32, f32) -> f32 + Sync)| -> Vec<f32> {
-        (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (fr, pv) = (fractp[i], p.data[i]);
-                if fr == AWY_NODATA || p.is_nodata(pv) {
-                    AWY_NODATA
-                } else {
-                    f(fr, pv)
+    let mut fractp = vec![AWY_NODATA; n];
+    let mut wyield = vec![AWY_NODATA; n];
+    let mut aet = vec![AWY_NODATA; n];
+    let mut pet = vec![AWY_NODATA; n];
+    // One parallel pass writes all four outputs.
+    const CHUNK: usize = 1 << 14;
+    fractp
+        .par_chunks_mut(CHUNK)
+        .zip(wyield.par_chunks_mut(CHUNK))
+        .zip(aet.par_chunks_mut(CHUNK))
+        .zip(pet.par_chunks_mut(CHUNK))
+        .enumerate()
+        .for_each(|(ci, (((fr, wy), ae), pe))| {
+            let base = ci * CHUNK;
+            for j in 0..fr.len() {
+                let i = base + j;
+                let c = cls(i);
+                let (pv, ev) = (p.data[i], e.data[i]);
+                if let Some(c) = c {
+                    if !e.is_nodata(ev) {
+                        pe[j] = ev * c.kc as f32;
+                    }
                 }
-            })
-            .collect()
-    };
-    let wyield = map2(&|fr, pv| (1.0 - fr) * pv);
-    let aet = map2(&|fr, pv| fr * pv);
-    let pet: Vec<f32> = (0..n)
-        .into_par_iter()
-        .map(|i| match cls(i) {
-            Some(c) if !e.is_nodata(e.data[i]) => e.data[i] * c.kc as f32,
-            _ => AWY_NODATA,
-        })
-        .collect();
-    let fractp = like(lulc, fractp, Some(AWY_NODATA));
-    let wyield = like(lulc, wyield, Some(AWY_NODATA));
-    let aet = like(lulc, aet, Some(AWY_NODATA));
-    let pet = like(lulc, pet, Some(AWY_NODATA));
+                let Some(c) = c else { continue };
+                let (dv, wv) = (d.data[i], pw.data[i]);
+                if p.is_nodata(pv) || e.is_nodata(ev) || d.is_nodata(dv) || pw.is_nodata(wv) {
+                    continue;
+                }
+                let root = if c.lulc_veg == 1.0 {
+                    c.root_depth as f32
+                } else {
+                    1.0
+                };
+                let f = fractp_value(c.kc as f32, ev, pv, root, dv, wv, c.lulc_veg as f32, z)
+                    .unwrap_or(AWY_NODATA);
+                fr[j] = f;
+                if f != AWY_NODATA {
+                    wy[j] = (1.0 - f) * pv;
+                    ae[j] = f * pv;
+                }
+            }
+        });
+    WaterYieldPixels {
+        fractp: like(lulc, fractp, Some(AWY_NODATA)),
+        aet: like(lulc, aet, Some(AWY_NODATA)),
+        wyield: like(lulc, wyield, Some(AWY_NODATA)),
+        pet: like(lulc, pet, Some(AWY_NODATA)),
+    }
+}
+
+/// Runs Annual Water Yield on aligned grids.
+pub fn annual_water_yield(
+    inp: &WaterYieldInputs,
+    bio: &HashMap<i64, AwyClass>,
+    params: &WaterYieldParams,
+    progress: &dyn Progress,
+) -> Result<WaterYieldOutputs, AssessError> {
+    let mut specs = vec![
+        ("lulc_path", inp.lulc.spec()),
+        (
+            "depth_to_root_rest_layer_path",
+            inp.depth_to_root_rest_layer.spec(),
+        ),
+        ("precipitation_path", inp.precipitation.spec()),
+        ("pawc_path", inp.pawc.spec()),
+        ("eto_path", inp.eto.spec()),
+    ];
+    if let Some(w) = inp.watersheds {
+        specs.push(("watersheds_path", w.spec()));
+    }
+    if let Some(w) = inp.sub_watersheds {
+        specs.push(("sub_watersheds_path", w.spec()));
+    }
+    check_water_yield(inp.lulc, &specs, bio, params)?;
+    progress.begin("产水量 water yield", 2);
+    let px = water_yield_pixels(inp, bio, params);
+    progress.advance(1);
+    let cell = inp.lulc.transform.cell_area();
     let stats = |ids: &Grid<i32>| {
-        zone_stats(
-            ids,
-            [p, &pet, &aet, &wyield],
-            [None, Some(AWY_NODATA), Some(AWY_NODATA), Some(AWY_NODATA)],
-        )
+        let mut t = ZoneTotals::default();
+        px.add_to(&mut t, ids, inp.precipitation);
+        t.finish(cell)
     };
     let watersheds = inp.watersheds.map(stats);
     let sub_watersheds = inp.sub_watersheds.map(stats);
     progress.finish();
     Ok(WaterYieldOutputs {
-        fractp,
-        aet,
-        wyield,
-        pet,
+        fractp: px.fractp,
+        aet: px.aet,
+        wyield: px.wyield,
+        pet: px.pet,
         watersheds,
         sub_watersheds,
     })
@@ -417,5 +517,128 @@ mod tests {
         // the ω cap at 5 and the min(AET/P, PET/P) rule: tiny PET
         let f = fractp_value(0.1, 100.0, 1000.0, 5000.0, 5000.0, 0.5, 1.0, 30.0).unwrap();
         assert!((f - 0.01).abs() < 1e-6);
+    }
+
+    #[test]
+    fn band_by_band_equals_the_whole_grid_run() {
+        let (w, h) = (9, 13);
+        let spec = ecoplan_grid::GridSpec::new(
+            w,
+            h,
+            ecoplan_grid::GeoTransform::north_up(0.0, 0.0, 30.0),
+            None,
+        );
+        let f = |k: f32, nd: Option<f32>| {
+            let data = (0..w * h)
+                .map(|i| {
+                    if i % 17 == 3 {
+                        nd.unwrap_or(f32::NAN)
+                    } else {
+                        k * (1.0 + ((i * 7919) % 23) as f32 / 10.0)
+                    }
+                })
+                .collect();
+            Grid::from_vec(&spec, data, nd).unwrap()
+        };
+        let (depth, precip, pawc, eto) = (
+            f(300.0, Some(-1.0)),
+            f(400.0, None),
+            f(0.05, Some(-1.0)),
+            f(500.0, Some(-9.0)),
+        );
+        let ids = |n: i32| {
+            Grid::from_vec(
+                &spec,
+                (0..w * h)
+                    .map(|i| ((i / w) as i32 / 3 + i as i32 % 2) % n)
+                    .collect(),
+                Some(-5),
+            )
+            .unwrap()
+        };
+        let (ws, sub) = (ids(3), ids(5));
+        let lulc = Grid::from_vec(
+            &spec,
+            (0..w * h).map(|i| [1, 2, 3, 0][i % 4]).collect(),
+            Some(0),
+        )
+        .unwrap();
+        let bio = [
+            (1, 1.0, 1200.0, 0.9),
+            (2, 0.0, 1.0, 1.05),
+            (3, 1.0, 3000.0, 0.7),
+        ]
+        .into_iter()
+        .map(|(c, v, r, k)| {
+            (
+                c,
+                AwyClass {
+                    lulc_veg: v,
+                    root_depth: r,
+                    kc: k,
+                },
+            )
+        })
+        .collect();
+        let params = WaterYieldParams {
+            seasonality_constant: 5.0,
+        };
+        let inp = WaterYieldInputs {
+            lulc: &lulc,
+            depth_to_root_rest_layer: &depth,
+            precipitation: &precip,
+            pawc: &pawc,
+            eto: &eto,
+            watersheds: Some(&ws),
+            sub_watersheds: Some(&sub),
+        };
+        let whole = annual_water_yield(&inp, &bio, &params, &ecoplan_grid::NoProgress).unwrap();
+        assert!(whole.wyield.data.iter().any(|&v| v > 0.0));
+        for band_rows in [1, 5, 13] {
+            let mut got: [Vec<f32>; 4] = Default::default();
+            let (mut tw, mut ts) = (ZoneTotals::default(), ZoneTotals::default());
+            for r0 in (0..h).step_by(band_rows) {
+                let rows = band_rows.min(h - r0);
+                let cut = |g: &Grid<f32>| g.window(0, r0, w, rows).unwrap();
+                let (l, d, p, pw, e) = (
+                    lulc.window(0, r0, w, rows).unwrap(),
+                    cut(&depth),
+                    cut(&precip),
+                    cut(&pawc),
+                    cut(&eto),
+                );
+                let band = WaterYieldInputs {
+                    lulc: &l,
+                    depth_to_root_rest_layer: &d,
+                    precipitation: &p,
+                    pawc: &pw,
+                    eto: &e,
+                    watersheds: None,
+                    sub_watersheds: None,
+                };
+                let px = water_yield_pixels(&band, &bio, &params);
+                px.add_to(&mut tw, &ws.window(0, r0, w, rows).unwrap(), &p);
+                px.add_to(&mut ts, &sub.window(0, r0, w, rows).unwrap(), &p);
+                for (g, o) in got
+                    .iter_mut()
+                    .zip([&px.fractp, &px.aet, &px.wyield, &px.pet])
+                {
+                    g.extend_from_slice(&o.data);
+                }
+            }
+            for (g, want) in got
+                .iter()
+                .zip([&whole.fractp, &whole.aet, &whole.wyield, &whole.pet])
+            {
+                assert!(
+                    g.iter()
+                        .zip(&want.data)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "band_rows {band_rows}"
+                );
+            }
+            assert_eq!(Some(tw.finish(900.0)), whole.watersheds);
+            assert_eq!(Some(ts.finish(900.0)), whole.sub_watersheds);
+        }
     }
 }
