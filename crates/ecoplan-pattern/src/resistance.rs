@@ -92,10 +92,16 @@ const PRESETS: &[(&str, &str)] = &[
     ),
 ];
 
-const BREAK_PRESETS: &[(&str, &str)] = &[(
-    "turpan_slope",
-    include_str!("../../../presets/resistance/turpan_slope.csv"),
-)];
+const BREAK_PRESETS: &[(&str, &str)] = &[
+    (
+        "turpan_slope",
+        include_str!("../../../presets/resistance/turpan_slope.csv"),
+    ),
+    (
+        "road_distance",
+        include_str!("../../../presets/resistance/road_distance.csv"),
+    ),
+];
 
 /// `# key: value` comment lines of a preset CSV.
 fn comment_meta(text: &str) -> BTreeMap<String, String> {
@@ -367,6 +373,11 @@ impl BreakTable {
                 )
             })?;
         Self::parse_csv(name, text)
+    }
+
+    /// Names of the bundled break-table presets (`presets/resistance/`).
+    pub fn preset_names() -> Vec<&'static str> {
+        BREAK_PRESETS.iter().map(|(n, _)| *n).collect()
     }
 
     /// Resistance for value `v`; `None` above the last bound or for NaN.

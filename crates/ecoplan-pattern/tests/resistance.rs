@@ -158,3 +158,62 @@ fn nodata_classes_stay_nodata() {
     assert_eq!(r.resistance.data, vec![1.0, RESISTANCE_NODATA, 10.0]);
     assert_eq!(r.report.nodata_cells, 1);
 }
+
+#[test]
+fn every_break_preset_parses_with_provenance() {
+    let names = BreakTable::preset_names();
+    assert!(names.contains(&"turpan_slope") && names.contains(&"road_distance"));
+    for name in names {
+        let b = BreakTable::preset(name).unwrap();
+        assert!(!b.rows.is_empty() && !b.source.is_empty(), "{name}");
+        // The last row is open-ended, so every finite value gets a resistance.
+        assert_eq!(b.rows.last().unwrap().0, f64::INFINITY, "{name}");
+    }
+}
+
+/// Distance to a road (EDT from the road cells) reclassified by the road_distance preset and
+/// weighted with land use: R = 0.8·R_lu + 0.2·R_road(d), cell by cell.
+#[test]
+fn road_distance_preset_as_a_weighted_factor() {
+    let n = 40;
+    let s = spec(n, 1);
+    let t = ResistanceTable::preset("turpan_landuse_clcd").unwrap();
+    let cropland = t.resistance_of(1).unwrap();
+    let lu = Grid::from_vec(&s, vec![1u8; n], None).unwrap();
+    let d = ecoplan_pattern::corridors::euclidean_distance(|i| i == 0, n, 1, 30.0, 30.0);
+    let dist = Grid::from_vec(&s, d, None).unwrap();
+    let b = BreakTable::preset("road_distance").unwrap();
+    let r = resistance_from_classes(
+        &lu,
+        &t,
+        &[Factor {
+            name: "distance to roads",
+            layer: &dist,
+            breaks: &b,
+            weight: 0.2,
+        }],
+        &[],
+        &ResistanceParams {
+            landuse_weight: 0.8,
+            clamp: None,
+        },
+    )
+    .unwrap();
+    // Column c lies 30·c m from the road: 0–100 m → 100, ≤ 300 → 60, ≤ 500 → 30, ≤ 1000 → 10, beyond → 1.
+    for (c, road) in [
+        (0, 100.0),
+        (3, 100.0),
+        (4, 60.0),
+        (10, 60.0),
+        (11, 30.0),
+        (16, 30.0),
+        (17, 10.0),
+        (33, 10.0),
+        (34, 1.0),
+        (39, 1.0),
+    ] {
+        let want = 0.8 * cropland + 0.2 * road;
+        let got = r.resistance.data[c] as f64;
+        assert!((got - want).abs() < 1e-3, "column {c}: {got} vs {want}");
+    }
+}
