@@ -50,6 +50,9 @@ use crate::corridors::{
     barrier_mapper, linkage_corridors, pinchpoint_mapper, BarrierOutput, BarrierParams,
     CorridorError, Corridors, LinkageParams, PinchpointOutput, PinchpointParams,
 };
+use crate::cost_distance::{
+    cost_distance, least_cost_path, BadCostPolicy, CostDistanceParams, LeastCostPath,
+};
 use crate::mspa::{core_mask, mspa, MspaError, MspaParams};
 use crate::network::{
     compare_planned, cost_ratio, network_indices, planned_links, NetworkComparison, NetworkIndices,
@@ -68,7 +71,7 @@ use ecoplan_circuit::circuitscape::{
     discard_maps, one_to_all, pairwise, FocalPoint, Landscape, MapOptions, OneToAllMode,
 };
 use ecoplan_circuit::{Connectivity, GraphOptions, SolverKind, SolverOptions};
-use ecoplan_grid::{Grid, Progress};
+use ecoplan_grid::{Grid, NoProgress, Progress};
 use serde::{Deserialize, Serialize};
 
 /// Common land-use classes (presets/landuse/common_classes.csv) counted as ecological land:
@@ -367,6 +370,13 @@ pub struct PlannedNetwork {
     pub links: Vec<PlannedLink>,
     /// Indices of planned corridors that join fewer than two sources.
     pub unattached: Vec<usize>,
+    /// Network cost ratio 1 − Σ LCP length / Σ LCD of the kept corridors (before) and of kept ∪
+    /// planned links (after). A planned link counts along the least-cost path of its source pair
+    /// on the resistance surface (the pair's candidate link when Linkage Mapper has one, else a
+    /// cost-distance run from one source to the other); `cost_ratio_after` is None when a
+    /// planned pair cannot reach each other.
+    pub cost_ratio_before: Option<f64>,
+    pub cost_ratio_after: Option<f64>,
 }
 
 impl PatternOutputs {
@@ -393,11 +403,69 @@ impl PatternOutputs {
             .collect();
         let comparison = compare_planned(self.sources.table.len(), &existing, &planned)
             .map_err(|e| PatternError::Params(vec![format!("planned corridors: {e}")]))?;
+        let pair = |a: u32, b: u32| (a.min(b), a.max(b));
+        let kept: std::collections::BTreeSet<(u32, u32)> = self
+            .corridors
+            .kept_links()
+            .map(|l| pair(l.core_a, l.core_b))
+            .collect();
+        let mut lengths: Vec<f64> = self.corridors.kept_links().map(|l| l.lcp_length).collect();
+        let mut lcd: Vec<f64> = self.corridors.kept_links().map(|l| l.cwd).collect();
+        let mut known = true;
+        let new_pairs: std::collections::BTreeSet<(u32, u32)> = links
+            .iter()
+            .map(|l| pair(l.source_a, l.source_b))
+            .filter(|p| !kept.contains(p))
+            .collect();
+        for &(a, b) in &new_pairs {
+            let candidate = self.corridors.links.iter().find(|l| {
+                pair(l.core_a, l.core_b) == (a, b) && l.cwd.is_finite() && l.lcp_length.is_finite()
+            });
+            match candidate {
+                Some(l) => {
+                    lengths.push(l.lcp_length);
+                    lcd.push(l.cwd);
+                }
+                None => match self.least_cost_between(a, b) {
+                    Some(p) => {
+                        lengths.push(p.length);
+                        lcd.push(p.cost);
+                    }
+                    None => known = false,
+                },
+            }
+        }
+        let cost_ratio_after = if known {
+            cost_ratio(&lengths, &lcd).ok()
+        } else {
+            None
+        };
         Ok(PlannedNetwork {
             comparison,
             links,
             unattached,
+            cost_ratio_before: self.network_cost_ratio,
+            cost_ratio_after,
         })
+    }
+}
+
+impl PatternOutputs {
+    /// The least-cost path from source `a` to source `b` on the resistance surface (cells outside
+    /// the analysis area impassable); None when `b` cannot be reached.
+    pub fn least_cost_between(&self, a: u32, b: u32) -> Option<LeastCostPath> {
+        let patches = &self.sources.patches;
+        let from = patches.map(Some(0u32), |id| if id == a { a } else { 0 });
+        let params = CostDistanceParams {
+            bad_cost: BadCostPolicy::AsBarrier,
+            allocation: false,
+            ..Default::default()
+        };
+        let cd = cost_distance(&self.resistance.resistance, &from, &params, &NoProgress).ok()?;
+        let to: Vec<usize> = (0..patches.data.len())
+            .filter(|&i| patches.data[i] == b)
+            .collect();
+        least_cost_path(&cd, &to).ok()
     }
 }
 
@@ -1144,5 +1212,28 @@ mod tests {
         assert!((cmp.before.gamma - 2.0 / 3.0).abs() < 1e-12);
         assert!((cmp.after.gamma - 1.0).abs() < 1e-12);
         assert!((cmp.after.alpha - 1.0).abs() < 1e-12);
+        // Cost ratio after: A–C counted along its least-cost path (the candidate link Linkage
+        // Mapper dropped because it crosses B).
+        let key = |x: u32, y: u32| (x.min(y), x.max(y));
+        // A–C is not a Linkage Mapper candidate (B lies between), so its least-cost path is
+        // a separate cost-distance run: longer and costlier than either kept link.
+        assert!(!out
+            .corridors
+            .links
+            .iter()
+            .any(|l| key(l.core_a, l.core_b) == key(a, c)));
+        let ac = out.least_cost_between(a, c).expect("A reaches C");
+        assert!(out
+            .corridors
+            .kept_links()
+            .all(|l| ac.cost > l.cwd && ac.length > l.lcp_length));
+        let (mut len, mut lcd) = (ac.length, ac.cost);
+        for l in out.corridors.kept_links() {
+            len += l.lcp_length;
+            lcd += l.cwd;
+        }
+        assert_eq!(pn.cost_ratio_before, out.network_cost_ratio);
+        let after = pn.cost_ratio_after.expect("A–C has an LCD");
+        assert!((after - (1.0 - len / lcd)).abs() < 1e-12, "{after}");
     }
 }
