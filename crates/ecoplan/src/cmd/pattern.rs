@@ -55,7 +55,7 @@ pub fn command() -> Command {
         .arg(Arg::new("max-sources").long("max-sources").value_name("N").value_parser(clap::value_parser!(usize)).help("源地数上限 Keep the N sources with the highest dPC (default 30; 0 = no limit)"))
         .arg(num("min-dpc", "PCT", "dPC 下限（%）Drop sources with dPC below this (Turpan: 3)"))
         .arg(num("dpc-distance", "M", "扩散距离（米）Distance with dispersal probability 0.5 (default 1500 m)"))
-        .arg(Arg::new("table").long("table").value_name("PRESET|CSV").default_value("common_default").help("阻力表 Resistance table on the common classes: preset or CSV (code,name_zh,name_en,resistance)"))
+        .arg(Arg::new("table").long("table").value_name("PRESET|CSV").default_value("common_default").help("阻力表 Resistance table on the common classes: preset or CSV (code,name_zh,name_en,resistance); overrides [pattern] resistance_table"))
         .arg(num("truncate", "CWD", "廊道宽度 Corridor width: truncate NLCC at this cost distance (default 20000)"))
         .arg(Arg::new("nn").long("nn").value_name("N|all").default_value("4").help("近邻数 Keep each source's N nearest neighbours (all = no pruning)"))
         .arg(num("max-cwd", "CWD", "最大成本距离 Drop links with CWD above this"))
@@ -67,7 +67,7 @@ pub fn command() -> Command {
         .arg(Arg::new("gravity-classes").long("gravity-classes").value_name("jenks|off|G").default_value("jenks").help("重要/一般廊道 Split corridors by gravity G: jenks (natural breaks, 2 classes), off, or a threshold G"))
         .arg(num("landuse-weight", "W", "土地利用阻力权重 Weight of the land-use resistance when factors are given (Turpan 0.7; default 1 − Σ factor weights)"))
         .arg(Arg::new("slope-factor").long("slope-factor").value_name("BREAKS:WEIGHT").help("坡度因子 Slope (°, from the plan's dem layer) reclassified by a break table, e.g. turpan_slope:0.3"))
-        .arg(Arg::new("road-factor").long("road-factor").value_name("BREAKS:WEIGHT").help("道路距离因子 Distance to the plan's roads layer (m) reclassified by a break table CSV (upper,resistance) and weighted"))
+        .arg(Arg::new("road-factor").long("road-factor").value_name("BREAKS:WEIGHT").help("道路距离因子 Distance to the plan's roads layer (m) reclassified by a break table (preset road_distance or CSV upper,resistance) and weighted; WEIGHT alone uses road_distance"))
         .arg(Arg::new("ndvi-correction").long("ndvi-correction").action(ArgAction::SetTrue).help("NDVI 校正 Correct land-use resistance by the plan's ndvi layer: R′ = R_a·NDVI_a/NDVI_i"))
         .arg(Arg::new("night-light").long("night-light").value_name("RASTER").value_parser(clap::value_parser!(PathBuf)).help("夜间灯光校正 Night-light raster: R′ = R_a·NL_i/NL_a"))
         .arg(Arg::new("impervious").long("impervious").value_name("RASTER").value_parser(clap::value_parser!(PathBuf)).help("不透水面校正 Impervious-share raster: R′ = R_a·ISA_i/ISA_a"))
@@ -130,9 +130,6 @@ fn params_from(m: &ArgMatches) -> Result<PatternParams> {
         p.barrier_radii_m = Some([a, b, c]);
     }
     p.barriers = !m.get_flag("no-barriers");
-    p.linkage.gravity_classes = super::corridors::gravity_classes_arg(
-        m.get_one::<String>("gravity-classes").map(String::as_str),
-    )?;
     p.pinchpoints = !m.get_flag("no-pinchpoints");
     p.validate()?;
     Ok(p)
@@ -274,9 +271,12 @@ pub fn slope_degrees(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f32> {
 
 /// `BREAKS:WEIGHT` (a break-table preset or CSV, and its weight).
 fn factor_arg(flag: &str, s: &str) -> Result<(BreakTable, f64)> {
-    let (breaks, weight) = s
-        .rsplit_once(':')
-        .with_context(|| format!("--{flag} {s}: expected BREAKS:WEIGHT (e.g. turpan_slope:0.3)"))?;
+    // The road factor defaults to the road_distance preset (`--road-factor 0.2`).
+    let (breaks, weight) = match s.rsplit_once(':') {
+        Some(bw) => bw,
+        None if flag == "road-factor" => ("road_distance", s),
+        None => bail!("--{flag} {s}: expected BREAKS:WEIGHT (e.g. turpan_slope:0.3)"),
+    };
     let weight: f64 = weight
         .parse()
         .with_context(|| format!("--{flag} {s}: weight '{weight}' is not a number"))?;
@@ -284,7 +284,7 @@ fn factor_arg(flag: &str, s: &str) -> Result<(BreakTable, f64)> {
         Ok(t) => t,
         Err(_) => {
             let text = std::fs::read_to_string(breaks).with_context(|| {
-                format!("--{flag} {s}: '{breaks}' is neither a break-table preset (turpan_slope) nor a readable CSV (upper,resistance)")
+                format!("--{flag} {s}: '{breaks}' is neither a break-table preset ({}) nor a readable CSV (upper,resistance)", BreakTable::preset_names().join(", "))
             })?;
             BreakTable::parse_csv(breaks, &text)?
         }
@@ -292,12 +292,132 @@ fn factor_arg(flag: &str, s: &str) -> Result<(BreakTable, f64)> {
     Ok((table, weight))
 }
 
+/// Whether `id` was given on the command line (not a clap default).
+fn on_cli(m: &ArgMatches, id: &str) -> bool {
+    m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+}
+
+/// The resistance factors and corrections, gravity split and planned corridors of a run: each
+/// command-line flag over the plan's `[pattern]` field over the default (METHODS §3).
+#[derive(Debug)]
+pub struct PatternSettings {
+    pub table: ResistanceTable,
+    /// None = 1 − Σ factor weights.
+    pub landuse_weight: Option<f64>,
+    pub slope_factor: Option<(BreakTable, f64)>,
+    pub road_factor: Option<(BreakTable, f64)>,
+    pub ndvi_correction: bool,
+    pub night_light: Option<PathBuf>,
+    pub impervious: Option<PathBuf>,
+    pub gravity_classes: ecoplan_pattern::corridors::GravityClasses,
+    pub planned_corridors: Option<PathBuf>,
+    /// Which settings came from plan.toml (for the run notes).
+    pub from_plan: Vec<&'static str>,
+}
+
+impl PatternSettings {
+    pub fn resolve(m: &ArgMatches, plan: &Plan) -> Result<Self> {
+        let cfg = &plan.pattern;
+        let mut from_plan = Vec::new();
+        let mut pick = |key: &'static str, flag: &str, has_plan: bool| -> bool {
+            let use_plan = !on_cli(m, flag) && has_plan;
+            if use_plan {
+                from_plan.push(key);
+            }
+            use_plan
+        };
+        let path_of = |s: &str| -> String {
+            // A preset name stays a name; a CSV path is relative to the plan.
+            if ResistanceTable::preset_names().contains(&s)
+                || BreakTable::preset_names().contains(&s)
+            {
+                s.to_string()
+            } else {
+                plan.resolve(Path::new(s)).to_string_lossy().into_owned()
+            }
+        };
+        let table = if pick("resistance_table", "table", cfg.resistance_table.is_some()) {
+            load_table(&path_of(cfg.resistance_table.as_deref().expect("checked")))
+                .context("plan.toml [pattern] resistance_table")?
+        } else {
+            load_table(m.get_one::<String>("table").expect("default"))?
+        };
+        let landuse_weight = if pick(
+            "landuse_weight",
+            "landuse-weight",
+            cfg.landuse_weight.is_some(),
+        ) {
+            cfg.landuse_weight
+        } else {
+            m.get_one::<f64>("landuse-weight").copied()
+        };
+        let mut factor = |key: &'static str,
+                          flag: &str,
+                          plan_f: &Option<crate::config::FactorConfig>|
+         -> Result<Option<(BreakTable, f64)>> {
+            if pick(key, flag, plan_f.is_some()) {
+                let f = plan_f.as_ref().expect("checked");
+                let arg = format!("{}:{}", path_of(&f.breaks), f.weight);
+                return factor_arg(flag, &arg)
+                    .map(Some)
+                    .context(format!("plan.toml [pattern] {key}"));
+            }
+            m.get_one::<String>(flag)
+                .map(|s| factor_arg(flag, s))
+                .transpose()
+        };
+        let slope_factor = factor("slope_factor", "slope-factor", &cfg.slope_factor)?;
+        let road_factor = factor("road_factor", "road-factor", &cfg.road_factor)?;
+        let ndvi_correction = m.get_flag("ndvi-correction")
+            || (cfg.ndvi_correction && pick("ndvi_correction", "ndvi-correction", true));
+        let mut path = |key: &'static str, flag: &str, v: &Option<PathBuf>| -> Option<PathBuf> {
+            if pick(key, flag, v.is_some()) {
+                v.as_ref().map(|p| plan.resolve(p))
+            } else {
+                m.get_one::<PathBuf>(flag).cloned()
+            }
+        };
+        let night_light = path("night_light", "night-light", &cfg.night_light);
+        let impervious = path("impervious", "impervious", &cfg.impervious);
+        let planned_corridors = path(
+            "planned_corridors",
+            "planned-corridors",
+            &cfg.planned_corridors,
+        );
+        let gravity_classes = if pick(
+            "gravity_classes",
+            "gravity-classes",
+            cfg.gravity_classes.is_some(),
+        ) {
+            cfg.gravity_classes.expect("checked")
+        } else {
+            super::corridors::gravity_classes_arg(
+                m.get_one::<String>("gravity-classes").map(String::as_str),
+            )?
+        };
+        Ok(PatternSettings {
+            table,
+            landuse_weight,
+            slope_factor,
+            road_factor,
+            ndvi_correction,
+            night_light,
+            impervious,
+            gravity_classes,
+            planned_corridors,
+            from_plan,
+        })
+    }
+}
+
 pub fn run(m: &ArgMatches) -> Result<()> {
     let plan_path: &PathBuf = m.get_one("plan").expect("required");
-    let params = params_from(m)?;
-    let table = load_table(m.get_one::<String>("table").expect("default"))?;
+    let mut params = params_from(m)?;
     let bar = crate::progress::Bar::new();
     let plan = crate::config::load_valid_plan(plan_path, &bar)?;
+    let settings = PatternSettings::resolve(m, &plan)?;
+    params.linkage.gravity_classes = settings.gravity_classes;
+    let table = &settings.table;
     let region = crate::region::load_region(&plan)?;
     let grid = region.grid.clone();
     let layers = read_plan_layers(&plan, &grid, &bar)?;
@@ -326,6 +446,12 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         }
     };
     eprintln!("{importance_note}");
+    let settings_note = (!settings.from_plan.is_empty()).then(|| {
+        format!(
+            "规划配置 plan.toml [pattern]: {} (command-line flags override them)",
+            settings.from_plan.join(", ")
+        )
+    });
     let importance = match &importance_path {
         Some(p) => {
             let g = crate::rasters::read_raster(p)?;
@@ -340,19 +466,17 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     };
     // Resistance factors and corrections (METHODS §3.2).
     let mut factor_data: Vec<(&str, Grid<f32>, BreakTable, f64)> = Vec::new();
-    if let Some(fs) = m.get_one::<String>("slope-factor") {
-        let (breaks, w) = factor_arg("slope-factor", fs)?;
+    if let Some((breaks, w)) = settings.slope_factor.clone() {
         let dem = layers.dem.as_ref().context(
-            "--slope-factor needs a layer of kind dem in the plan (slope is computed from it)",
+            "the slope factor (--slope-factor or [pattern] slope_factor) needs a layer of kind dem in the plan (slope is computed from it)",
         )?;
         factor_data.push(("slope 坡度 (°)", slope_degrees(dem, &bar), breaks, w));
     }
-    if let Some(fs) = m.get_one::<String>("road-factor") {
-        let (breaks, w) = factor_arg("road-factor", fs)?;
+    if let Some((breaks, w)) = settings.road_factor.clone() {
         let roads = layers
             .roads
             .as_ref()
-            .context("--road-factor needs a layer of kind roads in the plan")?;
+            .context("the road factor (--road-factor or [pattern] road_factor) needs a layer of kind roads in the plan")?;
         let t = grid.transform;
         let d = ecoplan_pattern::corridors::euclidean_distance(
             |i| roads.data[i] > 0,
@@ -369,25 +493,23 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         ));
     }
     let factors = super::resistance::borrow_factors(&factor_data);
-    let mut params = params;
-    params.resistance.landuse_weight = match m.get_one::<f64>("landuse-weight") {
-        Some(&w) => w,
+    params.resistance.landuse_weight = match settings.landuse_weight {
+        Some(w) => w,
         None => 1.0 - factors.iter().map(|f| f.weight).sum::<f64>(),
     };
     params.validate()?;
     let mut corr_data: Vec<(CorrectionKind, Grid<f32>)> = Vec::new();
-    if m.get_flag("ndvi-correction") {
-        let ndvi = layers
-            .ndvi
-            .clone()
-            .context("--ndvi-correction needs a layer of kind ndvi in the plan")?;
+    if settings.ndvi_correction {
+        let ndvi = layers.ndvi.clone().context(
+            "the NDVI correction (--ndvi-correction or [pattern] ndvi_correction) needs a layer of kind ndvi in the plan",
+        )?;
         corr_data.push((CorrectionKind::Ndvi, ndvi));
     }
-    for (flag, kind) in [
-        ("night-light", CorrectionKind::NightLight),
-        ("impervious", CorrectionKind::Impervious),
+    for (file, kind) in [
+        (&settings.night_light, CorrectionKind::NightLight),
+        (&settings.impervious, CorrectionKind::Impervious),
     ] {
-        if let Some(p) = m.get_one::<PathBuf>(flag) {
+        if let Some(p) = file {
             let g = crate::rasters::read_raster(p)?;
             corr_data.push((
                 kind,
@@ -399,7 +521,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         .iter()
         .map(|(k, g)| Correction { kind: *k, layer: g })
         .collect();
-    let mut inputs = PatternInputs::new(&layers.landuse, &table);
+    let mut inputs = PatternInputs::new(&layers.landuse, table);
     inputs.region = Some(&region_mask);
     inputs.importance = importance.as_ref();
     inputs.policy_areas = layers.protected.as_ref();
@@ -409,7 +531,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     inputs.corrections = &corrections;
     let out = run_pattern(&inputs, &params, &bar)
         .with_context(|| format!("生态安全格局 pattern chain on {}", plan_path.display()))?;
-    let planned_layer = match m.get_one::<PathBuf>("planned-corridors") {
+    let planned_layer = match &settings.planned_corridors {
         Some(p) => Some(crate::rasters::read_vector_in(p, grid.crs.as_ref())?),
         None => layers.planned_corridors.clone(),
     };
@@ -422,6 +544,7 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         None => out_root.join("pattern"),
     };
     let mut notes = vec![importance_note];
+    notes.extend(settings_note);
     notes.extend(out.notes.iter().cloned());
     let files = write_pattern(
         &dir,
@@ -598,24 +721,30 @@ pub fn write_pattern(
     files.push("network.csv".into());
     if let Some((_, p)) = planned {
         let c = &p.comparison;
+        // Planned links count along their pair's least-cost path in the cost ratio.
         let mut header = net_header.to_vec();
-        header.pop(); // the cost ratio needs corridor lengths and LCDs, not known for planned links
         header.push("added_links");
-        let mut before = index_row("现状 current", &c.before, None);
-        before.pop();
+        let mut before = index_row("现状 current", &c.before, p.cost_ratio_before);
         before.push(String::new());
-        let mut after = index_row("规划 planned (current + planned corridors)", &c.after, None);
-        after.pop();
+        let mut after = index_row(
+            "规划 planned (current + planned corridors)",
+            &c.after,
+            p.cost_ratio_after,
+        );
         after.push(c.added_links.to_string());
-        let mut delta = vec![
+        let delta = vec![
             "变化 change".to_string(),
             "0".into(),
             (c.after.links - c.before.links).to_string(),
             format!("{:.6}", c.after.alpha - c.before.alpha),
             format!("{:.6}", c.after.beta - c.before.beta),
             format!("{:.6}", c.after.gamma - c.before.gamma),
+            match (p.cost_ratio_before, p.cost_ratio_after) {
+                (Some(b), Some(a)) => format!("{:.6}", a - b),
+                _ => String::new(),
+            },
+            c.added_links.to_string(),
         ];
-        delta.push(c.added_links.to_string());
         write_text(
             &dir.join("planned_network.csv"),
             &csv_text(&header, &[before, after, delta]),

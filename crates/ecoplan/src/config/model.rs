@@ -22,6 +22,47 @@ pub struct Plan {
     pub grid: GridConfig,
     pub layers: Vec<LayerConfig>,
     pub output: OutputConfig,
+    /// `[pattern]`: settings of `ecoplan pattern` (all optional; its flags override them).
+    pub pattern: PatternConfig,
+}
+
+/// `[pattern]` of plan.toml: the resistance factors and corrections, the gravity-model split and
+/// the planned corridors of `ecoplan pattern` (METHODS §3). Every field is optional; a command-line
+/// flag overrides the field it names. Paths are relative to the plan file.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct PatternConfig {
+    /// Land-use resistance table: a preset name (common_default, …) or a CSV path
+    /// (`code,name_zh,name_en,resistance`). Default common_default. Flag `--table`.
+    pub resistance_table: Option<String>,
+    /// Weight of the land-use resistance in the weighted sum, in (0, 1]. Default
+    /// 1 − Σ factor weights. Flag `--landuse-weight`.
+    pub landuse_weight: Option<f64>,
+    /// Slope factor (degrees, from the plan's dem layer): break table and weight
+    /// (Turpan: turpan_slope, 0.3). Flag `--slope-factor BREAKS:WEIGHT`.
+    pub slope_factor: Option<FactorConfig>,
+    /// Distance-to-roads factor (metres, from the plan's roads layer): break table (default
+    /// the road_distance preset) and weight. Flag `--road-factor [BREAKS:]WEIGHT`.
+    pub road_factor: Option<FactorConfig>,
+    /// NDVI correction R′ = R_a·NDVI_a/NDVI_i from the plan's ndvi layer. Flag `--ndvi-correction`.
+    pub ndvi_correction: bool,
+    /// Night-light raster for R′ = R_a·NL_i/NL_a. Flag `--night-light`.
+    pub night_light: Option<PathBuf>,
+    /// Impervious-share raster for R′ = R_a·ISA_i/ISA_a. Flag `--impervious`.
+    pub impervious: Option<PathBuf>,
+    /// 重要/一般廊道 split of the corridors by gravity G (Kong et al. 2010): natural breaks
+    /// ("jenks", default), "off", or a threshold G (a number). Flag `--gravity-classes`.
+    pub gravity_classes: Option<ecoplan_pattern::corridors::GravityClasses>,
+    /// Planned corridors (规划廊道) lines/polygons for α/β/γ before/after. Default: the plan's
+    /// vector layer named planned_corridors. Flag `--planned-corridors`.
+    pub planned_corridors: Option<PathBuf>,
+}
+
+/// A weighted resistance factor of `[pattern]`: a break table (preset name or CSV path with
+/// columns `upper,resistance`) and its weight in (0, 1).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FactorConfig {
+    pub breaks: String,
+    pub weight: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]

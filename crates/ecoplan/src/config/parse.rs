@@ -145,7 +145,7 @@ fn get<'t, 'i>(t: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
     t.get(key)
 }
 
-const TOP_KEYS: &[&str] = &["plan", "region", "grid", "layers", "output"];
+const TOP_KEYS: &[&str] = &["plan", "region", "grid", "layers", "output", "pattern"];
 const PLAN_KEYS: &[&str] = &["name", "base_year", "target_years"];
 const REGION_KEYS: &[&str] = &[
     "boundary",
@@ -157,6 +157,18 @@ const REGION_KEYS: &[&str] = &[
 const GRID_KEYS: &[&str] = &["crs", "cell_size"];
 const LAYER_KEYS: &[&str] = &["file", "kind", "classes", "class_overrides", "resampling"];
 const OUTPUT_KEYS: &[&str] = &["dir"];
+const PATTERN_KEYS: &[&str] = &[
+    "resistance_table",
+    "landuse_weight",
+    "slope_factor",
+    "road_factor",
+    "ndvi_correction",
+    "night_light",
+    "impervious",
+    "gravity_classes",
+    "planned_corridors",
+];
+const FACTOR_KEYS: &[&str] = &["breaks", "weight"];
 
 /// Parses `text` (the content of `file`). Returns the plan when it could be built (even with
 /// warnings) and every problem found.
@@ -442,6 +454,12 @@ pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
         }
     }
 
+    // [pattern]
+    let pattern = match w.table(root, "pattern", "") {
+        Some((t, _)) => pattern_section(&mut w, t, &base_dir),
+        None => PatternConfig::default(),
+    };
+
     let plan = region.map(|region| Plan {
         file: file.to_path_buf(),
         base_dir,
@@ -450,6 +468,145 @@ pub fn parse_plan(file: &Path, text: &str) -> (Option<Plan>, Vec<Problem>) {
         grid,
         layers,
         output,
+        pattern,
     });
     (plan, w.problems)
+}
+
+/// `[pattern]` (see [`PatternConfig`]): every bad value is reported, each at its place.
+fn pattern_section(w: &mut Walker<'_>, t: &DeTable<'_>, base_dir: &Path) -> PatternConfig {
+    use ecoplan_pattern::corridors::GravityClasses;
+    use ecoplan_pattern::resistance::{BreakTable, ResistanceTable};
+    w.unknown_keys(t, "[pattern]", PATTERN_KEYS);
+    let span_of = |key: &str| get(t, key).map(|v| v.span()).unwrap_or_default();
+    let mut cfg = PatternConfig::default();
+    // A file named in [pattern] must exist (relative to the plan).
+    let existing_file = |w: &mut Walker<'_>, key: &str, what: &str| -> Option<PathBuf> {
+        let v = w.string(t, key, "pattern")?;
+        let p = PathBuf::from(&v.value);
+        let full = if p.is_absolute() {
+            p.clone()
+        } else {
+            base_dir.join(&p)
+        };
+        if !full.exists() {
+            w.error(
+                span_of(key),
+                format!(
+                    "pattern.{key} = \"{}\": {what} file not found 文件不存在 ({})",
+                    v.value,
+                    full.display()
+                ),
+            );
+        }
+        Some(p)
+    };
+    if let Some(v) = w.string(t, "resistance_table", "pattern") {
+        let names = ResistanceTable::preset_names();
+        let full = base_dir.join(&v.value);
+        if !names.contains(&v.value.as_str()) && !full.exists() {
+            w.error(span_of("resistance_table"), format!("pattern.resistance_table `{}` is neither a preset ({}){} nor an existing CSV file ({})", v.value, names.join(", "), did_you_mean(&v.value, names.iter().copied()), full.display()));
+        }
+        cfg.resistance_table = Some(v.value);
+    }
+    if let Some(v) = w.number(t, "landuse_weight", "pattern") {
+        if !(v.value > 0.0 && v.value <= 1.0) {
+            w.error(span_of("landuse_weight"), format!("pattern.landuse_weight = {} must be in (0, 1] (the land-use share of the weighted resistance sum; Turpan 0.7)", v.value));
+        }
+        cfg.landuse_weight = Some(v.value);
+    }
+    for (key, default_breaks) in [
+        ("slope_factor", None),
+        ("road_factor", Some("road_distance")),
+    ] {
+        let section = format!("pattern.{key}");
+        let Some((ft, span)) = w.table(t, key, "pattern.") else {
+            continue;
+        };
+        w.unknown_keys(ft, &format!("[{section}]"), FACTOR_KEYS);
+        let breaks = w.string(ft, "breaks", &section).map(|l| l.value);
+        let fspan = |k: &str| get(ft, k).map(|v| v.span()).unwrap_or_else(|| span.clone());
+        let breaks = match (breaks, default_breaks) {
+            (Some(b), _) => {
+                let names = BreakTable::preset_names();
+                let full = base_dir.join(&b);
+                if !names.contains(&b.as_str()) && !full.exists() {
+                    w.error(fspan("breaks"), format!("{section}.breaks `{b}` is neither a break-table preset ({}){} nor an existing CSV file with columns upper,resistance ({})", names.join(", "), did_you_mean(&b, names.iter().copied()), full.display()));
+                }
+                Some(b)
+            }
+            (None, Some(d)) => Some(d.to_string()),
+            (None, None) => {
+                if get(ft, "breaks").is_none() {
+                    w.error(span.clone(), format!("[{section}] needs `breaks = \"<preset or CSV>\"` (e.g. \"turpan_slope\")"));
+                }
+                None
+            }
+        };
+        let weight = w.number(ft, "weight", &section);
+        match &weight {
+            Some(v) if !(v.value > 0.0 && v.value < 1.0) => w.error(fspan("weight"), format!("{section}.weight = {} must be in (0, 1) (its share of the weighted resistance sum)", v.value)),
+            None if get(ft, "weight").is_none() => w.error(span.clone(), format!("[{section}] needs `weight = <0–1>` (e.g. 0.3)")),
+            _ => {}
+        }
+        if let (Some(breaks), Some(weight)) = (breaks, weight) {
+            let f = FactorConfig {
+                breaks,
+                weight: weight.value,
+            };
+            if key == "slope_factor" {
+                cfg.slope_factor = Some(f);
+            } else {
+                cfg.road_factor = Some(f);
+            }
+        }
+    }
+    let factor_sum: f64 = [&cfg.slope_factor, &cfg.road_factor]
+        .iter()
+        .filter_map(|f| f.as_ref())
+        .map(|f| f.weight)
+        .sum();
+    if cfg.landuse_weight.is_none() && factor_sum >= 1.0 {
+        w.error(span_of("road_factor"), format!("pattern: the factor weights sum to {factor_sum} ≥ 1, leaving no weight for land use: lower them or set landuse_weight"));
+    }
+    if let Some(v) = get(t, "ndvi_correction") {
+        match v.get_ref() {
+            DeValue::Boolean(b) => cfg.ndvi_correction = *b,
+            other => w.error(
+                v.span(),
+                format!(
+                    "pattern.ndvi_correction must be true or false, found a {}",
+                    other.type_str()
+                ),
+            ),
+        }
+    }
+    cfg.night_light = existing_file(w, "night_light", "night-light raster");
+    cfg.impervious = existing_file(w, "impervious", "impervious-share raster");
+    cfg.planned_corridors = existing_file(w, "planned_corridors", "planned-corridor vector");
+    if let Some(v) = get(t, "gravity_classes") {
+        let bad = |w: &mut Walker<'_>, found: String| {
+            w.error(v.span(), format!("pattern.gravity_classes must be \"jenks\" (natural breaks, default), \"off\" or a threshold G > 0, found {found}"))
+        };
+        match v.get_ref() {
+            DeValue::String(s) if s.as_ref() == "jenks" => {
+                cfg.gravity_classes = Some(GravityClasses::NaturalBreaks)
+            }
+            DeValue::String(s) if s.as_ref() == "off" => {
+                cfg.gravity_classes = Some(GravityClasses::Off)
+            }
+            DeValue::Integer(_) | DeValue::Float(_) => {
+                match w.number(t, "gravity_classes", "pattern") {
+                    Some(g) if g.value > 0.0 => {
+                        cfg.gravity_classes = Some(GravityClasses::Threshold(g.value))
+                    }
+                    Some(g) => bad(w, g.value.to_string()),
+                    None => {}
+                }
+            }
+            DeValue::String(s) => bad(w, format!("\"{s}\"")),
+            other => bad(w, format!("a {}", other.type_str())),
+        }
+    }
+    cfg
 }
