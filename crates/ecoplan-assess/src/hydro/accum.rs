@@ -3,8 +3,12 @@
 //! Both walk the flow graph in topological order (Kahn's algorithm: a pixel is processed once every
 //! pixel draining into it is done), which gives pygeoprocessing's results without its recursion.
 
-use super::{like, mfd_weight, mfd_weight_sum, neighbor, D8_NODATA, MFD_NODATA, SQRT2};
+use super::{
+    like, mfd_weight, mfd_weight_sum, neighbor, COL_OFFSETS, D8_NODATA, INFLOW, MFD_NODATA,
+    ROW_OFFSETS, SQRT2,
+};
 use ecoplan_grid::{Grid, Progress};
+use rayon::prelude::*;
 
 /// Nodata of accumulation outputs (pygeoprocessing's "improbable float").
 pub const FLOW_ACCUM_NODATA: f64 = -1.23789789e29;
@@ -24,76 +28,111 @@ fn d8_down(dir: &Grid<u8>, i: usize) -> Option<usize> {
 }
 
 /// Pixels with a valid D8 direction, upstream before downstream.
+///
+/// Sources are taken in row-major order and each is followed downstream as far as its receivers
+/// become ready (depth first), so consecutive entries are mostly grid neighbours: every pass that
+/// walks the order then touches memory locally instead of across the whole grid.
 pub fn topological_order_d8(dir: &Grid<u8>) -> Vec<u32> {
-    let n = dir.data.len();
-    let mut indeg = vec![0u8; n];
-    for i in 0..n {
+    let (w, h) = (dir.width, dir.height);
+    // in-degree pulled from the neighbours (parallel over rows, no scattered writes)
+    let indeg = in_degrees(w, h, |i| dir.data[i] < 8, |j, k| dir.data[j] as usize == k);
+    topological_order(indeg, |i, push| {
         if let Some(j) = d8_down(dir, i) {
-            indeg[j] += 1;
+            push(j);
         }
-    }
-    let mut order: Vec<u32> = (0..n)
-        .filter(|&i| dir.data[i] < 8 && indeg[i] == 0)
-        .map(|i| i as u32)
-        .collect();
-    let mut head = 0;
-    while head < order.len() {
-        let i = order[head] as usize;
-        head += 1;
-        if let Some(j) = d8_down(dir, i) {
-            indeg[j] -= 1;
-            if indeg[j] == 0 {
-                order.push(j as u32);
-            }
-        }
-    }
-    order
+    })
 }
 
-/// Pixels with a valid MFD direction, upstream before downstream.
+/// Pixels with a valid MFD direction, upstream before downstream (depth first from row-major
+/// sources, as [`topological_order_d8`]).
 pub fn topological_order_mfd(dir: &Grid<i32>) -> Vec<u32> {
     let (w, h) = (dir.width, dir.height);
-    let n = dir.data.len();
-    let mut indeg = vec![0u8; n];
-    for i in 0..n {
+    let indeg = in_degrees(
+        w,
+        h,
+        |i| dir.data[i] != MFD_NODATA,
+        |j, k| mfd_weight(dir.data[j], k) != 0,
+    );
+    topological_order(indeg, |i, push| {
         let v = dir.data[i];
-        if v == MFD_NODATA {
-            continue;
-        }
+        let (r, c) = ((i / w) as isize, (i % w) as isize);
         for d in 0..8 {
             if mfd_weight(v, d) == 0 {
                 continue;
             }
-            if let Some(j) = neighbor(w, h, i, d) {
-                if dir.data[j] != MFD_NODATA {
-                    indeg[j] += 1;
+            let (rr, cc) = (r + ROW_OFFSETS[d], c + COL_OFFSETS[d]);
+            if rr < 0 || cc < 0 || rr as usize >= h || cc as usize >= w {
+                continue;
+            }
+            let j = rr as usize * w + cc as usize;
+            if dir.data[j] != MFD_NODATA {
+                push(j);
+            }
+        }
+    })
+}
+
+/// Number of valid neighbours `j` that drain into each valid pixel `i` (`flows(j, k)`: `j` sends
+/// flow in direction `k`); `u8::MAX` marks invalid pixels.
+fn in_degrees(
+    w: usize,
+    h: usize,
+    valid: impl Fn(usize) -> bool + Sync,
+    flows: impl Fn(usize, usize) -> bool + Sync,
+) -> Vec<u8> {
+    let mut indeg = vec![0u8; w * h];
+    indeg
+        .par_chunks_mut(w.max(1))
+        .enumerate()
+        .for_each(|(r, row)| {
+            for (c, o) in row.iter_mut().enumerate() {
+                let i = r * w + c;
+                if !valid(i) {
+                    *o = u8::MAX;
+                    continue;
                 }
-            }
-        }
-    }
-    let mut order: Vec<u32> = (0..n)
-        .filter(|&i| dir.data[i] != MFD_NODATA && indeg[i] == 0)
-        .map(|i| i as u32)
-        .collect();
-    let mut head = 0;
-    while head < order.len() {
-        let i = order[head] as usize;
-        head += 1;
-        let v = dir.data[i];
-        for d in 0..8 {
-            if mfd_weight(v, d) == 0 {
-                continue;
-            }
-            if let Some(j) = neighbor(w, h, i, d) {
-                if dir.data[j] != MFD_NODATA {
-                    indeg[j] -= 1;
-                    if indeg[j] == 0 {
-                        order.push(j as u32);
+                let mut n = 0u8;
+                for d in 0..8 {
+                    let (rr, cc) = (r as isize + ROW_OFFSETS[d], c as isize + COL_OFFSETS[d]);
+                    if rr < 0 || cc < 0 || rr as usize >= h || cc as usize >= w {
+                        continue;
+                    }
+                    let j = rr as usize * w + cc as usize;
+                    // neighbour j in direction d sends to i if it flows in direction INFLOW[d]
+                    if valid(j) && flows(j, INFLOW[d]) {
+                        n += 1;
                     }
                 }
+                *o = n;
             }
+        });
+    indeg
+}
+
+/// Kahn's algorithm with a stack, seeded in row-major order; `down(i, push)` pushes every valid
+/// receiver of `i` (once per edge, matching [`in_degrees`]).
+fn topological_order(mut indeg: Vec<u8>, down: impl Fn(usize, &mut dyn FnMut(usize))) -> Vec<u32> {
+    let n = indeg.len();
+    let mut order: Vec<u32> = Vec::with_capacity(n);
+    let mut stack: Vec<u32> = Vec::new();
+    for s in 0..n {
+        if indeg[s] != 0 {
+            continue;
+        }
+        stack.push(s as u32);
+        while let Some(i) = stack.pop() {
+            let i = i as usize;
+            order.push(i as u32);
+            indeg[i] = u8::MAX; // done: the row-major scan must not start here again
+            down(i, &mut |j| {
+                indeg[j] -= 1;
+                if indeg[j] == 0 {
+                    stack.push(j as u32);
+                }
+            });
         }
     }
+    order.shrink_to_fit();
     order
 }
 

@@ -7,9 +7,11 @@
 //! downhill drain, to its edge/nodata drains. The DEM should be pit-filled first.
 
 use super::{
-    dem_values, like, neighbor, tile_order, D8_NODATA, INFLOW, MFD_NODATA, SQRT2, SQRT2_INV,
+    dem_values, like, neighbor, tile_order, COL_OFFSETS, D8_NODATA, INFLOW, MFD_NODATA,
+    ROW_OFFSETS, SQRT2, SQRT2_INV,
 };
 use ecoplan_grid::{Grid, Progress};
+use rayon::prelude::*;
 use std::collections::VecDeque;
 
 /// D8 flow direction (0..7, [`D8_NODATA`] where the DEM is nodata), like pygeoprocessing
@@ -151,7 +153,43 @@ pub fn flow_dir_mfd(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<i32> {
     let n = z.len();
     progress.begin("MFD 流向 flow direction", n as u64);
     let dist_nodata = (w * h) as f64;
+    // Pixels with a lower neighbour get their direction from the 3×3 window alone: do them in
+    // parallel first; the serial pass in block order below then only resolves flat regions
+    // (which recompute the same value for their downhill drains).
     let mut dir = vec![MFD_NODATA; n];
+    dir.par_chunks_mut(w.max(1))
+        .enumerate()
+        .for_each(|(r, row)| {
+            for (c, o) in row.iter_mut().enumerate() {
+                let zc = z[r * w + c];
+                if zc.is_nan() {
+                    continue;
+                }
+                let mut slopes = [0.0f64; 8];
+                let mut sum = 0.0;
+                for (d, s_out) in slopes.iter_mut().enumerate() {
+                    let (rr, cc) = (r as isize + ROW_OFFSETS[d], c as isize + COL_OFFSETS[d]);
+                    if rr < 0 || cc < 0 || rr as usize >= h || cc as usize >= w {
+                        continue;
+                    }
+                    let nz = z[rr as usize * w + cc as usize];
+                    if nz.is_nan() {
+                        continue;
+                    }
+                    let mut s = zc - nz;
+                    if s > 0.0 {
+                        if d & 1 == 1 {
+                            s *= SQRT2_INV;
+                        }
+                        *s_out = s;
+                        sum += s;
+                    }
+                }
+                if sum > 0.0 {
+                    *o = pack(&slopes, sum);
+                }
+            }
+        });
     let mut flat = vec![false; n];
     let mut drain_mask = vec![false; n];
     let mut dist = vec![dist_nodata; n];

@@ -431,10 +431,6 @@ pub fn sdr_to_sink(
         .par_iter()
         .map(|&v| if v.is_nan() { MAP_NODATA_F32 } else { v as f32 })
         .collect();
-    emit(
-        "intermediate_outputs/pit_filled_dem",
-        OutputData::F32(g32(filled32, MAP_NODATA_F32)),
-    )?;
     step(1)?;
     let slope = hydro::slope_percent(&filled, &ecoplan_grid::NoProgress);
     let slope_thr: Vec<f32> = slope
@@ -452,10 +448,9 @@ pub fn sdr_to_sink(
     step(2)?;
     // 4–6. routing
     // one topological order serves every accumulation, distance and deposition pass
-    let (d8, mfd, order, acc, stream) = match params.flow_dir_algorithm {
+    let routing = || match params.flow_dir_algorithm {
         FlowDirAlgorithm::D8 => {
             let d = hydro::flow_dir_d8(&filled, &ecoplan_grid::NoProgress);
-            drop(filled);
             let order = hydro::topological_order_d8(&d);
             let a =
                 hydro::flow_accumulation_d8_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
@@ -464,7 +459,6 @@ pub fn sdr_to_sink(
         }
         FlowDirAlgorithm::Mfd => {
             let d = hydro::flow_dir_mfd(&filled, &ecoplan_grid::NoProgress);
-            drop(filled);
             let order = hydro::topological_order_mfd(&d);
             let a =
                 hydro::flow_accumulation_mfd_ordered(&d, &order, None, &ecoplan_grid::NoProgress);
@@ -472,6 +466,17 @@ pub fn sdr_to_sink(
             (None, Some(d), order, a, s)
         }
     };
+    // routing is mostly serial: it runs on its own thread while the filled DEM is written
+    let (d8, mfd, order, acc, stream) = std::thread::scope(|sc| {
+        let h = sc.spawn(routing);
+        let written = emit(
+            "intermediate_outputs/pit_filled_dem",
+            OutputData::F32(g32(filled32, MAP_NODATA_F32)),
+        );
+        let r = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        written.map(|()| r)
+    })?;
+    drop(filled);
     step(3)?;
     let acc_valid = |i: usize| acc.data[i] != FLOW_ACCUM_NODATA;
     // drainage
@@ -604,8 +609,34 @@ pub fn sdr_to_sink(
             })
             .collect()
     };
-    let w_bar = bar(accumulate(&w_thr));
-    let s_bar = bar(accumulate(&slope_thr));
+    // D_dn's weights, then the three serial routing passes (W and S accumulations, D_dn) run
+    // side by side
+    let ws_inv: Vec<f32> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (a, b) = (w_thr.data[i], slope_thr.data[i]);
+            if a == MAP_NODATA_F32 || b == MAP_NODATA_F32 {
+                MAP_NODATA_F32
+            } else {
+                1.0 / (a * b)
+            }
+        })
+        .collect();
+    let ws_inv = like(inp.dem, ws_inv, Some(MAP_NODATA_F32));
+    let distance = || match (&d8, &mfd) {
+        (Some(d), _) => hydro::distance_to_channel_d8_ordered(d, &order, &drain, Some(&ws_inv)),
+        (_, Some(d)) => hydro::distance_to_channel_mfd_ordered(d, &order, &drain, Some(&ws_inv)),
+        _ => unreachable!("one routing is always computed"),
+    };
+    let ((w_acc, s_acc), d_dn) = rayon::join(
+        || rayon::join(|| accumulate(&w_thr), || accumulate(&slope_thr)),
+        distance,
+    );
+    drop(ws_inv);
+    drop(w_thr);
+    drop(slope_thr);
+    let w_bar = bar(w_acc);
+    let s_bar = bar(s_acc);
     let d_up: Vec<f64> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -629,30 +660,6 @@ pub fn sdr_to_sink(
         OutputData::F64(acc),
     )?;
     step(6)?;
-    // 14–15. D_dn
-    let d_dn = {
-        let ws_inv: Vec<f32> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (a, b) = (w_thr.data[i], slope_thr.data[i]);
-                if a == MAP_NODATA_F32 || b == MAP_NODATA_F32 {
-                    MAP_NODATA_F32
-                } else {
-                    1.0 / (a * b)
-                }
-            })
-            .collect();
-        drop(w_thr);
-        drop(slope_thr);
-        let ws_inv = like(inp.dem, ws_inv, Some(MAP_NODATA_F32));
-        match (&d8, &mfd) {
-            (Some(d), _) => hydro::distance_to_channel_d8_ordered(d, &order, &drain, Some(&ws_inv)),
-            (_, Some(d)) => {
-                hydro::distance_to_channel_mfd_ordered(d, &order, &drain, Some(&ws_inv))
-            }
-            _ => unreachable!("one routing is always computed"),
-        }
-    };
     step(7)?;
     // 16–17. IC and SDR
     let ic: Vec<f32> = (0..n)
@@ -666,11 +673,14 @@ pub fn sdr_to_sink(
             }
         })
         .collect();
-    emit(
-        "intermediate_outputs/d_up",
-        OutputData::F64(g64(d_up, MAP_NODATA_F64)),
-    )?;
-    emit("intermediate_outputs/d_dn", OutputData::F64(d_dn))?;
+    // written while deposition runs
+    let mut pending: Vec<(&str, OutputData)> = vec![
+        (
+            "intermediate_outputs/d_up",
+            OutputData::F64(g64(d_up, MAP_NODATA_F64)),
+        ),
+        ("intermediate_outputs/d_dn", OutputData::F64(d_dn)),
+    ];
     let (ic0, k, smax) = (
         params.ic_0_param as f32,
         params.k_param as f32,
@@ -689,10 +699,10 @@ pub fn sdr_to_sink(
             }
         })
         .collect();
-    emit(
+    pending.push((
         "intermediate_outputs/ic",
         OutputData::F32(g32(ic, IC_NODATA)),
-    )?;
+    ));
     // 18–19. export and E'
     let mut sums: BTreeMap<i64, [f64; 5]> = BTreeMap::new();
     let ws = inp.watersheds;
@@ -708,10 +718,10 @@ pub fn sdr_to_sink(
         })
         .collect();
     zone_sums(ws, &sed_export, MAP_NODATA_F32, &mut sums, 1);
-    emit(
+    pending.push((
         "sed_export",
         OutputData::F32(g32(sed_export, MAP_NODATA_F32)),
-    )?;
+    ));
     let e_prime: Vec<f32> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -726,12 +736,17 @@ pub fn sdr_to_sink(
         })
         .collect();
     step(8)?;
-    // 20. deposition
-    let (dep, flux) = match (&d8, &mfd) {
-        (Some(d), _) => deposition(Routing::D8(d), &order, &sdr_f, &e_prime),
-        (_, Some(d)) => deposition(Routing::Mfd(d), &order, &sdr_f, &e_prime),
-        _ => unreachable!("one routing is always computed"),
-    };
+    // 20. deposition (serial) on its own thread while the finished grids are written
+    let (dep, flux) = std::thread::scope(|sc| {
+        let h = sc.spawn(|| match (&d8, &mfd) {
+            (Some(d), _) => deposition(Routing::D8(d), &order, &sdr_f, &e_prime),
+            (_, Some(d)) => deposition(Routing::Mfd(d), &order, &sdr_f, &e_prime),
+            _ => unreachable!("one routing is always computed"),
+        });
+        let written = pending.into_iter().try_for_each(|(name, g)| emit(name, g));
+        let r = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        written.map(|()| r)
+    })?;
     drop(order);
     emit(
         "intermediate_outputs/e_prime",
