@@ -463,15 +463,46 @@ fn run_carbon(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) ->
     };
     a.problems.extend(p);
     a.finish("carbon")?;
-    let o = carbon::carbon(
-        bas.as_ref().expect("checked"),
+    let bas = bas.expect("checked");
+    // Outputs stream band by band into their files: no output grid is ever held whole.
+    let outputs = carbon::band_outputs(alt.is_some(), valuation.is_some());
+    let mut writers = outputs
+        .iter()
+        .map(|o| {
+            let p = ws.join(format!("{}{sfx}.tif", o.name));
+            ecoplan_io::geotiff::GeoTiffRowWriter::<f32>::create(
+                &p,
+                &bas.spec(),
+                Some(o.nodata),
+                &output_options(),
+            )
+            .with_context(|| format!("writing {}", p.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let band_rows = writers[0].rows_per_band();
+    let summary = carbon::carbon_by_bands(
+        &bas,
         alt.as_ref(),
         pools.as_ref().expect("checked"),
         valuation.as_ref(),
+        band_rows,
         bar,
+        &mut |bands| {
+            use rayon::prelude::*;
+            writers
+                .par_iter_mut()
+                .zip(bands.par_iter())
+                .try_for_each(|(w, b)| w.push_rows(b))
+                .map_err(|e| e.to_string())
+        },
     )?;
-    let table = o.summary_table(sfx);
-    write_outputs(ws, o.into_files(sfx), &[table])
+    let n = writers.len();
+    for w in writers {
+        w.finish()?;
+    }
+    write_tables(ws, &[carbon::summary_table(&summary, sfx)])?;
+    eprintln!("已写出 wrote {n} rasters and 1 table into {}", ws.display());
+    Ok(())
 }
 
 fn run_hq(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Result<()> {
@@ -559,23 +590,18 @@ fn run_hq(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Res
     let cur = cur.and_then(|x| read_lulc(&x, &mut p));
     let fut = fut.and_then(|x| read_lulc(&x, &mut p));
     let bas = bas.and_then(|x| read_lulc(&x, &mut p));
-    let cur_t: Vec<Grid<f32>> = threat_paths
-        .iter()
-        .filter_map(|(c, _)| read_f32(c, &mut p))
-        .collect();
-    let fut_t: Vec<Grid<f32>> = threat_paths
-        .iter()
-        .filter_map(|(_, f)| f.as_ref().and_then(|f| read_f32(f, &mut p)))
-        .collect();
+    // Threat rasters are read one at a time as the model needs them (only their headers now).
+    let cur_t = ThreatFiles::open(threat_paths.iter().map(|(c, _)| c.clone()), &mut p);
+    let fut_t = ThreatFiles::open(threat_paths.iter().filter_map(|(_, f)| f.clone()), &mut p);
     a.problems.extend(p);
     a.finish("habitat_quality")?;
     let cur = cur.expect("checked");
-    let o = hq::habitat_quality(
-        hq::HqScenario {
+    let o = hq::habitat_quality_from(
+        hq::HqScenarioFrom {
             lulc: &cur,
             threats: &cur_t,
         },
-        fut.as_ref().map(|f| hq::HqScenario {
+        fut.as_ref().map(|f| hq::HqScenarioFrom {
             lulc: f,
             threats: &fut_t,
         }),
@@ -588,6 +614,38 @@ fn run_hq(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Res
     )?;
     let (g, t) = o.into_files(sfx);
     write_outputs(ws, g, &t)
+}
+
+/// Threat rasters of one scenario, read when the model asks for each (so one is in memory
+/// at a time); their headers are read up front so a bad file is reported before any work.
+struct ThreatFiles(Vec<PathBuf>);
+
+impl ThreatFiles {
+    fn open(paths: impl Iterator<Item = PathBuf>, problems: &mut Vec<String>) -> ThreatFiles {
+        let paths: Vec<PathBuf> = paths.collect();
+        for p in &paths {
+            if let Err(e) = ecoplan_io::raster::raster_info(p) {
+                problems.push(format!("{}: {e:#}", p.display()));
+            }
+        }
+        ThreatFiles(paths)
+    }
+}
+
+impl hq::ThreatSource for ThreatFiles {
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+    fn get(
+        &self,
+        k: usize,
+    ) -> Result<std::borrow::Cow<'_, Grid<f32>>, ecoplan_assess::AssessError> {
+        let mut problems = Vec::new();
+        match read_f32(&self.0[k], &mut problems) {
+            Some(g) => Ok(std::borrow::Cow::Owned(g)),
+            None => Err(ecoplan_assess::AssessError::Invalid(problems)),
+        }
+    }
 }
 
 fn run_awy(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Result<()> {
@@ -614,10 +672,11 @@ fn run_awy(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Re
     a.finish("annual_water_yield")?;
     let mut p = Vec::new();
     let lulc = lulc.and_then(|x| read_lulc(&x, &mut p));
-    let depth = depth.and_then(|x| read_f32(&x, &mut p));
-    let precip = precip.and_then(|x| read_f32(&x, &mut p));
-    let pawc = pawc.and_then(|x| read_f32(&x, &mut p));
-    let eto = eto.and_then(|x| read_f32(&x, &mut p));
+    // The continuous inputs are read band by band as the outputs are written.
+    let depth = depth.and_then(|x| BandReader::open(&x, &mut p));
+    let precip = precip.and_then(|x| BandReader::open(&x, &mut p));
+    let pawc = pawc.and_then(|x| BandReader::open(&x, &mut p));
+    let eto = eto.and_then(|x| BandReader::open(&x, &mut p));
     let spec = lulc.as_ref().map(|g| g.spec());
     let wsg = match (&wsp, &spec) {
         (Some(w), Some(s)) => read_zones(w, "ws_id", s, &mut p),
@@ -629,18 +688,135 @@ fn run_awy(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Re
     };
     a.problems.extend(p);
     a.finish("annual_water_yield")?;
-    let inp = awy::WaterYieldInputs {
-        lulc: lulc.as_ref().expect("checked"),
-        depth_to_root_rest_layer: depth.as_ref().expect("checked"),
-        precipitation: precip.as_ref().expect("checked"),
-        pawc: pawc.as_ref().expect("checked"),
-        eto: eto.as_ref().expect("checked"),
-        watersheds: wsg.as_ref(),
-        sub_watersheds: subg.as_ref(),
-    };
-    let o = awy::annual_water_yield(&inp, bio.as_ref().expect("checked"), &params, bar)?;
-    let (g, t) = o.into_files(sfx);
-    write_outputs(ws, g, &t)
+    let (lulc, bio) = (lulc.expect("checked"), bio.expect("checked"));
+    let inputs = [
+        ("depth_to_root_rest_layer_path", depth.expect("checked")),
+        ("precipitation_path", precip.expect("checked")),
+        ("pawc_path", pawc.expect("checked")),
+        ("eto_path", eto.expect("checked")),
+    ];
+    let mut specs = vec![("lulc_path", lulc.spec())];
+    specs.extend(inputs.iter().map(|(k, r)| (*k, r.spec())));
+    awy::check_water_yield(&lulc, &specs, &bio, &params)?;
+    let opts = output_options();
+    let mut writers = awy::pixel_output_paths(sfx)
+        .iter()
+        .map(|rel| {
+            let p = ws.join(rel);
+            ecoplan_io::geotiff::GeoTiffRowWriter::<f32>::create(
+                &p,
+                &lulc.spec(),
+                Some(awy::AWY_NODATA),
+                &opts,
+            )
+            .with_context(|| format!("writing {}", p.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (w, h) = (lulc.width, lulc.height);
+    let band_rows = writers[0].rows_per_band().max(1);
+    let mut totals = [wsg.as_ref(), subg.as_ref()].map(|z| z.map(|_| awy::ZoneTotals::default()));
+    use ecoplan_grid::Progress;
+    let n_bands = h.div_ceil(band_rows);
+    bar.begin("产水量 water yield", n_bands as u64);
+    for b in 0..n_bands {
+        let (r0, rows) = (b * band_rows, band_rows.min(h - b * band_rows));
+        let window = |g: &Grid<i32>| g.window(0, r0, w, rows).expect("inside the grid");
+        let read: Vec<Result<Grid<f32>>> = {
+            use rayon::prelude::*;
+            inputs.par_iter().map(|(_, r)| r.band(r0, rows)).collect()
+        };
+        let mut read = read.into_iter().collect::<Result<Vec<_>>>()?.into_iter();
+        let mut next = || read.next().expect("four inputs");
+        let (depth, precip, pawc, eto) = (next(), next(), next(), next());
+        let lulc_band = window(&lulc);
+        let band = awy::WaterYieldInputs {
+            lulc: &lulc_band,
+            depth_to_root_rest_layer: &depth,
+            precipitation: &precip,
+            pawc: &pawc,
+            eto: &eto,
+            watersheds: None,
+            sub_watersheds: None,
+        };
+        let px = awy::water_yield_pixels(&band, &bio, &params);
+        let cells = [&px.fractp, &px.aet, &px.wyield, &px.pet];
+        // Compress and write while the watershed sums are added up.
+        let (written, ()) = rayon::join(
+            || {
+                use rayon::prelude::*;
+                writers
+                    .par_iter_mut()
+                    .zip(cells.par_iter())
+                    .try_for_each(|(wr, g)| wr.push_rows(&g.data))
+            },
+            || {
+                for (t, z) in totals.iter_mut().zip([&wsg, &subg]) {
+                    if let (Some(t), Some(z)) = (t, z) {
+                        px.add_to(t, &window(z), &precip);
+                    }
+                }
+            },
+        );
+        written?;
+        bar.advance(b as u64 + 1);
+    }
+    bar.finish();
+    for wr in writers {
+        wr.finish()?;
+    }
+    let cell = lulc.transform.cell_area();
+    let [ws_rows, sub_rows] = totals.map(|t| t.map(|t| t.finish(cell)));
+    let tables = awy::watershed_tables(ws_rows.as_deref(), sub_rows.as_deref(), sfx);
+    write_tables(ws, &tables)?;
+    eprintln!(
+        "已写出 wrote 4 rasters and {} tables into {}",
+        tables.len(),
+        ws.display()
+    );
+    Ok(())
+}
+
+/// A continuous input read band by band: windows of a GeoTIFF (only the tiles a band touches
+/// are decoded), or an ASCII grid read whole. Cells as f32, nodata → NaN (as [`read_f32`]).
+enum BandReader {
+    Tiff(ecoplan_io::geotiff::GeoTiff),
+    Whole(Grid<f32>),
+}
+
+impl BandReader {
+    fn open(path: &Path, problems: &mut Vec<String>) -> Option<BandReader> {
+        if crate::rasters::is_ascii(path) {
+            return read_f32(path, problems).map(BandReader::Whole);
+        }
+        match ecoplan_io::geotiff::GeoTiff::open(path) {
+            Ok(t) => Some(BandReader::Tiff(t)),
+            Err(e) => {
+                problems.push(format!("{}: {e:#}", path.display()));
+                None
+            }
+        }
+    }
+
+    fn spec(&self) -> ecoplan_grid::GridSpec {
+        match self {
+            BandReader::Tiff(t) => {
+                let i = t.info();
+                ecoplan_grid::GridSpec::new(i.width, i.height, i.transform, i.crs.clone())
+            }
+            BandReader::Whole(g) => g.spec(),
+        }
+    }
+
+    /// Rows `r0 .. r0 + rows`, full width.
+    fn band(&self, r0: usize, rows: usize) -> Result<Grid<f32>> {
+        match self {
+            BandReader::Tiff(t) => {
+                let g = t.read_window(0, r0, t.info().width, rows)?;
+                Ok(g.to_f32())
+            }
+            BandReader::Whole(g) => Ok(g.window(0, r0, g.width, rows)?),
+        }
+    }
 }
 
 fn run_sdr(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Result<()> {
