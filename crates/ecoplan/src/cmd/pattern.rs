@@ -40,12 +40,16 @@ pub fn command() -> Command {
              barrier_class.tif; pattern.gpkg (layers corridors = least-cost paths with the link table, sources = \
              polygons with dPC, nodes = points, planned_corridors); links.csv (with gravity G and 重要/一般廊道), \
              sources.csv, network.csv (α/β/γ and network cost ratio 1 − ΣLCP length/ΣLCD), \
-             planned_network.csv (α/β/γ before/after planned corridors, when given), \
+             planned_network.csv (α/β/γ and cost ratio before/after planned corridors, when given), \
              resistance_table.csv (the class table used); pattern.json.\n\
              Resistance: the class table (--table) with optional slope / distance-to-road factors \
              (weighted sum with --landuse-weight) and NDVI / night-light / impervious corrections \
              (pixel-to-class-mean ratios), METHODS §3.2; the table, factors and corrections used are in \
-             pattern.json and resistance_table.csv.",
+             pattern.json and resistance_table.csv. Distance to roads uses the road_distance preset \
+             (presets/resistance/road_distance.csv) unless a break table is named.\n\
+             Plan settings: a [pattern] section in plan.toml (resistance_table, landuse_weight, slope_factor, \
+             road_factor, ndvi_correction, night_light, impervious, gravity_classes, planned_corridors; see \
+             data/demo/plan.toml) sets these; a command-line flag overrides its key.",
         )
         .arg(Arg::new("plan").value_name("PLAN.toml").required(true).value_parser(clap::value_parser!(PathBuf)))
         .arg(Arg::new("out").long("out").short('o').value_name("DIR").value_parser(clap::value_parser!(PathBuf)).help("输出目录 Output folder (default: <plan output dir>/pattern)"))
