@@ -452,28 +452,49 @@ pub fn carbon_by_bands(
         }
     }
     debug_assert_eq!(kinds.len(), outputs.len());
-    let table = CodeTable::new(
-        &pools
-            .pools
+    // Each cell's code becomes a slot (0 nodata, 1 a code without pools, 2 + r pool row r)
+    // once per band and scenario; every output is then one gather from a per-slot table.
+    let rows: Vec<(i64, [f32; 4])> = pools
+        .pools
+        .iter()
+        .map(|(&k, p)| (k, [p[0] as f32, p[1] as f32, p[2] as f32, p[3] as f32]))
+        .collect();
+    let row_of = CodeTable::new(
+        &rows
             .iter()
-            .map(|(&k, p)| (k, [p[0] as f32, p[1] as f32, p[2] as f32, p[3] as f32]))
-            .collect::<HashMap<i64, [f32; 4]>>(),
+            .enumerate()
+            .map(|(r, &(k, _))| (k, r as u32 + 2))
+            .collect::<HashMap<i64, u32>>(),
     );
-    // Pools of a cell: None for nodata; Some(None) for a code without pools.
-    let lookup = |g: &Grid<i32>, v: i32| -> Option<Option<[f32; 4]>> {
-        if g.is_nodata(v) {
-            None
-        } else {
-            Some(table.get(v))
-        }
+    let per_slot = |nodata: f32, missing: f32, f: &dyn Fn(&[f32; 4]) -> f32| -> Vec<f32> {
+        let mut v = vec![nodata, missing];
+        v.extend(rows.iter().map(|(_, p)| f(p)));
+        v
     };
-    let storage = |p: Option<Option<[f32; 4]>>| match p {
-        // float32 sum in pool order, as numpy.sum over float32 arrays
-        Some(Some(p)) => p[0] + p[1] + p[2] + p[3],
-        // a code without pools: the sum of four nodata pools
-        Some(None) => CARBON_NODATA * 4.0,
-        None => CARBON_NODATA,
+    // float32 sum in pool order, as numpy.sum over float32 arrays; a code without pools: the
+    // sum of four nodata pools
+    let storage = per_slot(CARBON_NODATA, CARBON_NODATA * 4.0, &|p| {
+        p[0] + p[1] + p[2] + p[3]
+    });
+    let pool_values: Vec<Vec<f32>> = (0..4)
+        .map(|k| per_slot(CARBON_NODATA, CARBON_NODATA, &|p| p[k]))
+        .collect();
+    let slots = |g: &Grid<i32>, codes: &[i32], out: &mut Vec<u32>| {
+        out.clear();
+        out.resize(codes.len(), 0);
+        out.par_chunks_mut(1 << 14)
+            .zip(codes.par_chunks(1 << 14))
+            .for_each(|(o, c)| {
+                for (o, &v) in o.iter_mut().zip(c) {
+                    *o = if g.is_nodata(v) {
+                        0
+                    } else {
+                        row_of.get(v).unwrap_or(1)
+                    };
+                }
+            });
     };
+    let (mut slot_bas, mut slot_alt) = (Vec::new(), Vec::new());
     let (w, h) = (lulc_bas.width, lulc_bas.height);
     let band_rows = band_rows.clamp(1, h.max(1));
     let mut bands: Vec<Vec<f32>> = kinds.iter().map(|_| Vec::new()).collect();
@@ -487,58 +508,49 @@ pub fn carbon_by_bands(
         }
         let (r0, r1) = (b * band_rows, ((b + 1) * band_rows).min(h));
         let cells = r0 * w..r1 * w;
-        let bas = &lulc_bas.data[cells.clone()];
-        let alt = lulc_alt.map(|a| &a.data[cells.clone()]);
+        slots(lulc_bas, &lulc_bas.data[cells.clone()], &mut slot_bas);
+        if let Some(a) = lulc_alt {
+            slots(a, &a.data[cells.clone()], &mut slot_alt);
+        }
+        let (sb, sa) = (&slot_bas, &slot_alt);
         bands
             .par_iter_mut()
             .zip(kinds.par_iter())
             .for_each(|(out, &kind)| {
                 out.clear();
-                out.resize(bas.len(), 0.0);
+                out.resize(sb.len(), 0.0);
                 const CHUNK: usize = 1 << 14;
                 out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, o)| {
                     let at = ci * CHUNK;
-                    let bas = &bas[at..at + o.len()];
-                    let alt = alt.map(|a| &a[at..at + o.len()]);
-                    match kind {
-                        BandKind::Storage { alt: false } => {
-                            for (o, &v) in o.iter_mut().zip(bas) {
-                                *o = storage(lookup(lulc_bas, v));
-                            }
+                    let len = o.len();
+                    fn cut(s: &[u32], at: usize, len: usize) -> &[u32] {
+                        &s[at..at + len]
+                    }
+                    let gather = |o: &mut [f32], values: &[f32], s: &[u32]| {
+                        for (o, &k) in o.iter_mut().zip(s) {
+                            *o = values[k as usize];
                         }
-                        BandKind::Storage { alt: true } => {
-                            let (g, a) = (lulc_alt.expect("alt"), alt.expect("alt"));
-                            for (o, &v) in o.iter_mut().zip(a) {
-                                *o = storage(lookup(g, v));
-                            }
+                    };
+                    match kind {
+                        BandKind::Storage { alt: false } => gather(o, &storage, cut(sb, at, len)),
+                        BandKind::Storage { alt: true } => gather(o, &storage, cut(sa, at, len)),
+                        BandKind::Pool { alt, k } => {
+                            gather(o, &pool_values[k], cut(if alt { sa } else { sb }, at, len))
                         }
                         BandKind::Change | BandKind::Npv(_) => {
-                            let (g, a) = (lulc_alt.expect("alt"), alt.expect("alt"));
-                            for ((o, &vb), &va) in o.iter_mut().zip(bas).zip(a) {
-                                let (sb, sa) =
-                                    (storage(lookup(lulc_bas, vb)), storage(lookup(g, va)));
-                                let change = if sa == CARBON_NODATA || sb == CARBON_NODATA {
+                            for ((o, &kb), &ka) in
+                                o.iter_mut().zip(cut(sb, at, len)).zip(cut(sa, at, len))
+                            {
+                                let (vb, va) = (storage[kb as usize], storage[ka as usize]);
+                                let change = if va == CARBON_NODATA || vb == CARBON_NODATA {
                                     CARBON_NODATA
                                 } else {
-                                    sa - sb
+                                    va - vb
                                 };
                                 *o = match kind {
                                     BandKind::Npv(_) if change == CARBON_NODATA => NPV_NODATA,
                                     BandKind::Npv(k) => change * k,
                                     _ => change,
-                                };
-                            }
-                        }
-                        BandKind::Pool { alt: is_alt, k } => {
-                            let (g, codes) = if is_alt {
-                                (lulc_alt.expect("alt"), alt.expect("alt"))
-                            } else {
-                                (lulc_bas, bas)
-                            };
-                            for (o, &v) in o.iter_mut().zip(codes) {
-                                *o = match lookup(g, v) {
-                                    Some(Some(p)) => p[k],
-                                    _ => CARBON_NODATA,
                                 };
                             }
                         }

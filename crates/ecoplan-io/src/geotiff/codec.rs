@@ -211,7 +211,8 @@ pub(crate) fn decompress(
 ///
 /// Every LZW string is an earlier piece of the output plus one byte, so the table stores only
 /// where that piece was emitted and its length, and decoding a code is one copy inside `out`.
-/// Returns the number of bytes written; stops when `out` is full or at EndOfInformation.
+/// Returns the number of bytes written (bytes of `out` past it are unspecified); stops when
+/// `out` is full or at EndOfInformation.
 fn lzw_decode(input: &[u8], out: &mut [u8]) -> Result<usize, String> {
     const CLEAR: usize = 256;
     const EOI: usize = 257;
@@ -267,7 +268,12 @@ fn lzw_decode(input: &[u8], out: &mut [u8]) -> Result<usize, String> {
             out[pos] = code as u8;
         } else {
             let n = len.min(room);
-            if start + len <= pos {
+            if len <= 16 && start + 16 <= pos && pos + 16 <= out.len() {
+                // Short strings (most of them): one fixed 16-byte copy, which compiles to a
+                // couple of moves instead of a memmove call; the bytes past `len` are
+                // overwritten by the strings that follow.
+                out.copy_within(start..start + 16, pos);
+            } else if start + len <= pos {
                 out.copy_within(start..start + n, pos);
             } else {
                 // Overlapping copy (KwKwK): byte by byte, forwards.
