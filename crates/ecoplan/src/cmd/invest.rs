@@ -811,8 +811,20 @@ impl BandReader {
     fn band(&self, r0: usize, rows: usize) -> Result<Grid<f32>> {
         match self {
             BandReader::Tiff(t) => {
-                let g = t.read_window(0, r0, t.info().width, rows)?;
-                Ok(g.to_f32())
+                match t.read_window(0, r0, t.info().width, rows)? {
+                    // float32 files (the usual case): nodata → NaN in place, no copy
+                    AnyGrid::F32(mut g) => {
+                        let nodata = g.nodata;
+                        g.data.iter_mut().for_each(|v| {
+                            if nodata == Some(*v) {
+                                *v = f32::NAN;
+                            }
+                        });
+                        g.nodata = Some(f32::NAN);
+                        Ok(g)
+                    }
+                    other => Ok(other.to_f32()),
+                }
             }
             BandReader::Whole(g) => Ok(g.window(0, r0, g.width, rows)?),
         }
