@@ -4,14 +4,14 @@
 //! typed parameters ([`AssessParams`]); every step's parameters are validated first and all
 //! problems reported at once.
 
-use super::areas::{area_table, AreaRow};
+use super::areas::{area_table_by_unit, AreaRow};
 use super::grading::{
     grade, GradeThresholds, GradingMethod, EXTREMELY_IMPORTANT, GRADE_NODATA, IMPORTANT,
 };
 use super::patches::remove_small_patches;
 use super::rusle::{c_from_cover, ls_china, soil_loss_class, ChinaLsParams};
 use super::rweq::{sand_fixation, vegetation_factor, RweqFactors};
-use super::sensitivity::{composite, fragility_grade, sensitivity_class, FactorBreaks};
+use super::sensitivity::{fragility_grade, sensitivity_class, FactorBreaks};
 use super::water::{min_max_normalise, npp_index, retention_mm, water_balance_mm};
 use crate::hydro;
 use crate::invest::habitat_quality as hq;
@@ -19,6 +19,7 @@ use crate::invest::sdr::ls_factor;
 use crate::AssessError;
 use ecoplan_grid::{Grid, GridSpec, NoProgress, Progress};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Input layers on one reference grid. Continuous layers: `Grid<f32>`, nodata as the grid's
@@ -59,6 +60,10 @@ pub struct RegionLayers {
     pub rweq_k: Option<Grid<f32>>,
     /// Habitat-quality threat rasters by threat name (0–1).
     pub threats: BTreeMap<String, Grid<f32>>,
+    /// Threats given as land-use presence instead of a raster: 1 where the land-use code is in
+    /// the list, else 0. Each is built from `land_use` only while habitat quality reads it, so at
+    /// most one such raster is in memory at a time.
+    pub threat_classes: BTreeMap<String, Vec<i32>>,
     /// Protected areas (自然保护地, 红线): nonzero = protected.
     pub protected: Option<Grid<u8>>,
     /// Administrative units (乡镇) ids; 0/nodata = outside.
@@ -350,7 +355,7 @@ impl AssessParams {
             );
             p.extend(b.hq.validate());
             for t in &b.threats {
-                if !l.threats.contains_key(&t.name) {
+                if !l.threats.contains_key(&t.name) && !l.threat_classes.contains_key(&t.name) {
                     p.push(format!("生物多样性维护: no raster for threat `{}`", t.name));
                 }
             }
@@ -473,19 +478,107 @@ fn grid_u8(spec: &GridSpec, data: Vec<u8>) -> Grid<u8> {
     Grid::from_vec(spec, data, Some(GRADE_NODATA)).expect("sizes match the spec")
 }
 
-/// Runs the chain.
+/// Runs the chain on borrowed layers (the caller keeps them). [`run_assessment_owned`] gives the
+/// same results and frees each input grid as soon as the last step that reads it is done.
 pub fn run_assessment(
     l: &RegionLayers,
     params: &AssessParams,
     progress: &dyn Progress,
 ) -> Result<AssessmentOutputs, AssessError> {
-    let specs = layer_specs(l);
+    run_chain(Cow::Borrowed(l), params, progress)
+}
+
+/// [`run_assessment`] taking the layers by value: inputs are dropped step by step (water inputs
+/// after 水源涵养, RUSLE factors and the flow accumulation after 水土保持, RWEQ factors after 防风固沙,
+/// threats and land use after 生物多样性维护, fragility factors and the DEM after the fragility
+/// processes), which lowers peak memory on large regions.
+pub fn run_assessment_owned(
+    l: RegionLayers,
+    params: &AssessParams,
+    progress: &dyn Progress,
+) -> Result<AssessmentOutputs, AssessError> {
+    run_chain(Cow::Owned(l), params, progress)
+}
+
+#[inline]
+fn land_code(lu: Option<&Grid<i32>>, i: usize) -> Option<i32> {
+    lu.and_then(|g| {
+        let v = g.data[i];
+        if g.is_nodata(v) {
+            None
+        } else {
+            Some(v)
+        }
+    })
+}
+
+/// Where one threat comes from: an input raster, or the land-use codes it is present on.
+enum ThreatInput<'a> {
+    Raster(&'a Grid<f32>),
+    Classes(&'a Grid<i32>, &'a [i32]),
+}
+
+/// Threats of the chain in the threats table's order: rasters borrowed (no copies), land-use
+/// presence rasters built when habitat quality asks for them and dropped after.
+struct ChainThreats<'a> {
+    inputs: Vec<ThreatInput<'a>>,
+}
+
+impl hq::ThreatSource for ChainThreats<'_> {
+    fn count(&self) -> usize {
+        self.inputs.len()
+    }
+    fn get(&self, k: usize) -> Result<Cow<'_, Grid<f32>>, AssessError> {
+        Ok(match &self.inputs[k] {
+            ThreatInput::Raster(g) => Cow::Borrowed(*g),
+            ThreatInput::Classes(lu, codes) => {
+                let data: Vec<f32> = lu
+                    .data
+                    .par_iter()
+                    .map(|v| f32::from(u8::from(codes.contains(v))))
+                    .collect();
+                Cow::Owned(Grid::from_vec(&lu.spec(), data, None).expect("sizes match"))
+            }
+        })
+    }
+}
+
+/// A fragility factor's values: an input layer (nodata → NaN) or a derived grid (relief, slope).
+enum FactorValues<'a> {
+    Layer(&'a Grid<f32>),
+    Derived(Vec<f32>),
+}
+
+impl FactorValues<'_> {
+    #[inline]
+    fn at(&self, i: usize) -> f32 {
+        match self {
+            FactorValues::Layer(g) => val(g, i),
+            FactorValues::Derived(v) => v[i],
+        }
+    }
+}
+
+fn run_chain(
+    mut l: Cow<'_, RegionLayers>,
+    params: &AssessParams,
+    progress: &dyn Progress,
+) -> Result<AssessmentOutputs, AssessError> {
+    // frees input layers when they are owned; borrowed layers stay with the caller
+    macro_rules! free {
+        ($($f:ident),*) => {
+            if let Cow::Owned(o) = &mut l {
+                $( o.$f = Default::default(); )*
+            }
+        };
+    }
+    let specs = layer_specs(&l);
     let spec = match (&l.spec, specs.first()) {
         (Some(s), _) => s.clone(),
         (None, Some((_, s))) => s.clone(),
         (None, None) => return Err(AssessError::Invalid(vec!["no input layers".into()])),
     };
-    let mut problems = params.validate(l);
+    let mut problems = params.validate(&l);
     for (name, s) in &specs {
         if let Err(e) = spec.check_aligned(s) {
             problems.push(format!("layer {name} is not on the reference grid: {e}"));
@@ -510,17 +603,8 @@ pub fn run_assessment(
         progress.advance(done);
         Ok(())
     };
-    let lu = |i: usize| -> Option<i32> {
-        l.land_use.as_ref().and_then(|g| {
-            if g.is_nodata(g.data[i]) {
-                None
-            } else {
-                Some(g.data[i])
-            }
-        })
-    };
     let mut services = Vec::new();
-    // derived terrain, shared by soil conservation, retention and fragility
+    // derived terrain, shared by soil conservation and retention
     let needs_terrain = params.soil.is_some()
         || matches!(params.water, Some(WaterMethod::RetentionCorrection { .. }));
     let terrain = if needs_terrain {
@@ -530,9 +614,11 @@ pub fn run_assessment(
         let mfd = params.soil.as_ref().is_none_or(|s| s.mfd);
         let acc = if mfd {
             let d = hydro::flow_dir_mfd(&filled, &NoProgress);
+            drop(filled);
             hydro::flow_accumulation_mfd(&d, None, &NoProgress)
         } else {
             let d = hydro::flow_dir_d8(&filled, &NoProgress);
+            drop(filled);
             hydro::flow_accumulation_d8(&d, None, &NoProgress)
         };
         Some((slope, acc))
@@ -541,18 +627,20 @@ pub fn run_assessment(
     };
     // 水源涵养
     if let Some(w) = &params.water {
+        let lr: &RegionLayers = &l;
+        let lu = lr.land_use.as_ref();
         let data: Vec<f32> = match w {
             WaterMethod::WaterBalance {
                 runoff_coefficient_percent,
             } => {
                 let (p, et) = (
-                    l.precipitation.as_ref().expect("validated"),
-                    l.evapotranspiration.as_ref().expect("validated"),
+                    lr.precipitation.as_ref().expect("validated"),
+                    lr.evapotranspiration.as_ref().expect("validated"),
                 );
                 (0..n)
                     .into_par_iter()
-                    .map(
-                        |i| match lu(i).and_then(|c| runoff_coefficient_percent.get(&c)) {
+                    .map(|i| {
+                        match land_code(lu, i).and_then(|c| runoff_coefficient_percent.get(&c)) {
                             Some(&a) => {
                                 let (pv, ev) = (val(p, i), val(et, i));
                                 if pv.is_nan() || ev.is_nan() {
@@ -562,16 +650,16 @@ pub fn run_assessment(
                                 }
                             }
                             None => f32::NAN,
-                        },
-                    )
+                        }
+                    })
                     .collect()
             }
             WaterMethod::RetentionCorrection { velocity } => {
                 let (slope, acc) = terrain.as_ref().expect("computed");
                 let (y, sd, ks) = (
-                    l.water_yield.as_ref().expect("validated"),
-                    l.soil_depth.as_ref().expect("validated"),
-                    l.ksat.as_ref().expect("validated"),
+                    lr.water_yield.as_ref().expect("validated"),
+                    lr.soil_depth.as_ref().expect("validated"),
+                    lr.ksat.as_ref().expect("validated"),
                 );
                 (0..n)
                     .into_par_iter()
@@ -585,7 +673,10 @@ pub fn run_assessment(
                         {
                             return f32::NAN;
                         }
-                        let v = lu(i).and_then(|c| velocity.get(&c)).copied().unwrap_or(0.0);
+                        let v = land_code(lu, i)
+                            .and_then(|c| velocity.get(&c))
+                            .copied()
+                            .unwrap_or(0.0);
                         // TI takes soil depth in cm, as in the papers (包玉斌 2016); the layer is mm
                         retention_mm(
                             yv as f64,
@@ -605,11 +696,11 @@ pub fn run_assessment(
                     v
                 };
                 let (a, b, c) = (
-                    norm(l.f_sic.as_ref().expect("validated")),
-                    norm(l.f_pre.as_ref().expect("validated")),
-                    norm(l.f_slo.as_ref().expect("validated")),
+                    norm(lr.f_sic.as_ref().expect("validated")),
+                    norm(lr.f_pre.as_ref().expect("validated")),
+                    norm(lr.f_slo.as_ref().expect("validated")),
                 );
-                let npp = l.npp.as_ref().expect("validated");
+                let npp = lr.npp.as_ref().expect("validated");
                 (0..n)
                     .map(|i| {
                         npp_index(val(npp, i) as f64, a[i] as f64, b[i] as f64, c[i] as f64) as f32
@@ -633,84 +724,101 @@ pub fn run_assessment(
         });
         tick()?;
     }
+    free!(
+        precipitation,
+        evapotranspiration,
+        water_yield,
+        soil_depth,
+        ksat,
+        npp,
+        f_sic,
+        f_pre,
+        f_slo
+    );
     // 水土保持
     let (mut loss_p, mut loss_a, mut loss_class, mut rate) = (None, None, None, None);
     if let Some(s) = &params.soil {
+        let lr: &RegionLayers = &l;
+        let lu = lr.land_use.as_ref();
         let (slope, acc) = terrain.as_ref().expect("computed");
         let cell = spec.transform.dx.abs();
         let (r, k) = (
-            l.r_factor.as_ref().expect("validated"),
-            l.k_factor.as_ref().expect("validated"),
+            lr.r_factor.as_ref().expect("validated"),
+            lr.k_factor.as_ref().expect("validated"),
         );
-        let rows: Vec<(f32, f32, f32)> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (rv, kv, sl, a) = (val(r, i), val(k, i), slope.data[i], acc.data[i]);
-                if rv.is_nan()
-                    || kv.is_nan()
-                    || sl == hydro::SLOPE_NODATA
-                    || a == hydro::FLOW_ACCUM_NODATA
-                {
-                    return (f32::NAN, f32::NAN, f32::NAN);
-                }
-                let ls = match &s.ls {
-                    LsMethod::Invest { l_max } => ls_factor(sl, a, cell, *l_max),
-                    LsMethod::China(c) => ls_china(sl as f64, a * cell, c),
-                };
-                let c = if let Some(cg) = &l.c_factor {
-                    val(cg, i) as f64
-                } else if let Some(vc) = &l.vegetation_cover {
-                    c_from_cover(val(vc, i) as f64 * 100.0)
-                } else {
-                    lu(i)
-                        .and_then(|code| s.c_by_class.get(&code))
-                        .copied()
-                        .unwrap_or(f64::NAN)
-                };
-                let p = if let Some(pg) = &l.p_factor {
-                    val(pg, i) as f64
-                } else {
-                    lu(i)
-                        .and_then(|code| s.p_by_class.get(&code))
-                        .copied()
-                        .unwrap_or(1.0)
-                };
-                let ap = rv as f64 * kv as f64 * ls;
-                let aa = ap * c * p;
-                if aa.is_nan() {
-                    return (f32::NAN, f32::NAN, f32::NAN);
-                }
-                (ap as f32, aa as f32, (ap - aa) as f32)
-            })
-            .collect();
-        let sc: Vec<f32> = rows.iter().map(|r| r.2).collect();
-        let classes: Vec<u8> = rows
-            .iter()
-            .map(|r| {
-                if r.1.is_nan() {
+        let loss_at = |i: usize| -> (f32, f32, f32) {
+            let (rv, kv, sl, a) = (val(r, i), val(k, i), slope.data[i], acc.data[i]);
+            if rv.is_nan()
+                || kv.is_nan()
+                || sl == hydro::SLOPE_NODATA
+                || a == hydro::FLOW_ACCUM_NODATA
+            {
+                return (f32::NAN, f32::NAN, f32::NAN);
+            }
+            let ls = match &s.ls {
+                LsMethod::Invest { l_max } => ls_factor(sl, a, cell, *l_max),
+                LsMethod::China(c) => ls_china(sl as f64, a * cell, c),
+            };
+            let c = if let Some(cg) = &lr.c_factor {
+                val(cg, i) as f64
+            } else if let Some(vc) = &lr.vegetation_cover {
+                c_from_cover(val(vc, i) as f64 * 100.0)
+            } else {
+                land_code(lu, i)
+                    .and_then(|code| s.c_by_class.get(&code))
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            };
+            let p = if let Some(pg) = &lr.p_factor {
+                val(pg, i) as f64
+            } else {
+                land_code(lu, i)
+                    .and_then(|code| s.p_by_class.get(&code))
+                    .copied()
+                    .unwrap_or(1.0)
+            };
+            let ap = rv as f64 * kv as f64 * ls;
+            let aa = ap * c * p;
+            if aa.is_nan() {
+                return (f32::NAN, f32::NAN, f32::NAN);
+            }
+            (ap as f32, aa as f32, (ap - aa) as f32)
+        };
+        // three output grids filled in one parallel pass (no per-cell tuple buffer)
+        let (mut potential, mut actual, mut sc) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+        potential
+            .par_iter_mut()
+            .zip(actual.par_iter_mut())
+            .zip(sc.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, ((p, a), c))| {
+                (*p, *a, *c) = loss_at(i);
+            });
+        let classes: Vec<u8> = actual
+            .par_iter()
+            .map(|&a| {
+                if a.is_nan() {
                     0
                 } else {
-                    soil_loss_class(r.1 as f64, s.tolerable_t_km2)
+                    soil_loss_class(a as f64, s.tolerable_t_km2)
                 }
             })
             .collect();
-        let (mut land, mut eroded) = (0u64, 0u64);
-        for (i, &c) in classes.iter().enumerate() {
-            if c == 0 || lu(i).is_some_and(|code| s.water_classes.contains(&code)) {
-                continue;
-            }
-            land += 1;
-            if c >= 2 {
-                eroded += 1;
-            }
-        }
+        let (land, eroded) = classes
+            .par_iter()
+            .enumerate()
+            .filter(|&(i, &c)| {
+                c != 0 && !land_code(lu, i).is_some_and(|code| s.water_classes.contains(&code))
+            })
+            .map(|(_, &c)| (1u64, u64::from(c >= 2)))
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         rate = if land > 0 {
             Some(100.0 * (land - eroded) as f64 / land as f64)
         } else {
             None
         };
-        loss_p = Some(grid_like(&spec, rows.iter().map(|r| r.0).collect()));
-        loss_a = Some(grid_like(&spec, rows.iter().map(|r| r.1).collect()));
+        loss_p = Some(grid_like(&spec, potential));
+        loss_a = Some(grid_like(&spec, actual));
         loss_class = Some(grid_u8(&spec, classes));
         let (g, th) = grade(&sc, params.grading);
         services.push(ServiceResult {
@@ -723,14 +831,17 @@ pub fn run_assessment(
         });
         tick()?;
     }
+    drop(terrain);
+    free!(k_factor, c_factor, p_factor);
     // 防风固沙
     if let Some(w) = &params.wind {
+        let lr: &RegionLayers = &l;
         let (wf, ef, scf, kk, vc) = (
-            l.rweq_wf.as_ref().expect("validated"),
-            l.rweq_ef.as_ref().expect("validated"),
-            l.rweq_scf.as_ref().expect("validated"),
-            l.rweq_k.as_ref().expect("validated"),
-            l.vegetation_cover.as_ref().expect("validated"),
+            lr.rweq_wf.as_ref().expect("validated"),
+            lr.rweq_ef.as_ref().expect("validated"),
+            lr.rweq_scf.as_ref().expect("validated"),
+            lr.rweq_k.as_ref().expect("validated"),
+            lr.vegetation_cover.as_ref().expect("validated"),
         );
         let data: Vec<f32> = (0..n)
             .into_par_iter()
@@ -763,18 +874,25 @@ pub fn run_assessment(
         });
         tick()?;
     }
+    free!(rweq_wf, rweq_ef, rweq_scf, rweq_k);
     // 生物多样性维护
     if let Some(b) = &params.biodiversity {
-        let lulc = l.land_use.as_ref().expect("validated");
-        let rasters: Vec<Grid<f32>> = b
-            .threats
-            .iter()
-            .map(|t| l.threats[&t.name].clone())
-            .collect();
-        let o = hq::habitat_quality(
-            hq::HqScenario {
+        let lr: &RegionLayers = &l;
+        let lulc = lr.land_use.as_ref().expect("validated");
+        let source = ChainThreats {
+            inputs: b
+                .threats
+                .iter()
+                .map(|t| match lr.threats.get(&t.name) {
+                    Some(g) => ThreatInput::Raster(g),
+                    None => ThreatInput::Classes(lulc, &lr.threat_classes[&t.name]),
+                })
+                .collect(),
+        };
+        let o = hq::habitat_quality_from(
+            hq::HqScenarioFrom {
                 lulc,
-                threats: &rasters,
+                threats: &source,
             },
             None,
             None,
@@ -784,15 +902,17 @@ pub fn run_assessment(
             &b.hq,
             &NoProgress,
         )?;
-        let q = &o.current.quality;
-        let data: Vec<f32> = q
-            .data
-            .iter()
-            .map(|&v| if q.is_nodata(v) { f32::NAN } else { v })
-            .collect();
+        let q = o.current.quality;
+        let nodata = q.nodata;
+        let mut data = q.data;
+        data.par_iter_mut().for_each(|v| {
+            if v.is_nan() || nodata == Some(*v) {
+                *v = f32::NAN;
+            }
+        });
         let (mut g, th) = grade(&data, params.grading);
         if b.protected_top {
-            let pr = l.protected.as_ref().expect("validated");
+            let pr = lr.protected.as_ref().expect("validated");
             for (gi, &pv) in g.iter_mut().zip(&pr.data) {
                 if pv != 0 && !pr.is_nodata(pv) && *gi != GRADE_NODATA {
                     *gi = EXTREMELY_IMPORTANT;
@@ -809,55 +929,78 @@ pub fn run_assessment(
         });
         tick()?;
     }
+    free!(threats, threat_classes, land_use);
     // fragility
     let mut fragility = Vec::new();
     for f in &params.fragility {
-        let mut factor_scores: Vec<Vec<f64>> = Vec::new();
-        for b in &f.breaks {
-            let values: Vec<f32> = if let Some(g) = l.fragility_factors.get(&b.factor) {
-                (0..n).map(|i| val(g, i)).collect()
-            } else if b.factor == "vegetation_cover" {
-                let g = l.vegetation_cover.as_ref().expect("validated");
-                (0..n).map(|i| val(g, i)).collect()
-            } else if b.factor == "r" {
-                let g = l.r_factor.as_ref().expect("validated");
-                (0..n).map(|i| val(g, i)).collect()
-            } else if b.factor == "relief" {
-                relief(l.dem.as_ref().expect("validated"), f.relief_window)
-            } else {
-                // slope in degrees
-                let s = hydro::slope_percent(l.dem.as_ref().expect("validated"), &NoProgress);
-                s.data
-                    .iter()
-                    .map(|&v| {
-                        if v == hydro::SLOPE_NODATA {
-                            f32::NAN
-                        } else {
-                            (v as f64 / 100.0).atan().to_degrees() as f32
-                        }
-                    })
-                    .collect()
-            };
-            let scored = b.factor.ends_with("_score");
-            factor_scores.push(
-                values
-                    .iter()
-                    .map(|&v| if scored { v as f64 } else { b.score(v as f64) })
-                    .collect(),
-            );
-        }
-        let comp: Vec<f32> = (0..n)
-            .map(|i| {
-                let s: Vec<f64> = factor_scores.iter().map(|fs| fs[i]).collect();
-                if s.iter().any(|v| v.is_nan()) {
-                    f32::NAN
+        let lr: &RegionLayers = &l;
+        let factors: Vec<FactorValues> = f
+            .breaks
+            .iter()
+            .map(|b| {
+                if let Some(g) = lr.fragility_factors.get(&b.factor) {
+                    FactorValues::Layer(g)
+                } else if b.factor == "vegetation_cover" {
+                    FactorValues::Layer(lr.vegetation_cover.as_ref().expect("validated"))
+                } else if b.factor == "r" {
+                    FactorValues::Layer(lr.r_factor.as_ref().expect("validated"))
+                } else if b.factor == "relief" {
+                    FactorValues::Derived(relief(
+                        lr.dem.as_ref().expect("validated"),
+                        f.relief_window,
+                    ))
                 } else {
-                    composite(&s) as f32
+                    // slope in degrees
+                    let s = hydro::slope_percent(lr.dem.as_ref().expect("validated"), &NoProgress);
+                    FactorValues::Derived(
+                        s.data
+                            .par_iter()
+                            .map(|&v| {
+                                if v == hydro::SLOPE_NODATA {
+                                    f32::NAN
+                                } else {
+                                    (v as f64 / 100.0).atan().to_degrees() as f32
+                                }
+                            })
+                            .collect(),
+                    )
                 }
             })
             .collect();
-        let class: Vec<u8> = comp.iter().map(|&c| sensitivity_class(c as f64)).collect();
-        let gr: Vec<u8> = class.iter().map(|&c| fragility_grade(c)).collect();
+        let scored: Vec<bool> = f
+            .breaks
+            .iter()
+            .map(|b| b.factor.ends_with("_score"))
+            .collect();
+        // geometric mean of the scores (as `composite`), NaN when any factor is missing
+        let comp: Vec<f32> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let (mut ln_sum, mut count) = (0.0f64, 0usize);
+                for ((fv, b), &is_score) in factors.iter().zip(&f.breaks).zip(&scored) {
+                    let v = fv.at(i) as f64;
+                    let s = if is_score { v } else { b.score(v) };
+                    if s.is_nan() {
+                        return f32::NAN;
+                    }
+                    if s.is_finite() {
+                        ln_sum += s.ln();
+                        count += 1;
+                    }
+                }
+                if count == 0 {
+                    f32::NAN
+                } else {
+                    (ln_sum / count as f64).exp() as f32
+                }
+            })
+            .collect();
+        drop(factors);
+        let class: Vec<u8> = comp
+            .par_iter()
+            .map(|&c| sensitivity_class(c as f64))
+            .collect();
+        let gr: Vec<u8> = class.par_iter().map(|&c| fragility_grade(c)).collect();
         fragility.push(FragilityResult {
             process: f.process.clone(),
             name_zh: process_name(&f.process),
@@ -867,6 +1010,8 @@ pub fn run_assessment(
         });
         tick()?;
     }
+    free!(fragility_factors, vegetation_cover, r_factor, dem);
+    let lr: &RegionLayers = &l;
     // integration: max of service grades and fragility grades (极脆弱 counts as 极重要)
     let mut imp = vec![GRADE_NODATA; n];
     for g in services
@@ -874,16 +1019,16 @@ pub fn run_assessment(
         .map(|s| &s.grade)
         .chain(fragility.iter().map(|f| &f.grade))
     {
-        for (a, &b) in imp.iter_mut().zip(&g.data) {
+        imp.par_iter_mut().zip(&g.data).for_each(|(a, &b)| {
             *a = (*a).max(b);
-        }
+        });
     }
-    if let (Some(floor), Some(pr)) = (params.protected_floor, &l.protected) {
-        for (a, &pv) in imp.iter_mut().zip(&pr.data) {
+    if let (Some(floor), Some(pr)) = (params.protected_floor, &lr.protected) {
+        imp.par_iter_mut().zip(&pr.data).for_each(|(a, &pv)| {
             if pv != 0 && !pr.is_nodata(pv) && *a != GRADE_NODATA {
                 *a = (*a).max(floor);
             }
-        }
+        });
     }
     if params.min_patch_ha > 0.0 {
         let min_cells = (params.min_patch_ha * 10_000.0 / cell_area).ceil() as u64;
@@ -898,40 +1043,28 @@ pub fn run_assessment(
     }
     let importance = grid_u8(&spec, imp);
     // area tables
-    let units: Option<Vec<Option<i64>>> = l.admin.as_ref().map(|a| {
-        a.data
-            .iter()
-            .map(|&v| {
-                if a.is_nodata(v) || v == 0 {
-                    None
-                } else {
-                    Some(v as i64)
-                }
-            })
-            .collect()
-    });
+    let u = lr.admin.as_ref();
     let mut area_tables = Vec::new();
-    let u = units.as_deref();
     area_tables.push((
         "生态保护重要性 importance".to_string(),
-        area_table(&importance.data, cell_area, u),
+        area_table_by_unit(&importance.data, cell_area, u),
     ));
     for s in &services {
         area_tables.push((
             format!("{} {}", s.name_zh, s.key),
-            area_table(&s.grade.data, cell_area, u),
+            area_table_by_unit(&s.grade.data, cell_area, u),
         ));
     }
     for f in &fragility {
         area_tables.push((
             format!("{} {}", f.name_zh, f.process),
-            area_table(&f.class.data, cell_area, u),
+            area_table_by_unit(&f.class.data, cell_area, u),
         ));
     }
     if let Some(c) = &loss_class {
         area_tables.push((
             "土壤侵蚀强度 soil loss (SL 190-2007)".to_string(),
-            area_table(&c.data, cell_area, u),
+            area_table_by_unit(&c.data, cell_area, u),
         ));
     }
     tick()?;
@@ -1089,6 +1222,79 @@ mod tests {
         let t = &o.area_tables[0].1;
         let region_cells: u64 = t.iter().filter(|r| r.unit.is_none()).map(|r| r.cells).sum();
         assert_eq!(region_cells, 400);
+    }
+
+    #[test]
+    fn owned_run_and_land_use_threats_give_the_borrowed_results() {
+        let mut l = layers();
+        let s = spec();
+        let threat = hq::Threat {
+            name: "built".into(),
+            max_dist: 0.3,
+            weight: 1.0,
+            decay: hq::Decay::Exponential,
+            cur_path: String::new(),
+            fut_path: String::new(),
+            base_path: String::new(),
+        };
+        let sensitivity = hq::Sensitivity {
+            habitat: [(1, 1.0), (3, 0.0)].into_iter().collect(),
+            by_threat: [(
+                "built".to_string(),
+                [(1, 0.8), (3, 0.0)].into_iter().collect(),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        let mut p = AssessParams {
+            biodiversity: Some(BiodiversityParams {
+                threats: vec![threat],
+                sensitivity,
+                hq: Default::default(),
+                protected_top: false,
+            }),
+            ..Default::default()
+        };
+        p.fragility.push(FragilityParams {
+            process: "soil_erosion".into(),
+            breaks: vec![FactorBreaks {
+                process: "soil_erosion".into(),
+                factor: "relief".into(),
+                breaks: [5.0, 10.0, 20.0, 40.0],
+                ascending: true,
+            }],
+            relief_window: 5,
+        });
+        // the threat as a raster of land-use class 3, and as the class list
+        let presence: Vec<f32> = l
+            .land_use
+            .as_ref()
+            .unwrap()
+            .data
+            .iter()
+            .map(|&c| f32::from(u8::from(c == 3)))
+            .collect();
+        let mut with_raster = l.clone();
+        with_raster
+            .threats
+            .insert("built".into(), Grid::from_vec(&s, presence, None).unwrap());
+        l.threat_classes.insert("built".into(), vec![3]);
+        let a = run_assessment(&with_raster, &p, &ecoplan_grid::NoProgress).unwrap();
+        let b = run_assessment_owned(l, &p, &ecoplan_grid::NoProgress).unwrap();
+        assert_eq!(a.services.len(), 2);
+        let bio = &a.services[1].value.data;
+        assert!(bio.iter().any(|v| v.is_finite() && *v > 0.0));
+        for (x, y) in a.services.iter().zip(&b.services) {
+            assert_eq!(x.key, y.key);
+            assert_eq!(
+                x.value.data.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                y.value.data.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            );
+            assert_eq!(x.grade.data, y.grade.data);
+        }
+        assert_eq!(a.fragility[0].class.data, b.fragility[0].class.data);
+        assert_eq!(a.importance.data, b.importance.data);
+        assert_eq!(a.area_tables, b.area_tables);
     }
 
     #[test]

@@ -11,4 +11,6 @@ pub mod rweq;
 pub mod sensitivity;
 pub mod water;
 
-pub use chain::{run_assessment, AssessParams, AssessmentOutputs, RegionLayers};
+pub use chain::{
+    run_assessment, run_assessment_owned, AssessParams, AssessmentOutputs, RegionLayers,
+};

@@ -10,7 +10,7 @@ use ecoplan_assess::dual::chain::{
 use ecoplan_assess::dual::grading::{grade_label, GradingMethod};
 use ecoplan_assess::dual::rusle::{soil_loss_class_label, ChinaLsParams};
 use ecoplan_assess::dual::sensitivity::{breaks_from_table, sensitivity_label};
-use ecoplan_assess::dual::{run_assessment, AssessParams, AssessmentOutputs, RegionLayers};
+use ecoplan_assess::dual::{run_assessment_owned, AssessParams, AssessmentOutputs, RegionLayers};
 use ecoplan_assess::invest::habitat_quality as hq;
 use ecoplan_assess::table::Table;
 use ecoplan_grid::{AnyGrid, Grid, GridSpec, Progress};
@@ -108,7 +108,7 @@ pub fn fvc_from_ndvi(ndvi: &Grid<f32>) -> Grid<f32> {
 
 /// Sets up parameters for the layers present and runs the chain.
 pub fn assess_layers(
-    layers: &mut RegionLayers,
+    mut layers: RegionLayers,
     opts: &AssessOptions,
     progress: &dyn Progress,
 ) -> Result<(AssessmentOutputs, Vec<String>)> {
@@ -174,7 +174,7 @@ pub fn assess_layers(
     } else {
         notes.push("水源涵养 skipped: needs precipitation, land use and a raster layer named evapotranspiration (actual ET, mm) — or water_yield, soil_depth, ksat, dem and land use for the retention correction".into());
     }
-    if let Some(lu) = &layers.land_use {
+    if layers.land_use.is_some() {
         let tt = parse_table(
             "presets/assess/habitat_threats_north_china.csv",
             THREATS_PRESET,
@@ -195,14 +195,8 @@ pub fn assess_layers(
                 .split(';')
                 .filter_map(|c| c.trim().parse().ok())
                 .collect();
-            let data = lu
-                .data
-                .iter()
-                .map(|&v| f32::from(u8::from(cs.contains(&v))))
-                .collect();
-            layers
-                .threats
-                .insert(t.name.clone(), Grid::from_vec(&lu.spec(), data, None)?);
+            // presence rasters are built by the chain one at a time, while habitat quality runs
+            layers.threat_classes.insert(t.name.clone(), cs);
         }
         let sens = hq::Sensitivity::from_table(
             &parse_table(
@@ -252,8 +246,8 @@ pub fn assess_layers(
         });
         notes.push("水土流失敏感性: (R · relief · cover)^(1/3) scores 1/3/5/7/9 (presets/assess/sensitivity_breaks.csv); soil texture not scored (no layer)".into());
     }
-    fragility_from_factors(layers, &mut params, &mut notes)?;
-    let out = run_assessment(layers, &params, progress)?;
+    fragility_from_factors(&layers, &mut params, &mut notes)?;
+    let out = run_assessment_owned(layers, &params, progress)?;
     Ok((out, notes))
 }
 
@@ -309,10 +303,12 @@ fn fragility_from_factors(
     Ok(())
 }
 
-/// Writes rasters, area tables and a summary into `dir`; returns the files written.
+/// Writes rasters, area tables and a summary into `dir`; returns the files written. Takes the
+/// outputs by value and drops each grid once written (and the unwritten ones at once), so the
+/// peak stays at the chain's own.
 pub fn write_assessment(
     dir: &Path,
-    o: &AssessmentOutputs,
+    o: AssessmentOutputs,
     notes: &[String],
     unit_names: &HashMap<i64, String>,
 ) -> Result<Vec<String>> {
@@ -321,6 +317,17 @@ pub fn write_assessment(
         predictor: true,
         ..Default::default()
     };
+    let AssessmentOutputs {
+        services,
+        fragility,
+        importance,
+        soil_loss_potential,
+        soil_loss_actual,
+        soil_loss_class,
+        soil_conservation_rate,
+        area_tables,
+    } = o;
+    drop(soil_loss_potential);
     let mut files = Vec::new();
     let mut put = |name: String, g: AnyGrid| -> Result<()> {
         crate::rasters::write_raster(&dir.join(&name), &g, &opts)
@@ -328,34 +335,33 @@ pub fn write_assessment(
         files.push(name);
         Ok(())
     };
-    for s in &o.services {
-        put(
-            format!("service_{}.tif", s.key),
-            AnyGrid::F32(s.value.clone()),
-        )?;
-        put(format!("grade_{}.tif", s.key), AnyGrid::U8(s.grade.clone()))?;
+    let mut service_meta = Vec::new();
+    for s in services {
+        put(format!("service_{}.tif", s.key), AnyGrid::F32(s.value))?;
+        put(format!("grade_{}.tif", s.key), AnyGrid::U8(s.grade))?;
+        service_meta.push((s.key, s.name_zh, s.unit, s.thresholds));
     }
-    for f in &o.fragility {
+    let mut fragility_meta = Vec::new();
+    for f in fragility {
+        drop(f.composite);
         put(
             format!("sensitivity_{}.tif", f.process),
-            AnyGrid::U8(f.class.clone()),
+            AnyGrid::U8(f.class),
         )?;
-        put(
-            format!("fragility_{}.tif", f.process),
-            AnyGrid::U8(f.grade.clone()),
-        )?;
+        put(format!("fragility_{}.tif", f.process), AnyGrid::U8(f.grade))?;
+        fragility_meta.push((f.process, f.name_zh));
     }
-    put("importance.tif".into(), AnyGrid::U8(o.importance.clone()))?;
-    if let Some(g) = &o.soil_loss_actual {
-        put("soil_loss.tif".into(), AnyGrid::F32(g.clone()))?;
+    put("importance.tif".into(), AnyGrid::U8(importance))?;
+    if let Some(g) = soil_loss_actual {
+        put("soil_loss.tif".into(), AnyGrid::F32(g))?;
     }
-    if let Some(g) = &o.soil_loss_class {
-        put("soil_loss_class.tif".into(), AnyGrid::U8(g.clone()))?;
+    if let Some(g) = soil_loss_class {
+        put("soil_loss_class.tif".into(), AnyGrid::U8(g))?;
     }
     let mut csv = String::from(
         "layer,unit_id,unit,class,class_zh,class_en,cells,area_ha,area_mu,area_km2,percent\n",
     );
-    for (layer, rows) in &o.area_tables {
+    for (layer, rows) in &area_tables {
         for r in rows {
             let (zh, en) = if layer.starts_with("土壤侵蚀") {
                 soil_loss_class_label(r.class)
@@ -390,12 +396,12 @@ pub fn write_assessment(
     })?;
     files.push("area_by_grade.csv".into());
     let summary = serde_json::json!({
-        "services": o.services.iter().map(|s| serde_json::json!({
-            "key": s.key, "name_zh": s.name_zh, "unit": s.unit,
-            "threshold_extremely_important": s.thresholds.t_upper, "threshold_important": s.thresholds.t_lower,
+        "services": service_meta.iter().map(|(key, name_zh, unit, th)| serde_json::json!({
+            "key": key, "name_zh": name_zh, "unit": unit,
+            "threshold_extremely_important": th.t_upper, "threshold_important": th.t_lower,
         })).collect::<Vec<_>>(),
-        "fragility": o.fragility.iter().map(|f| serde_json::json!({"process": f.process, "name_zh": f.name_zh})).collect::<Vec<_>>(),
-        "soil_conservation_rate_percent": o.soil_conservation_rate,
+        "fragility": fragility_meta.iter().map(|(process, name_zh)| serde_json::json!({"process": process, "name_zh": name_zh})).collect::<Vec<_>>(),
+        "soil_conservation_rate_percent": soil_conservation_rate,
         "notes": notes,
         "grades": {"1": "一般 general", "2": "重要 important / 脆弱", "3": "极重要 extremely important / 极脆弱"},
     });
@@ -489,12 +495,12 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let region = crate::region::load_region(&plan)?;
     let (mut layers, names) = plan_layers(&plan, &region.grid, &bar)?;
     // outside the region boundary: no assessment
-    let inside =
-        ecoplan_io::vector::rasterize_ids(&region.boundary, &region.grid, &Default::default());
-    mask_layers(
-        &mut layers,
-        &inside.data.iter().map(|&v| v > 0).collect::<Vec<_>>(),
-    );
+    {
+        let inside =
+            ecoplan_io::vector::rasterize_ids(&region.boundary, &region.grid, &Default::default());
+        let inside: Vec<bool> = inside.data.iter().map(|&v| v > 0).collect();
+        mask_layers(&mut layers, &inside);
+    }
     let opts = AssessOptions {
         grading: match m.get_one::<String>("grading").map(String::as_str) {
             Some("quantile") => GradingMethod::Quantile {
@@ -509,16 +515,17 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         ls_china: m.get_one::<String>("ls").map(String::as_str) == Some("china"),
         tolerable_t_km2: *m.get_one::<f64>("tolerable").expect("default"),
     };
-    let (out, notes) = assess_layers(&mut layers, &opts, &bar)?;
+    let (out, notes) = assess_layers(layers, &opts, &bar)?;
     let dir = match m.get_one::<PathBuf>("out") {
         Some(d) => d.clone(),
         None => plan.resolve(&plan.output.dir).join("assess"),
     };
-    let files = write_assessment(&dir, &out, &notes, &names)?;
+    let rate = out.soil_conservation_rate;
+    let files = write_assessment(&dir, out, &notes, &names)?;
     for n in &notes {
         eprintln!("  {n}");
     }
-    if let Some(r) = out.soil_conservation_rate {
+    if let Some(r) = rate {
         eprintln!("水土保持率 soil conservation rate: {r:.2} %");
     }
     eprintln!("已写出 wrote {} files into {}", files.len(), dir.display());
@@ -900,7 +907,7 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         ls_china: false,
         tolerable_t_km2: 200.0,
     };
-    let (out, mut notes) = assess_layers(&mut l, &opts, cx.progress)?;
+    let (out, mut notes) = assess_layers(l, &opts, cx.progress)?;
     notes.retain(|n| !n.starts_with("石漠化敏感性") && !n.starts_with("盐渍化敏感性"));
     notes.push("石漠化敏感性 not assessed: not applicable — 云冈区 lies outside the karst regions the 2020 guide and the national 岩溶地区石漠化 monitoring cover (8 southern provinces); no exposed-carbonate layer".into());
     notes.push("盐渍化敏感性 not assessed: the demo has no groundwater mineralisation or water-table depth data; only the evaporation/precipitation ratio could be derived, and one factor of four is not an honest composite".into());
@@ -910,7 +917,10 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let files = write_assessment(&dir, &out, &notes, &HashMap::new())?;
+    let rate = out.soil_conservation_rate;
+    let service_keys: Vec<&str> = out.services.iter().map(|s| s.key).collect();
+    let processes: Vec<String> = out.fragility.iter().map(|f| f.process.clone()).collect();
+    let files = write_assessment(&dir, out, &notes, &HashMap::new())?;
     for f in files {
         cx.record(
             &format!("assess/{f}"),
@@ -921,11 +931,11 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         "assess",
         serde_json::json!({
             "notes": notes,
-            "soil_conservation_rate_percent": out.soil_conservation_rate,
+            "soil_conservation_rate_percent": rate,
             "grading": "cumulative contribution 50 % / 80 %",
             "min_patch_ha": 1.0,
-            "services": out.services.iter().map(|s| s.key).collect::<Vec<_>>(),
-            "fragility": out.fragility.iter().map(|f| f.process.clone()).collect::<Vec<_>>(),
+            "services": service_keys,
+            "fragility": processes,
             "not_assessed": {
                 "rocky_desertification": "not applicable: no karst in 云冈区",
                 "salinization": "no groundwater mineralisation / water-table data",
@@ -1041,7 +1051,7 @@ mod tests {
             .iter()
             .any(|n| n.contains("rocky_desertification skipped")));
         // scores 5 (humidity 0.2–0.5), 7 (45–60 d), 7 (cover 0.2–0.4) → (5·7·7)^(1/3) = 6.26 → 高度 (4)
-        let out = run_assessment(&l, &params, &ecoplan_grid::NoProgress).unwrap();
+        let out = ecoplan_assess::dual::run_assessment(&l, &params, &ecoplan_grid::NoProgress).unwrap();
         let c = out.fragility[0].composite.data[0] as f64;
         assert!((c - 245f64.powf(1.0 / 3.0)).abs() < 1e-5, "{c}");
         assert_eq!(out.fragility[0].class.data[0], 4);
