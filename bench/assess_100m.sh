@@ -3,7 +3,7 @@
 # 生物多样性维护 habitat quality) and 水土流失/土地沙化 sensitivity on a synthesized N×N region.
 #   bench/assess_100m.sh [N]        N defaults to 10000 (100 M cells, 30 m, EPSG:4547)
 # Needs a python with numpy, rasterio, pyproj (ECOPLAN_PY, default /root/.cache/ecoplan-venv/bin/python)
-# and GNU time. Prints wall time and peak RSS with the load average. Target: < 10 min at 100 M cells on
+# and GNU time. Prints wall time, CPU seconds and peak RSS (MB and bytes per cell) with the load average. Target: < 10 min at 100 M cells on
 # the 2-core machine. Data are generated once into $WORK/N<N> (about 60 MB per layer per 25 M cells).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,5 +25,6 @@ echo "load after:  $(uptime)"
 grep -E "写出|wrote|保持率" "$D/assess.log" | tail -2
 wall=$(grep "Elapsed (wall clock)" "$D/assess.log" | awk '{print $NF}')
 rss=$(grep "Maximum resident" "$D/assess.log" | awk '{print $NF}')
+cpu=$(awk -F: '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$D/assess.log")
 cells=$(( N * N ))
-echo "ecoplan assess, all services: N=$N ($((cells / 1000000)) M cells): wall $wall, peak RSS $((rss / 1024)) MB"
+echo "ecoplan assess, all services: N=$N ($((cells / 1000000)) M cells): wall $wall, CPU (user+sys) $cpu s, peak RSS $((rss / 1024)) MB ($(( rss * 1024 / cells )) B/cell)"

@@ -68,9 +68,44 @@ pub struct RegionLayers {
     pub protected: Option<Grid<u8>>,
     /// Administrative units (乡镇) ids; 0/nodata = outside.
     pub admin: Option<Grid<i32>>,
+    /// Slope and flow accumulation already derived from `dem` with [`derive_terrain`] (used
+    /// instead of deriving them again when its routing matches the soil parameters). Lets a
+    /// caller derive them while the DEM is the only layer in memory.
+    pub terrain: Option<Terrain>,
     /// Fragility factor layers by factor key (e.g. `relief`, `humidity_index`); keys ending in
     /// `_score` are already scored 1–9 (e.g. `texture_score`).
     pub fragility_factors: BTreeMap<String, Grid<f32>>,
+}
+
+/// Terrain derived from the pit-filled DEM, shared by 水土保持 and the retention correction.
+#[derive(Debug, Clone)]
+pub struct Terrain {
+    /// Slope, % ([`hydro::SLOPE_NODATA`] = nodata).
+    pub slope_percent: Grid<f32>,
+    /// Upstream cells ([`hydro::FLOW_ACCUM_NODATA`] = nodata).
+    pub flow_accumulation: Grid<f64>,
+    /// MFD (true) or D8 routing.
+    pub mfd: bool,
+}
+
+/// Pit fill, slope and flow accumulation (MFD or D8) of `dem`, as the chain computes them.
+pub fn derive_terrain(dem: &Grid<f64>, mfd: bool) -> Terrain {
+    let filled = hydro::fill_pits(dem, &NoProgress);
+    let slope = hydro::slope_percent(&filled, &NoProgress);
+    let acc = if mfd {
+        let d = hydro::flow_dir_mfd(&filled, &NoProgress);
+        drop(filled);
+        hydro::flow_accumulation_mfd(&d, None, &NoProgress)
+    } else {
+        let d = hydro::flow_dir_d8(&filled, &NoProgress);
+        drop(filled);
+        hydro::flow_accumulation_d8(&d, None, &NoProgress)
+    };
+    Terrain {
+        slope_percent: slope,
+        flow_accumulation: acc,
+        mfd,
+    }
 }
 
 /// 水源涵养 method.
@@ -451,6 +486,13 @@ fn layer_specs(l: &RegionLayers) -> Vec<(String, GridSpec)> {
         protected,
         admin
     );
+    if let Some(t) = &l.terrain {
+        v.push(("terrain slope".to_string(), t.slope_percent.spec()));
+        v.push((
+            "terrain flow accumulation".to_string(),
+            t.flow_accumulation.spec(),
+        ));
+    }
     for (k, g) in &l.threats {
         v.push((format!("threat `{k}`"), g.spec()));
     }
@@ -607,21 +649,22 @@ fn run_chain(
     // derived terrain, shared by soil conservation and retention
     let needs_terrain = params.soil.is_some()
         || matches!(params.water, Some(WaterMethod::RetentionCorrection { .. }));
+    let mfd = params.soil.as_ref().is_none_or(|s| s.mfd);
+    let given = match &mut l {
+        Cow::Owned(o) => o.terrain.take(),
+        Cow::Borrowed(b) => b
+            .terrain
+            .as_ref()
+            .filter(|t| t.mfd == mfd && needs_terrain)
+            .cloned(),
+    }
+    .filter(|t| t.mfd == mfd && needs_terrain);
     let terrain = if needs_terrain {
-        let dem = l.dem.as_ref().expect("validated");
-        let filled = hydro::fill_pits(dem, &NoProgress);
-        let slope = hydro::slope_percent(&filled, &NoProgress);
-        let mfd = params.soil.as_ref().is_none_or(|s| s.mfd);
-        let acc = if mfd {
-            let d = hydro::flow_dir_mfd(&filled, &NoProgress);
-            drop(filled);
-            hydro::flow_accumulation_mfd(&d, None, &NoProgress)
-        } else {
-            let d = hydro::flow_dir_d8(&filled, &NoProgress);
-            drop(filled);
-            hydro::flow_accumulation_d8(&d, None, &NoProgress)
+        let t = match given {
+            Some(t) => t,
+            None => derive_terrain(l.dem.as_ref().expect("validated"), mfd),
         };
-        Some((slope, acc))
+        Some((t.slope_percent, t.flow_accumulation))
     } else {
         None
     };
@@ -1225,7 +1268,7 @@ mod tests {
     }
 
     #[test]
-    fn owned_run_and_land_use_threats_give_the_borrowed_results() {
+    fn owned_run_land_use_threats_and_given_terrain_give_the_borrowed_results() {
         let mut l = layers();
         let s = spec();
         let threat = hq::Threat {
@@ -1279,6 +1322,8 @@ mod tests {
             .threats
             .insert("built".into(), Grid::from_vec(&s, presence, None).unwrap());
         l.threat_classes.insert("built".into(), vec![3]);
+        // and the terrain derived beforehand
+        l.terrain = Some(derive_terrain(l.dem.as_ref().unwrap(), true));
         let a = run_assessment(&with_raster, &p, &ecoplan_grid::NoProgress).unwrap();
         let b = run_assessment_owned(l, &p, &ecoplan_grid::NoProgress).unwrap();
         assert_eq!(a.services.len(), 2);

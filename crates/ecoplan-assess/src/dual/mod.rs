@@ -12,5 +12,6 @@ pub mod sensitivity;
 pub mod water;
 
 pub use chain::{
-    run_assessment, run_assessment_owned, AssessParams, AssessmentOutputs, RegionLayers,
+    derive_terrain, run_assessment, run_assessment_owned, AssessParams, AssessmentOutputs,
+    RegionLayers, Terrain,
 };

@@ -427,7 +427,14 @@ fn plan_layers(
         ..Default::default()
     };
     let mut names = HashMap::new();
-    for layer in &plan.layers {
+    // the DEM first, and its terrain (pit fill, slope, MFD accumulation: the chain's most
+    // memory-hungry step) derived while it is the only layer in memory
+    let mut ordered: Vec<_> = plan.layers.iter().collect();
+    ordered.sort_by_key(|layer| layer.kind.value != LayerKind::Dem);
+    let terrain_needed = plan.layers.iter().any(|layer| {
+        layer.kind.value == LayerKind::SoilErodibility || layer.name.value == "water_yield"
+    });
+    for layer in ordered {
         let path = plan.resolve(&layer.file.value);
         let kind = layer.kind.value;
         if kind.info().vector {
@@ -458,11 +465,19 @@ fn plan_layers(
             )?);
             continue;
         }
-        let src = crate::rasters::read_raster(&path)?;
-        let g = warp(&src, grid, layer.resampling, progress)?;
-        let f = g.to_f32();
+        let f = {
+            let src = crate::rasters::read_raster(&path)?;
+            warp(&src, grid, layer.resampling, progress)?.to_f32()
+        };
         match kind {
-            LayerKind::Dem => l.dem = Some(f.cast::<f64>(Some(f64::NAN))),
+            LayerKind::Dem => {
+                let dem = f.cast::<f64>(Some(f64::NAN));
+                drop(f);
+                if terrain_needed && l.terrain.is_none() {
+                    l.terrain = Some(ecoplan_assess::dual::derive_terrain(&dem, true));
+                }
+                l.dem = Some(dem);
+            }
             LayerKind::Precipitation => l.precipitation = Some(f),
             LayerKind::SoilErodibility => l.k_factor = Some(f),
             LayerKind::SoilDepth => l.soil_depth = Some(f),
@@ -1051,7 +1066,8 @@ mod tests {
             .iter()
             .any(|n| n.contains("rocky_desertification skipped")));
         // scores 5 (humidity 0.2–0.5), 7 (45–60 d), 7 (cover 0.2–0.4) → (5·7·7)^(1/3) = 6.26 → 高度 (4)
-        let out = ecoplan_assess::dual::run_assessment(&l, &params, &ecoplan_grid::NoProgress).unwrap();
+        let out =
+            ecoplan_assess::dual::run_assessment(&l, &params, &ecoplan_grid::NoProgress).unwrap();
         let c = out.fragility[0].composite.data[0] as f64;
         assert!((c - 245f64.powf(1.0 / 3.0)).abs() < 1e-5, "{c}");
         assert_eq!(out.fragility[0].class.data[0], 4);
