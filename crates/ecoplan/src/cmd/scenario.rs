@@ -35,7 +35,7 @@ pub fn command() -> Command {
         .arg(Arg::new("plan").value_name("PLAN.toml").required(true).value_parser(clap::value_parser!(PathBuf)))
         .arg(Arg::new("projects").long("projects").value_name("FILE").required(true).value_parser(clap::value_parser!(PathBuf)).help("项目文件 Projects: .geojson/.gpkg/.shp or a plan data file .toml/.json"))
         .arg(Arg::new("out").long("out").short('o').value_name("DIR").value_parser(clap::value_parser!(PathBuf)).help("输出目录 Output folder (default: <plan output dir>/scenario)"))
-        .arg(Arg::new("gamma").long("gamma").value_name("WHEN").value_parser(["total", "per-project", "off"]).default_value("total").help("连通度γ Re-run the pattern chain for γ: total (base and all projects), per-project, or off"))
+        .arg(Arg::new("gamma").long("gamma").value_name("WHEN").value_parser(["total", "per-project", "off"]).default_value("total").help("连通度γ Network indices (α, β, γ, cost ratio) of the base network plus the planned-corridor projects' links: total (base and all projects), per-project, or off"))
         .arg(Arg::new("name-field").long("name-field").value_name("FIELD").default_value("name").help("项目名称字段 Field holding the project name"))
         .after_help(
             "示例 Examples:\n  \
@@ -724,6 +724,113 @@ mod tests {
         assert!((b.projects[0].delta.carbon_t - n * d * 0.09).abs() < 1e-6 * (n * d * 0.09).abs());
     }
 
+    /// γ of scenarios as METHODS §3.6 defines it: three forest blocks in a row give the base
+    /// network A–B, B–C (V = 3, γ = 2/3). A planned corridor (生态廊道建设) from A's core down
+    /// to row 18, along it and up into C's core adds A–C: γ = 3/3 = 1, α = 1. An orchard
+    /// project adds no link: Δγ = 0. The total has both: Δγ = 1/3, and network.csv says so.
+    #[test]
+    fn planned_corridor_adds_its_link_to_the_base_network() {
+        let spec = GridSpec::new(60, 20, GeoTransform::north_up(0.0, 600.0, 30.0), None);
+        let w = spec.width;
+        let mut lu = Grid::filled(&spec, 1i32, Some(0));
+        for (c0, c1) in [(2, 14), (24, 36), (46, 58)] {
+            for r in 3..17 {
+                for c in c0..c1 {
+                    lu.set(c, r, 3);
+                }
+            }
+        }
+        let mask = Grid::filled(&spec, 1u8, Some(0));
+        let mut corridor: Vec<u32> = (15..=18).map(|r| (r * w + 8) as u32).collect();
+        corridor.extend((9..=52).map(|c| (18 * w + c) as u32));
+        corridor.extend((15..18).map(|r| (r * w + 52) as u32));
+        let orchard: Vec<u32> = (0..spec.len() as u32)
+            .filter(|&i| lu.data[i as usize] == 1 && (i as usize) / w < 2)
+            .collect();
+        let row = |name: &str, measure: &str| ProjectRow {
+            row: 1,
+            name: name.into(),
+            target_class: String::new(),
+            measure: measure.into(),
+            geometry: None,
+            note: String::new(),
+        };
+        let rows = [row("廊道", CORRIDOR_MEASURE), row("园地", "")];
+        let projects = [
+            ProjectCells {
+                name: "廊道".into(),
+                cells: corridor,
+                action: Action::to_class(3),
+            },
+            ProjectCells {
+                name: "园地".into(),
+                cells: orchard,
+                action: Action::to_class(2),
+            },
+        ];
+        let mut ge = GammaEval::new(&mask, &projects, &rows).unwrap();
+        ge.params.min_area_ha = 5.0;
+        let gamma = |l: &Grid<i32>, applied: &[usize]| ge.gamma(l, applied);
+        let base = BaseLayers {
+            land_use: lu,
+            cover: None,
+            soil_potential: None,
+            precipitation: None,
+            et0: None,
+            soil_depth: None,
+            pawc: None,
+        };
+        let params = ScenarioParams::presets().unwrap();
+        let (b, _) = engine::run_scenarios(
+            &base,
+            &projects,
+            &params,
+            Some(&gamma),
+            true,
+            &ecoplan_grid::NoProgress,
+        )
+        .unwrap();
+        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-12;
+        assert!(close(b.base.gamma, 2.0 / 3.0), "{:?}", b.base.gamma);
+        assert!(
+            close(b.projects[0].delta.gamma, 1.0 / 3.0),
+            "{:?}",
+            b.projects[0].delta
+        );
+        assert!(
+            close(b.projects[1].delta.gamma, 0.0),
+            "{:?}",
+            b.projects[1].delta
+        );
+        assert!(close(b.total.delta.gamma, 1.0 / 3.0), "{:?}", b.total.delta);
+        let records = ge.records.lock().unwrap();
+        let total = records.iter().find(|r| r.projects.len() == 2).unwrap();
+        assert_eq!(
+            (total.nodes, total.existing_links, total.planned_links_added),
+            (3, 2, 1)
+        );
+        let (a, c) = (
+            ge.base.get().unwrap().sources.patches.get(8, 8),
+            ge.base.get().unwrap().sources.patches.get(52, 8),
+        );
+        assert_eq!(total.planned_pairs, vec![(a.min(c), a.max(c))]);
+        let ix = total.indices.unwrap();
+        assert!((ix.alpha - 1.0).abs() < 1e-12 && (ix.beta - 1.0).abs() < 1e-12);
+        drop(records);
+        let dir = std::env::temp_dir().join(format!("ecoplan-gamma-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("network.csv");
+        ge.write_table(&path, &["廊道".into(), "园地".into()])
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let total_line = text.lines().find(|l| l.starts_with("合计")).unwrap();
+        assert!(
+            total_line.starts_with("合计 total,3,2,1,3,1,1,1,"),
+            "{total_line}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
     #[test]
     fn every_bad_row_is_reported_at_once() {
         let spec = GridSpec::new(10, 10, GeoTransform::north_up(0.0, 100.0, 10.0), None);
@@ -823,28 +930,45 @@ pub fn gamma_of(
 pub struct GammaRecord {
     /// Indices of the projects applied (empty = base).
     pub projects: Vec<usize>,
-    /// Sources V and corridors L the chain finds on the scenario's land use.
+    /// Sources V of the base network (the node set is fixed, METHODS §3.6).
     pub nodes: usize,
-    pub chain_links: usize,
-    /// Links the applied planned-corridor projects add (not already among the chain's).
+    /// Corridors the pattern chain keeps on the base land use (the existing network).
+    pub existing_links: usize,
+    /// Links the applied planned-corridor projects add (not already existing).
     pub planned_links_added: usize,
     /// Planned corridor links as (source a, source b).
     pub planned_pairs: Vec<(u32, u32)>,
-    /// γ = (chain_links + planned_links_added)/(3(V − 2)); NaN when V < 3.
-    pub gamma: f64,
+    /// α, β, γ of existing + planned links (None when V < 3).
+    pub indices: Option<ecoplan_pattern::network::NetworkIndices>,
+    /// Network cost ratio 1 − Σ LCP length / Σ LCD of existing + planned links (planned links
+    /// along their pair's least-cost path; None when unknown).
+    pub cost_ratio: Option<f64>,
 }
 
-/// γ of scenarios: the pattern chain on the scenario's land use, plus the links that the applied
-/// planned-corridor projects ([`CORRIDOR_MEASURE`]) add between the sources they join
-/// (`PatternOutputs::planned_network`). Every evaluation is recorded.
+impl GammaRecord {
+    /// γ = (existing + planned links)/(3(V − 2)); NaN when V < 3.
+    pub fn gamma(&self) -> f64 {
+        self.indices.map_or(f64::NAN, |n| n.gamma)
+    }
+}
+
+/// γ of scenarios, as METHODS §3.6 / issue #4 item 8 define it: the network of the base land
+/// use (sources V and the corridors the pattern chain keeps) before and after adding the links
+/// of the applied planned-corridor projects ([`CORRIDOR_MEASURE`]), on the same node set
+/// (`PatternOutputs::planned_network`). The chain is NOT re-run on the scenario's land use:
+/// a re-run re-prunes the candidate links (Linkage Mapper's N-nearest and
+/// drop-paths-through-cores rules), and a planned corridor that makes a cheaper path through
+/// a third source then removes an existing link, so γ fell by the link the corridor added.
+/// Every evaluation is recorded.
 pub struct GammaEval<'a> {
     pub mask: &'a Grid<u8>,
     pub table: ecoplan_pattern::resistance::ResistanceTable,
     pub params: ecoplan_pattern::chain::PatternParams,
     /// Cells of each project that is a planned corridor, by project index (None otherwise).
     pub corridors: Vec<Option<Vec<usize>>>,
-    /// The chain on the base land use, when already run (reused for the base evaluation).
-    pub base: Option<ecoplan_pattern::chain::PatternOutputs>,
+    /// The chain on the base land use: set on the base evaluation (the engine evaluates the
+    /// base first) or beforehand when the caller already ran it.
+    pub base: std::sync::OnceLock<ecoplan_pattern::chain::PatternOutputs>,
     pub records: std::sync::Mutex<Vec<GammaRecord>>,
 }
 
@@ -863,7 +987,7 @@ impl<'a> GammaEval<'a> {
             table: ecoplan_pattern::resistance::ResistanceTable::preset("common_default")?,
             params: gamma_params(),
             corridors,
-            base: None,
+            base: std::sync::OnceLock::new(),
             records: Default::default(),
         })
     }
@@ -879,64 +1003,76 @@ impl<'a> GammaEval<'a> {
         )?)
     }
 
-    /// γ of `lu` with the projects `applied` (see [`engine::ExtraEval`]).
+    /// γ with the projects `applied` (see [`engine::ExtraEval`]): the base network plus the
+    /// links of the applied planned corridors. `lu` is used only for the base evaluation
+    /// (`applied` empty), which must come first unless `base` is already set.
     pub fn gamma(&self, lu: &Grid<i32>, applied: &[usize]) -> Result<f64> {
-        let owned;
-        let out = match (&self.base, applied.is_empty()) {
-            (Some(b), true) => b,
-            _ => {
-                owned = self.chain(lu)?;
-                &owned
+        let out = match self.base.get() {
+            Some(b) => b,
+            None if applied.is_empty() => {
+                let out = self.chain(lu)?;
+                self.base.get_or_init(|| out)
             }
+            None => bail!("scenario γ: the base network must be evaluated before the projects"),
         };
         let planned: Vec<Vec<usize>> = applied
             .iter()
             .filter_map(|&k| self.corridors.get(k).cloned().flatten())
             .collect();
-        let chain_links = out.corridors.kept_links().count();
+        let existing_links = out.corridors.kept_links().count();
         let nodes = out.sources.table.len();
-        let (added, pairs, gamma) = if planned.is_empty() {
-            (0, Vec::new(), out.network.map_or(f64::NAN, |n| n.gamma))
-        } else {
-            match out.planned_network(&planned) {
-                Ok(p) => (
-                    p.comparison.added_links,
-                    p.links.iter().map(|l| (l.source_a, l.source_b)).collect(),
-                    p.comparison.after.gamma,
-                ),
-                // Fewer than 3 sources: γ is undefined either way.
-                Err(_) => (0, Vec::new(), f64::NAN),
-            }
-        };
-        self.records
-            .lock()
-            .expect("records lock")
-            .push(GammaRecord {
+        let record = match out.planned_network(&planned) {
+            Ok(p) => GammaRecord {
                 projects: applied.to_vec(),
                 nodes,
-                chain_links,
-                planned_links_added: added,
-                planned_pairs: pairs,
-                gamma,
-            });
+                existing_links,
+                planned_links_added: p.comparison.added_links,
+                planned_pairs: p.links.iter().map(|l| (l.source_a, l.source_b)).collect(),
+                indices: Some(p.comparison.after),
+                cost_ratio: if planned.is_empty() {
+                    p.cost_ratio_before
+                } else {
+                    p.cost_ratio_after
+                },
+            },
+            // Fewer than 3 sources: the indices are undefined either way.
+            Err(_) => GammaRecord {
+                projects: applied.to_vec(),
+                nodes,
+                existing_links,
+                planned_links_added: 0,
+                planned_pairs: Vec::new(),
+                indices: None,
+                cost_ratio: out.network_cost_ratio,
+            },
+        };
+        let gamma = record.gamma();
+        self.records.lock().expect("records lock").push(record);
         Ok(gamma)
     }
 
-    /// Writes scenario/network.csv: V, L of the chain, planned links added, L and γ for the
-    /// base, each evaluated project and the total.
+    /// Writes scenario/network.csv: V, existing links, planned links added, L, α, β, γ and the
+    /// network cost ratio for the base, each evaluated project and the total.
     pub fn write_table(&self, path: &Path, project_names: &[String]) -> Result<()> {
         let records = self.records.lock().expect("records lock");
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
             "scenario",
             "nodes_V",
-            "chain_links",
+            "existing_links",
             "planned_links_added",
             "links_L",
+            "alpha",
+            "beta",
             "gamma",
+            "cost_ratio",
             "planned_pairs",
         ])?;
         let n = project_names.len();
+        let fin = |x: Option<f64>| {
+            x.filter(|v| v.is_finite())
+                .map_or(String::new(), |v| format!("{v}"))
+        };
         for r in records.iter() {
             let label = match r.projects.len() {
                 0 => "基准 base".to_string(),
@@ -947,14 +1083,13 @@ impl<'a> GammaEval<'a> {
             w.write_record([
                 label,
                 r.nodes.to_string(),
-                r.chain_links.to_string(),
+                r.existing_links.to_string(),
                 r.planned_links_added.to_string(),
-                (r.chain_links + r.planned_links_added).to_string(),
-                if r.gamma.is_finite() {
-                    format!("{}", r.gamma)
-                } else {
-                    String::new()
-                },
+                (r.existing_links + r.planned_links_added).to_string(),
+                fin(r.indices.map(|x| x.alpha)),
+                fin(r.indices.map(|x| x.beta)),
+                fin(r.indices.map(|x| x.gamma)),
+                fin(r.cost_ratio),
                 r.planned_pairs
                     .iter()
                     .map(|(a, b)| format!("{a}-{b}"))
@@ -1045,9 +1180,9 @@ fn cell_squares(spec: &GridSpec, cells: &[usize]) -> Geometry<f64> {
     Geometry::MultiPolygon(geo::MultiPolygon(polys))
 }
 
-/// Whether the demo re-runs the pattern chain for each project (γ per project) or only for the
-/// base and the total.
-const DEMO_GAMMA_PER_PROJECT: bool = false;
+/// Whether the demo reports γ for each project too (cheap: γ adds planned links to the base
+/// network, no chain re-run) or only for the base and the total.
+const DEMO_GAMMA_PER_PROJECT: bool = true;
 
 /// Block size (cells) of the demo's project search: 50 × 30 m = 1.5 km.
 const DEMO_BLOCK: usize = 50;
@@ -1228,8 +1363,11 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         }
         None => eprintln!("  注意 note: demo scenario: no pair of sources could get a planned corridor clear of the other projects"),
     }
-    let mut ge_full = GammaEval::new(&mask, &projects, &rows)?;
-    ge_full.base = Some(base_out);
+    let ge_full = GammaEval::new(&mask, &projects, &rows)?;
+    ge_full
+        .base
+        .set(base_out)
+        .map_err(|_| anyhow::anyhow!("base network set twice"))?;
     ge = ge_full;
     let in_mask = |g: Grid<f32>| -> Grid<f32> {
         let mut g = g;
@@ -1280,7 +1418,7 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         "生境质量: InVEST habitat quality, presets/assess/habitat_threats_north_china.csv + habitat_sensitivity_common_classes.csv, k = 0.05".into(),
         "土壤保持: RUSLE A_pot·(1 − C·P), A_pot = R·K·LS of the assessment chain; C from vegetation cover (蔡崇法); changed cells get at least the median cover of their new class".into(),
         "水源涵养: P − P·α − AET (AET from the InVEST Budyko curve, Z = 5), presets/scenario/water_balance_common_classes.csv, clamped at 0".into(),
-        format!("γ: ecoplan_pattern::chain::run_pattern (MSPA sources ≥ 100 ha, top 30 by dPC, common_default resistance, Linkage Mapper links; no importance mask) plus the links planned-corridor projects ({CORRIDOR_MEASURE}) add between the sources they join, {}; network.csv lists V, L and γ of each run", if DEMO_GAMMA_PER_PROJECT { "base, each project and the total" } else { "base and total only (per-project γ is off in the demo for time)" }),
+        format!("γ (METHODS §3.6, same node set): the base network — ecoplan_pattern::chain::run_pattern on the base land use (MSPA sources ≥ 100 ha, top 30 by dPC, common_default resistance, Linkage Mapper links; no importance mask) — plus the links planned-corridor projects ({CORRIDOR_MEASURE}) add between the sources they join; other projects do not change γ; {}; network.csv lists V, links, α, β, γ and the network cost ratio of each", if DEMO_GAMMA_PER_PROJECT { "base, each project and the total" } else { "base and total only" }),
     ];
     let dir = cx
         .out_path("scenario/benefits.csv")?
@@ -1295,7 +1433,7 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         let role = match f.as_str() {
             "landuse_scenario.tif" => "land use after all demo projects (common classes)",
             "projects.gpkg" => "demo projects (SYNTHESIZED polygons) with their Δ attributes",
-            "network.csv" => "γ of the base and the total: sources V, chain links, planned-corridor links added, L, γ",
+            "network.csv" => "网络结构 network before/after planned corridors: sources V, existing links, planned links added, L, α, β, γ (生态廊道连通度), cost ratio",
             _ => "情景效益 scenario benefits per project and in total (Δ vs base)",
         };
         cx.record(&format!("scenario/{f}"), role);

@@ -147,37 +147,80 @@ pub fn check_scenario(out: &Path) {
             1e-9
         ));
     }
-    // γ (生态廊道连通度): the planned-corridor project (生态廊道建设) adds links, so Δγ ≠ 0.
-    // Recomputed from network.csv: γ = (chain links + planned links added)/(3(V − 2)) for the
-    // base and the total, and their difference is benefits.csv's Δγ.
+    // Network indices (METHODS §3.6, same node set): recomputed from network.csv's counts —
+    // α = (L − V + 1)/(2V − 5), β = L/V, γ = L/(3(V − 2)) with L = existing + planned links —
+    // for every row. The base has no planned links; the total adds the planned corridor's
+    // link(s) to the base network, so Δγ = added/(3(V − 2)) > 0, and it is benefits.csv's Δγ.
     let net = rows(&dir.join("network.csv"));
     let find = |p: &str| {
         net.iter()
             .find(|r| r["scenario"].starts_with(p))
             .unwrap_or_else(|| panic!("no {p} row in scenario/network.csv"))
     };
-    let gamma_of = |r: &std::collections::BTreeMap<String, String>| {
-        let l = num(r, "chain_links") + num(r, "planned_links_added");
-        assert_eq!(l, num(r, "links_L"));
-        let g = l / (3.0 * (num(r, "nodes_V") - 2.0));
-        assert!(close(g, num(r, "gamma"), 1e-9), "{r:?}");
-        g
-    };
+    for r in &net {
+        let (v, l) = (num(r, "nodes_V"), num(r, "links_L"));
+        assert_eq!(
+            l,
+            num(r, "existing_links") + num(r, "planned_links_added"),
+            "{r:?}"
+        );
+        assert!(
+            close(num(r, "alpha"), (l - v + 1.0) / (2.0 * v - 5.0), 1e-9),
+            "{r:?}"
+        );
+        assert!(close(num(r, "beta"), l / v, 1e-9), "{r:?}");
+        assert!(close(num(r, "gamma"), l / (3.0 * (v - 2.0)), 1e-9), "{r:?}");
+        // 1 − Σ length/Σ LCD with resistance ≥ 1 lies in [0, 1); it may be unknown (empty)
+        // only when a planned pair has no least-cost distance.
+        if !r["cost_ratio"].is_empty() || num(r, "planned_links_added") == 0.0 {
+            let cr = num(r, "cost_ratio");
+            assert!((0.0..1.0).contains(&cr), "cost ratio {cr}: {r:?}");
+        }
+        // Planned pairs name two distinct sources of the network.
+        for pair in r["planned_pairs"].split(';').filter(|s| !s.is_empty()) {
+            let (a, b) = pair.split_once('-').unwrap();
+            let (a, b): (f64, f64) = (a.parse().unwrap(), b.parse().unwrap());
+            assert!(
+                a != b && (1.0..=v).contains(&a) && (1.0..=v).contains(&b),
+                "{r:?}"
+            );
+        }
+    }
     let (base_row, total_row) = (find("基准"), find("合计"));
     assert_eq!(num(base_row, "planned_links_added"), 0.0);
-    // The planned corridor adds a link the chain does not have. (In the demo the chain on the
-    // total land use also loses one link, so Δγ can be 0: Δγ is checked against the counts.)
-    assert!(!total_row["planned_pairs"].is_empty(), "{total_row:?}");
-    assert!(
-        num(total_row, "planned_links_added") >= 1.0,
-        "{total_row:?}"
+    // Same node set and existing links before and after.
+    assert_eq!(num(base_row, "nodes_V"), num(total_row, "nodes_V"));
+    assert_eq!(
+        num(base_row, "existing_links"),
+        num(total_row, "existing_links")
     );
-    let d_gamma = gamma_of(total_row) - gamma_of(base_row);
+    assert!(!total_row["planned_pairs"].is_empty(), "{total_row:?}");
+    let added = num(total_row, "planned_links_added");
+    assert!(added >= 1.0, "{total_row:?}");
+    let v = num(base_row, "nodes_V");
+    let d_gamma = num(total_row, "gamma") - num(base_row, "gamma");
+    assert!(d_gamma > 0.0, "Δγ = {d_gamma} with planned corridors");
+    assert!(
+        close(d_gamma, added / (3.0 * (v - 2.0)), 1e-9),
+        "Δγ {d_gamma}"
+    );
     assert!(
         close(num(total, "Δ连通度γ"), d_gamma, 1e-6),
         "benefits Δγ {} vs network.csv {d_gamma}",
         num(total, "Δ连通度γ")
     );
+    // Per project: only the planned corridor changes γ, by the links it adds.
+    for r in net
+        .iter()
+        .filter(|r| !r["scenario"].starts_with("基准") && !r["scenario"].starts_with("合计"))
+    {
+        let dg = num(r, "gamma") - num(base_row, "gamma");
+        if r["scenario"].contains("生态廊道") {
+            assert!(dg > 0.0, "{r:?}");
+        } else {
+            assert_eq!(dg, 0.0, "{r:?}");
+        }
+    }
     assert!(
         projects.iter().any(|r| r["项目"].contains("生态廊道")),
         "a planned-corridor project"
