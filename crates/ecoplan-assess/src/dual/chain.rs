@@ -918,62 +918,7 @@ fn run_chain(
         tick()?;
     }
     free!(rweq_wf, rweq_ef, rweq_scf, rweq_k);
-    // 生物多样性维护
-    if let Some(b) = &params.biodiversity {
-        let lr: &RegionLayers = &l;
-        let lulc = lr.land_use.as_ref().expect("validated");
-        let source = ChainThreats {
-            inputs: b
-                .threats
-                .iter()
-                .map(|t| match lr.threats.get(&t.name) {
-                    Some(g) => ThreatInput::Raster(g),
-                    None => ThreatInput::Classes(lulc, &lr.threat_classes[&t.name]),
-                })
-                .collect(),
-        };
-        let o = hq::habitat_quality_from(
-            hq::HqScenarioFrom {
-                lulc,
-                threats: &source,
-            },
-            None,
-            None,
-            None,
-            &b.threats,
-            &b.sensitivity,
-            &b.hq,
-            &NoProgress,
-        )?;
-        let q = o.current.quality;
-        let nodata = q.nodata;
-        let mut data = q.data;
-        data.par_iter_mut().for_each(|v| {
-            if v.is_nan() || nodata == Some(*v) {
-                *v = f32::NAN;
-            }
-        });
-        let (mut g, th) = grade(&data, params.grading);
-        if b.protected_top {
-            let pr = lr.protected.as_ref().expect("validated");
-            for (gi, &pv) in g.iter_mut().zip(&pr.data) {
-                if pv != 0 && !pr.is_nodata(pv) && *gi != GRADE_NODATA {
-                    *gi = EXTREMELY_IMPORTANT;
-                }
-            }
-        }
-        services.push(ServiceResult {
-            key: "biodiversity",
-            name_zh: "生物多样性维护",
-            unit: "index 0–1",
-            value: grid_like(&spec, data),
-            grade: grid_u8(&spec, g),
-            thresholds: th,
-        });
-        tick()?;
-    }
-    free!(threats, threat_classes, land_use);
-    // fragility
+    // fragility (before habitat quality, so that its factor layers and the DEM are freed first)
     let mut fragility = Vec::new();
     for f in &params.fragility {
         let lr: &RegionLayers = &l;
@@ -1054,6 +999,61 @@ fn run_chain(
         tick()?;
     }
     free!(fragility_factors, vegetation_cover, r_factor, dem);
+    // 生物多样性维护
+    if let Some(b) = &params.biodiversity {
+        let lr: &RegionLayers = &l;
+        let lulc = lr.land_use.as_ref().expect("validated");
+        let source = ChainThreats {
+            inputs: b
+                .threats
+                .iter()
+                .map(|t| match lr.threats.get(&t.name) {
+                    Some(g) => ThreatInput::Raster(g),
+                    None => ThreatInput::Classes(lulc, &lr.threat_classes[&t.name]),
+                })
+                .collect(),
+        };
+        let o = hq::habitat_quality_from(
+            hq::HqScenarioFrom {
+                lulc,
+                threats: &source,
+            },
+            None,
+            None,
+            None,
+            &b.threats,
+            &b.sensitivity,
+            &b.hq,
+            &NoProgress,
+        )?;
+        let q = o.current.quality;
+        let nodata = q.nodata;
+        let mut data = q.data;
+        data.par_iter_mut().for_each(|v| {
+            if v.is_nan() || nodata == Some(*v) {
+                *v = f32::NAN;
+            }
+        });
+        let (mut g, th) = grade(&data, params.grading);
+        if b.protected_top {
+            let pr = lr.protected.as_ref().expect("validated");
+            for (gi, &pv) in g.iter_mut().zip(&pr.data) {
+                if pv != 0 && !pr.is_nodata(pv) && *gi != GRADE_NODATA {
+                    *gi = EXTREMELY_IMPORTANT;
+                }
+            }
+        }
+        services.push(ServiceResult {
+            key: "biodiversity",
+            name_zh: "生物多样性维护",
+            unit: "index 0–1",
+            value: grid_like(&spec, data),
+            grade: grid_u8(&spec, g),
+            thresholds: th,
+        });
+        tick()?;
+    }
+    free!(threats, threat_classes, land_use);
     let lr: &RegionLayers = &l;
     // integration: max of service grades and fragility grades (极脆弱 counts as 极重要)
     let mut imp = vec![GRADE_NODATA; n];
