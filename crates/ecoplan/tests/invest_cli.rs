@@ -128,6 +128,32 @@ fn carbon_streams_natcap_outputs() {
                 .to_f64()
         })
         .collect();
+    // Codecs: final outputs deflate (every GIS reads it), intermediates zstd (fast) unless
+    // --compress names one for all.
+    let codec = |rel: &str| {
+        ecoplan_io::raster::raster_info(&ws.join(rel))
+            .unwrap()
+            .compression
+    };
+    assert_eq!(codec("c_storage_bas.tif"), "DEFLATE");
+    assert_eq!(codec("intermediate_outputs/c_above_bas.tif"), "ZSTD");
+    let out = Command::new(env!("CARGO_BIN_EXE_ecoplan"))
+        .args(["invest", "carbon", "--compress", "deflate", "--workspace"])
+        .arg(tmp.path().join("ws_deflate"))
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = ecoplan_io::raster::raster_info(
+        &tmp.path()
+            .join("ws_deflate/intermediate_outputs/c_above_bas.tif"),
+    )
+    .unwrap();
+    assert_eq!(info.compression, "DEFLATE");
     let storage = read_raster(&ws.join("c_storage_bas.tif")).unwrap().to_f64();
     for i in (0..storage.data.len()).step_by(97) {
         if !storage.data[i].is_nan() {

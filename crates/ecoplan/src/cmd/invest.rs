@@ -48,7 +48,7 @@ pub fn command() -> Command {
                 .value_name("METHOD")
                 .value_parser(["deflate", "lzw", "zstd", "none"])
                 .default_value("deflate")
-                .help("输出 GeoTIFF 压缩 Output GeoTIFF compression (natcap.invest writes LZW; none is fastest: compressing is most of the run time of carbon and water yield)"),
+                .help("输出 GeoTIFF 压缩 Output GeoTIFF compression. Default: deflate for the final outputs, zstd level 1 for intermediate_outputs/ (five times faster on float rasters; GDAL/QGIS read both); given explicitly, it applies to every file (natcap.invest writes LZW; none is fastest)"),
         )
         .arg(
             Arg::new("level")
@@ -300,16 +300,30 @@ fn suffix(a: &Args) -> String {
     }
 }
 
-/// GeoTIFF options of the outputs, set from `--compress` / `--level` by [`run`].
-static OUTPUT_OPTIONS: std::sync::Mutex<Option<ecoplan_io::raster::WriteOptions>> =
+/// GeoTIFF options of the outputs, set from `--compress` / `--level` by [`run`]; the flag is
+/// true when `--compress` was given (then it holds for intermediate outputs too).
+static OUTPUT_OPTIONS: std::sync::Mutex<Option<(ecoplan_io::raster::WriteOptions, bool)>> =
     std::sync::Mutex::new(None);
 
-fn output_options() -> ecoplan_io::raster::WriteOptions {
-    OUTPUT_OPTIONS
+/// Options for the output at `rel` (path relative to the workspace). Unless `--compress` was
+/// given, files under `intermediate_outputs/` (`intermediate/` in water yield) are zstd level 1: on the float rasters most of
+/// them are, it compresses as well as deflate level 1 about five times faster (bench/README.md),
+/// and GDAL/QGIS read it. Final outputs stay deflate, which every GIS reads.
+fn output_options(rel: &str) -> ecoplan_io::raster::WriteOptions {
+    let (opts, explicit) = OUTPUT_OPTIONS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if !explicit && (rel.starts_with("intermediate_outputs/") || rel.starts_with("intermediate/")) {
+        ecoplan_io::raster::WriteOptions {
+            compression: ecoplan_io::raster::Compression::Zstd,
+            level: Some(1),
+            ..opts
+        }
+    } else {
+        opts
+    }
 }
 
 /// Writes one output grid under the workspace (creating its folder) and frees it.
@@ -318,7 +332,7 @@ fn write_grid(workspace: &Path, rel: &str, grid: OutputData) -> Result<()> {
     if let Some(dir) = p.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    crate::rasters::write_raster(&p, &grid.into_any(), &output_options())
+    crate::rasters::write_raster(&p, &grid.into_any(), &output_options(rel))
         .with_context(|| format!("writing {}", p.display()))
 }
 
@@ -404,12 +418,15 @@ pub fn run(m: &ArgMatches) -> Result<()> {
             (None, Compression::Deflate) => Some(DEFAULT_DEFLATE_LEVEL),
             _ => None,
         };
-        *OUTPUT_OPTIONS.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(ecoplan_io::raster::WriteOptions {
+        let explicit = m.value_source("compress") == Some(clap::parser::ValueSource::CommandLine);
+        *OUTPUT_OPTIONS.lock().unwrap_or_else(|e| e.into_inner()) = Some((
+            ecoplan_io::raster::WriteOptions {
                 compression,
                 level,
                 ..Default::default()
-            });
+            },
+            explicit,
+        ));
     }
     match model.as_str() {
         "carbon" => run_carbon(&mut a, &workspace, &sfx, &bar),
@@ -474,7 +491,7 @@ fn run_carbon(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) ->
                 &p,
                 &bas.spec(),
                 Some(o.nodata),
-                &output_options(),
+                &output_options(&o.name),
             )
             .with_context(|| format!("writing {}", p.display()))
         })
@@ -698,7 +715,6 @@ fn run_awy(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Re
     let mut specs = vec![("lulc_path", lulc.spec())];
     specs.extend(inputs.iter().map(|(k, r)| (*k, r.spec())));
     awy::check_water_yield(&lulc, &specs, &bio, &params)?;
-    let opts = output_options();
     let mut writers = awy::pixel_output_paths(sfx)
         .iter()
         .map(|rel| {
@@ -707,7 +723,7 @@ fn run_awy(a: &mut Args, ws: &Path, sfx: &str, bar: &crate::progress::Bar) -> Re
                 &p,
                 &lulc.spec(),
                 Some(awy::AWY_NODATA),
-                &opts,
+                &output_options(rel),
             )
             .with_context(|| format!("writing {}", p.display()))
         })
