@@ -178,9 +178,8 @@ fn write_plan_with_roads(dir: &Path, pattern_section: &str) -> std::path::PathBu
         Y0 - 0.5 * 30.0,
         Y0 - (H as f64 - 0.5) * 30.0,
     );
-    // The short jog stays inside column 20 (a straight north–south line has a zero-width extent,
-    // which the plan check's overlap test rejects).
-    let road = [(xc, y_top), (xc, y_bottom), (xc + 12.0, y_bottom)];
+    // A straight north–south line: its extent has zero width, which the plan check must accept.
+    let road = [(xc, y_top), (xc, y_bottom)];
     std::fs::write(dir.join("roads.geojson"), line("路", &road)).unwrap();
     // Cell centres: (col, row) → (X0 + (col + 0.5)·30, Y0 − (row + 0.5)·30); row 15 is the last.
     let at = |c: f64, r: f64| (X0 + (c + 0.5) * 30.0, Y0 - (r + 0.5) * 30.0);

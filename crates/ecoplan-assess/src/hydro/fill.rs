@@ -294,7 +294,10 @@ mod tests {
             let general = priority_flood(&g, None, &NoProgress);
             assert_eq!(packed.data, general.data, "round {round}");
             assert!(packed.data.iter().zip(&g.data).all(|(f, z)| f >= z));
-            assert!(packed.data != g.data, "round {round}: the surface has pits to fill");
+            assert!(
+                packed.data != g.data,
+                "round {round}: the surface has pits to fill"
+            );
         }
     }
 

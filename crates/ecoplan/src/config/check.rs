@@ -382,12 +382,15 @@ fn check_overlap(
     let ix = (b.2.min(rb.2) - b.0.max(rb.0)).max(0.0);
     let iy = (b.3.min(rb.3) - b.1.max(rb.1)).max(0.0);
     let covered = ix * iy / ((rb.2 - rb.0) * (rb.3 - rb.1));
-    if ix <= 0.0 || iy <= 0.0 {
+    // Closed intervals: a straight north–south or east–west line (or a point) has a zero-width
+    // extent and still overlaps when it lies inside the region.
+    let disjoint = b.0 > rb.2 || b.2 < rb.0 || b.1 > rb.3 || b.3 < rb.1;
+    if disjoint {
         problems.push(Problem::error(pf, Some(pos), format!(
             "layers.{name}: {} does not overlap the region 与规划范围不重叠 (its extent in {} is x {:.0}…{:.0}, y {:.0}…{:.0}; the region grid is x {:.0}…{:.0}, y {:.0}…{:.0}); wrong file or wrong CRS in the file?",
             path.display(), region.crs.label(), b.0, b.2, b.1, b.3, g.0, g.2, g.1, g.3
         )));
-    } else if covered < 0.999 {
+    } else if ix > 0.0 && iy > 0.0 && covered < 0.999 {
         problems.push(Problem::warning(pf, Some(pos), format!(
             "layers.{name}: {} covers only {:.1}% of the region's bounding box; cells outside it will be nodata",
             path.display(), covered * 100.0
