@@ -4,7 +4,7 @@
 //! pixels are raised to the lowest spill height on any path to a draining pixel. This is the same
 //! surface pygeoprocessing's `fill_pits` produces (pits filled flat to their pour point).
 
-use super::{dem_values, like, neighbor, COL_OFFSETS, ROW_OFFSETS};
+use super::{dem_values, like, neighbor};
 use ecoplan_grid::{Grid, Progress};
 use rayon::prelude::*;
 use std::cmp::Reverse;
@@ -60,14 +60,7 @@ fn priority_flood_packed(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f64> 
     let mut pit: VecDeque<usize> = VecDeque::new();
     let packed = |v: f64, i: usize| ((key32(v as f32) as u64) << 32) | i as u64;
     for i in 0..n {
-        if z[i].is_nan() {
-            continue;
-        }
-        let drains = (0..8).any(|d| match neighbor(w, h, i, d) {
-            None => true,
-            Some(j) => z[j].is_nan(),
-        });
-        if drains {
+        if drains_out(&z, w, h, i) {
             closed[i] = true;
             heap.push(Reverse(packed(z[i], i)));
         }
@@ -77,17 +70,6 @@ fn priority_flood_packed(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f64> 
     // heights too) instead of going through the heap.
     let mut slope: Vec<usize> = Vec::new();
     let mut done = 0u64;
-    let nb = |c: usize, d: usize| -> Option<usize> {
-        let (r, col) = (
-            (c / w) as isize + ROW_OFFSETS[d],
-            (c % w) as isize + COL_OFFSETS[d],
-        );
-        if r < 0 || col < 0 || r as usize >= h || col as usize >= w {
-            None
-        } else {
-            Some(r as usize * w + col as usize)
-        }
-    };
     loop {
         let (c, from_slope) = if let Some(c) = pit.pop_front() {
             (c, false)
@@ -100,7 +82,7 @@ fn priority_flood_packed(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f64> 
         };
         let zc = z[c];
         if from_slope {
-            let blocked = (0..8).any(|d| match nb(c, d) {
+            let blocked = (0..8).any(|d| match neighbor(w, h, c, d) {
                 Some(j) => !closed[j] && !z[j].is_nan() && z[j] <= zc,
                 None => false,
             });
@@ -115,7 +97,9 @@ fn priority_flood_packed(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f64> 
             progress.advance(done);
         }
         for d in 0..8 {
-            let Some(j) = nb(c, d) else { continue };
+            let Some(j) = neighbor(w, h, c, d) else {
+                continue;
+            };
             if closed[j] || z[j].is_nan() {
                 continue;
             }
@@ -129,15 +113,7 @@ fn priority_flood_packed(dem: &Grid<f64>, progress: &dyn Progress) -> Grid<f64> 
         }
     }
     progress.finish();
-    let nodata = dem.nodata;
-    let data = match nodata {
-        Some(nd) => z
-            .into_iter()
-            .map(|v| if v.is_nan() { nd } else { v })
-            .collect(),
-        None => z,
-    };
-    like(dem, data, nodata)
+    filled_like(dem, z)
 }
 
 /// Fills depressions and imposes a gradient: each raised pixel is at least `epsilon` above the
@@ -168,14 +144,7 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
     let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
     let mut pit = VecDeque::new();
     for i in 0..n {
-        if z[i].is_nan() {
-            continue;
-        }
-        let drains = (0..8).any(|d| match neighbor(w, h, i, d) {
-            None => true,
-            Some(j) => z[j].is_nan(),
-        });
-        if drains {
+        if drains_out(&z, w, h, i) {
             closed[i] = true;
             heap.push(Reverse((key(z[i]), i as u32)));
         }
@@ -220,6 +189,17 @@ fn priority_flood(dem: &Grid<f64>, epsilon: Option<f64>, progress: &dyn Progress
         }
     }
     progress.finish();
+    filled_like(dem, z)
+}
+
+/// Whether water can leave the grid from valid pixel `i` (an edge pixel or one next to nodata):
+/// the seeds of the flood.
+fn drains_out(z: &[f64], w: usize, h: usize, i: usize) -> bool {
+    !z[i].is_nan() && (0..8).any(|d| neighbor(w, h, i, d).is_none_or(|j| z[j].is_nan()))
+}
+
+/// The filled heights as a grid like `dem`, NaN back to its nodata.
+fn filled_like(dem: &Grid<f64>, z: Vec<f64>) -> Grid<f64> {
     let nodata = dem.nodata;
     let data = match nodata {
         Some(nd) => z

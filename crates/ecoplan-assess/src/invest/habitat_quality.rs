@@ -517,6 +517,11 @@ pub trait ThreatSource: Sync {
     /// Raster `k`: borrowed, or freshly loaded (it is dropped once its distances are known).
     /// Grids must be aligned with the land-use map and hold 0–1 (checked on use).
     fn get(&self, k: usize) -> Result<Cow<'_, Grid<f32>>, AssessError>;
+    /// The rasters, when the source already holds them all: then they are checked (0–1, aligned)
+    /// with everything else before any work rather than on use.
+    fn in_memory(&self) -> Option<&[Grid<f32>]> {
+        None
+    }
 }
 
 /// Threat rasters already in memory.
@@ -528,6 +533,9 @@ impl ThreatSource for InMemory<'_> {
     }
     fn get(&self, k: usize) -> Result<Cow<'_, Grid<f32>>, AssessError> {
         Ok(Cow::Borrowed(&self.0[k]))
+    }
+    fn in_memory(&self) -> Option<&[Grid<f32>]> {
+        Some(self.0)
     }
 }
 
@@ -599,44 +607,6 @@ pub fn habitat_quality(
     params: &HabitatQualityParams,
     progress: &dyn Progress,
 ) -> Result<HqOutputs, AssessError> {
-    let mut problems = params.validate();
-    let mut specs = vec![("lulc_cur_path".to_string(), current.lulc.spec())];
-    for (label, s) in [("cur", Some(current)), ("fut", future)] {
-        let Some(s) = s else { continue };
-        if s.threats.len() != threats.len() {
-            problems.push(format!(
-                "scenario {label}: {} threat rasters given for {} threats",
-                s.threats.len(),
-                threats.len()
-            ));
-            continue;
-        }
-        specs.push((format!("lulc_{label}_path"), s.lulc.spec()));
-        for (th, g) in threats.iter().zip(s.threats) {
-            specs.push((format!("threat `{}` ({label})", th.name), g.spec()));
-            if let Some(m) = threat_values_problem(&th.name, g) {
-                problems.push(m);
-            }
-        }
-        if let Some(m) = missing_codes(
-            s.lulc,
-            &sens.habitat,
-            &format!("lulc_{label}_path"),
-            "sensitivity",
-        ) {
-            problems.push(m);
-        }
-    }
-    if let Some(b) = baseline {
-        specs.push(("lulc_bas_path".into(), b.spec()));
-    }
-    if let Some(a) = access {
-        specs.push(("access".into(), a.spec()));
-    }
-    AssessError::check(problems)?;
-    let named: Vec<(&str, ecoplan_grid::GridSpec)> =
-        specs.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
-    check_aligned(&named)?;
     let cur_threats = InMemory(current.threats);
     let fut_threats = future.map(|f| InMemory(f.threats));
     habitat_quality_from(
@@ -662,7 +632,7 @@ pub fn habitat_quality(
 /// [`habitat_quality`] with threat rasters from a [`ThreatSource`]: a loader keeps one threat
 /// raster in memory at a time. Parameters, land-use codes and the alignment of the land-use,
 /// baseline and access grids are checked before any work; each threat raster is checked (0–1,
-/// aligned) when it is loaded.
+/// aligned) when it is loaded, or up front with the rest when the source holds them all.
 #[allow(clippy::too_many_arguments)]
 pub fn habitat_quality_from(
     current: HqScenarioFrom,
@@ -687,6 +657,15 @@ pub fn habitat_quality_from(
             continue;
         }
         specs.push((format!("lulc_{label}_path"), s.lulc.spec()));
+        for (th, g) in threats
+            .iter()
+            .zip(s.threats.in_memory().unwrap_or_default())
+        {
+            specs.push((format!("threat `{}` ({label})", th.name), g.spec()));
+            if let Some(m) = threat_values_problem(&th.name, g) {
+                problems.push(m);
+            }
+        }
         if let Some(m) = missing_codes(
             s.lulc,
             &sens.habitat,

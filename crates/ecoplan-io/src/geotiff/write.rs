@@ -78,29 +78,7 @@ fn write_typed<T: Sample>(path: &Path, g: &Grid<T>, opts: &WriteOptions) -> Resu
     }
     let keys = geokeys::keys_for_crs(g.crs.as_ref()).map_err(|d| IoError::unsupported(path, d))?;
     let size = T::SIZE;
-    let chunks_for = |w: usize, h: usize| match tile {
-        Some(t) => {
-            let t = t as usize;
-            Chunks {
-                tiled: true,
-                cw: t,
-                ch: t,
-                across: w.div_ceil(t),
-                down: h.div_ceil(t),
-            }
-        }
-        None => {
-            // Strips of about 256 KiB: small enough for windowed reads, big enough to compress.
-            let rps = ((256 << 10) / (w * size)).clamp(1, h);
-            Chunks {
-                tiled: false,
-                cw: w,
-                ch: rps,
-                across: 1,
-                down: h.div_ceil(rps),
-            }
-        }
-    };
+    let chunks_for = |w: usize, h: usize| chunk_geometry(tile, w, h, size);
     // Full resolution plus, for COG, overviews halving until one tile holds them.
     let mut levels = vec![Level {
         width: g.width,

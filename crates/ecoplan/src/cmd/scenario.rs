@@ -664,11 +664,9 @@ mod tests {
         Geometry::Polygon(p)
     }
 
-    /// γ by the pattern chain: the chain's own doc example has γ = 2/3 (links A–B, B–C); making
-    /// the cropland between the forest blocks orchard lowers only resistance (orchard is not
-    /// ecological land, so the sources stay), and γ must not fall.
-    #[test]
-    fn gamma_does_not_fall_when_only_resistance_decreases() {
+    /// A 60 × 20 cropland grid (class 1) with three 12 × 14 forest blocks (class 3) and an
+    /// all-valid region mask.
+    fn three_forest_blocks() -> (GridSpec, Grid<i32>, Grid<u8>) {
         let spec = GridSpec::new(60, 20, GeoTransform::north_up(0.0, 600.0, 30.0), None);
         let mut lu = Grid::filled(&spec, 1i32, Some(0));
         for (c0, c1) in [(2, 14), (24, 36), (46, 58)] {
@@ -679,6 +677,15 @@ mod tests {
             }
         }
         let mask = Grid::filled(&spec, 1u8, Some(0));
+        (spec, lu, mask)
+    }
+
+    /// γ by the pattern chain: the chain's own doc example has γ = 2/3 (links A–B, B–C); making
+    /// the cropland between the forest blocks orchard lowers only resistance (orchard is not
+    /// ecological land, so the sources stay), and γ must not fall.
+    #[test]
+    fn gamma_does_not_fall_when_only_resistance_decreases() {
+        let (spec, lu, mask) = three_forest_blocks();
         let table = ecoplan_pattern::resistance::ResistanceTable::preset("common_default").unwrap();
         let mut pp = gamma_params();
         pp.min_area_ha = 5.0;
@@ -730,17 +737,8 @@ mod tests {
     /// project adds no link: Δγ = 0. The total has both: Δγ = 1/3, and network.csv says so.
     #[test]
     fn planned_corridor_adds_its_link_to_the_base_network() {
-        let spec = GridSpec::new(60, 20, GeoTransform::north_up(0.0, 600.0, 30.0), None);
+        let (spec, lu, mask) = three_forest_blocks();
         let w = spec.width;
-        let mut lu = Grid::filled(&spec, 1i32, Some(0));
-        for (c0, c1) in [(2, 14), (24, 36), (46, 58)] {
-            for r in 3..17 {
-                for c in c0..c1 {
-                    lu.set(c, r, 3);
-                }
-            }
-        }
-        let mask = Grid::filled(&spec, 1u8, Some(0));
         let mut corridor: Vec<u32> = (15..=18).map(|r| (r * w + 8) as u32).collect();
         corridor.extend((9..=52).map(|c| (18 * w + c) as u32));
         corridor.extend((15..18).map(|r| (r * w + 52) as u32));
