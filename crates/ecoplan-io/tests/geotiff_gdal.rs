@@ -220,30 +220,7 @@ fn gdal_reads_what_ecoplan_writes() {
         let name = p.file_name().unwrap().to_str().unwrap();
         let r = &report[name];
         let what = format!("{name} ({} {opts:?})", g.cell_type());
-        let dtype = match g.cell_type() {
-            CellType::U8 => "uint8",
-            CellType::U16 => "uint16",
-            CellType::I16 => "int16",
-            CellType::I32 => "int32",
-            CellType::U32 => "uint32",
-            CellType::F32 => "float32",
-            CellType::F64 => "float64",
-        };
-        assert_eq!(r["dtype"], dtype, "{what}");
-        assert_eq!(r["width"], g.width() as u64, "{what}");
-        assert_eq!(r["height"], g.height() as u64, "{what}");
-        assert_eq!(r["epsg"], g.crs().unwrap().epsg().unwrap(), "{what}");
-        assert_eq!(
-            floats(&r["transform"]),
-            g.transform().to_gdal().to_vec(),
-            "{what}"
-        );
-        assert!(
-            same_nodata(g.nodata_f64(), nodata_of(&r["nodata"])),
-            "{what}: nodata {:?} vs {}",
-            g.nodata_f64(),
-            r["nodata"]
-        );
+        assert_gdal_header(r, g, &what);
         let s = &r["structure"];
         let comp = match opts.compression {
             Compression::None => Value::Null,
@@ -582,19 +559,38 @@ fn gdal_reads_what_the_row_writer_writes() {
     for (p, g) in &cases {
         let name = p.file_name().unwrap().to_str().unwrap();
         let r = &report[name];
-        assert_eq!(r["width"], 300, "{name}");
-        assert_eq!(r["height"], 200, "{name}");
-        assert_eq!(r["epsg"], g.crs().unwrap().epsg().unwrap(), "{name}");
-        assert_eq!(
-            floats(&r["transform"]),
-            g.transform().to_gdal().to_vec(),
-            "{name}"
-        );
-        assert!(
-            same_nodata(g.nodata_f64(), nodata_of(&r["nodata"])),
-            "{name}"
-        );
+        assert_eq!((g.width(), g.height()), (300, 200), "{name}");
+        assert_gdal_header(r, g, name);
         let raw = std::fs::read(format!("{}.raw", p.display())).unwrap();
         assert_cells_equal(g, &raw, name);
     }
+}
+
+/// What GDAL reports of the file written from `g` (`r`, one entry of GDAL_READ's report):
+/// cell type, size, EPSG code, transform and nodata as ecoplan wrote them.
+fn assert_gdal_header(r: &Value, g: &AnyGrid, what: &str) {
+    let dtype = match g.cell_type() {
+        CellType::U8 => "uint8",
+        CellType::U16 => "uint16",
+        CellType::I16 => "int16",
+        CellType::I32 => "int32",
+        CellType::U32 => "uint32",
+        CellType::F32 => "float32",
+        CellType::F64 => "float64",
+    };
+    assert_eq!(r["dtype"], dtype, "{what}");
+    assert_eq!(r["width"], g.width() as u64, "{what}");
+    assert_eq!(r["height"], g.height() as u64, "{what}");
+    assert_eq!(r["epsg"], g.crs().unwrap().epsg().unwrap(), "{what}");
+    assert_eq!(
+        floats(&r["transform"]),
+        g.transform().to_gdal().to_vec(),
+        "{what}"
+    );
+    assert!(
+        same_nodata(g.nodata_f64(), nodata_of(&r["nodata"])),
+        "{what}: nodata {:?} vs {}",
+        g.nodata_f64(),
+        r["nodata"]
+    );
 }
