@@ -6,8 +6,7 @@
 //! n = alternate year − baseline year. Summary totals = Σ pixel values · pixel area / 10⁴ (t C).
 
 use super::{
-    cell_area, check_aligned, fmt_f64, like, missing_codes, CodeTable, OutputData, OutputGrid,
-    OutputTable,
+    check_aligned, fmt_f64, like, missing_codes, CodeTable, OutputData, OutputGrid, OutputTable,
 };
 use crate::table::Table;
 use crate::AssessError;
@@ -178,88 +177,6 @@ impl CarbonOutputs {
     }
 }
 
-fn storage(lulc: &Grid<i32>, pools: &CarbonPools) -> (Vec<Grid<f32>>, Grid<f32>) {
-    use rayon::prelude::*;
-    // A dense table over the code range (class codes are small integers), so the per-cell work
-    // is one indexed load instead of a hash lookup; a sparse range falls back to the map.
-    let (lo, hi) = pools
-        .pools
-        .keys()
-        .fold((i64::MAX, i64::MIN), |(a, b), &k| (a.min(k), b.max(k)));
-    let dense: Option<Vec<Option<[f32; 4]>>> = (hi >= lo && hi - lo < 1 << 20).then(|| {
-        let mut t = vec![None; (hi - lo + 1) as usize];
-        for (&k, p) in &pools.pools {
-            t[(k - lo) as usize] = Some([p[0] as f32, p[1] as f32, p[2] as f32, p[3] as f32]);
-        }
-        t
-    });
-    let lookup = |v: i32| -> Option<[f32; 4]> {
-        if lulc.is_nodata(v) {
-            return None;
-        }
-        let c = v as i64;
-        match &dense {
-            Some(t) => {
-                if c < lo || c > hi {
-                    None
-                } else {
-                    t[(c - lo) as usize]
-                }
-            }
-            None => pools
-                .pools
-                .get(&c)
-                .map(|p| [p[0] as f32, p[1] as f32, p[2] as f32, p[3] as f32]),
-        }
-    };
-    let n = lulc.data.len();
-    let mut pool_data: Vec<Vec<f32>> = (0..4).map(|_| vec![CARBON_NODATA; n]).collect();
-    let mut total = vec![CARBON_NODATA; n];
-    const CHUNK: usize = 1 << 16;
-    {
-        let [a, b, c, d] = &mut pool_data[..] else {
-            unreachable!("four pools")
-        };
-        a.par_chunks_mut(CHUNK)
-            .zip(b.par_chunks_mut(CHUNK))
-            .zip(c.par_chunks_mut(CHUNK))
-            .zip(d.par_chunks_mut(CHUNK))
-            .zip(total.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(|(ci, ((((a, b), c), d), t))| {
-                let base = ci * CHUNK;
-                for j in 0..t.len() {
-                    if let Some(p) = lookup(lulc.data[base + j]) {
-                        a[j] = p[0];
-                        b[j] = p[1];
-                        c[j] = p[2];
-                        d[j] = p[3];
-                        // float32 sum in pool order, as numpy.sum over float32 arrays
-                        t[j] = p[0] + p[1] + p[2] + p[3];
-                    } else if !lulc.is_nodata(lulc.data[base + j]) {
-                        // a code without pools: nodata in each pool, and the sum of nodata as before
-                        t[j] = CARBON_NODATA * 4.0;
-                    }
-                }
-            });
-    }
-    let per_pool = pool_data
-        .into_iter()
-        .map(|d| like(lulc, d, Some(CARBON_NODATA)))
-        .collect();
-    (per_pool, like(lulc, total, Some(CARBON_NODATA)))
-}
-
-fn raster_total(g: &Grid<f32>) -> f64 {
-    let s: f64 = g
-        .data
-        .iter()
-        .filter(|&&v| !g.is_nodata(v))
-        .map(|&v| v as f64)
-        .sum();
-    s * cell_area(g) / 10_000.0
-}
-
 /// The problems [`carbon`] refuses to run with: codes without pools, misaligned scenarios,
 /// bad valuation parameters.
 fn check_inputs(
@@ -292,6 +209,8 @@ fn check_inputs(
 }
 
 /// Runs the carbon model. `lulc_alt` triggers sequestration; `valuation` needs `lulc_alt`.
+/// Runs the model and returns every output grid whole: [`carbon_by_bands`] with one band of the
+/// full height, collected (callers that write files should stream with that instead).
 pub fn carbon(
     lulc_bas: &Grid<i32>,
     lulc_alt: Option<&Grid<i32>>,
@@ -299,76 +218,43 @@ pub fn carbon(
     valuation: Option<&CarbonValuation>,
     progress: &dyn Progress,
 ) -> Result<CarbonOutputs, AssessError> {
-    check_inputs(lulc_bas, lulc_alt, pools, valuation)?;
-    progress.begin("碳储量 carbon storage", 3);
-    let (pools_bas, c_storage_bas) = storage(lulc_bas, pools);
-    progress.advance(1);
-    let mut summary = vec![(
-        "Baseline Carbon Storage".to_string(),
-        raster_total(&c_storage_bas),
-        "metric_ton".to_string(),
-        "c_storage_bas.tif".to_string(),
-    )];
-    let (mut c_storage_alt, mut c_change, mut npv, mut pools_alt) = (None, None, None, None);
-    if let Some(alt) = lulc_alt {
-        let (pa, sa) = storage(alt, pools);
-        let change: Vec<f32> = sa
-            .data
-            .iter()
-            .zip(&c_storage_bas.data)
-            .map(|(&a, &b)| {
-                if a == CARBON_NODATA || b == CARBON_NODATA {
-                    CARBON_NODATA
-                } else {
-                    a - b
-                }
-            })
-            .collect();
-        let change = like(alt, change, Some(CARBON_NODATA));
-        summary.push((
-            "Alternate Carbon Storage".into(),
-            raster_total(&sa),
-            "metric_ton".into(),
-            "c_storage_alt.tif".into(),
-        ));
-        summary.push((
-            "Change in Carbon Storage".into(),
-            raster_total(&change),
-            "metric_ton".into(),
-            "c_change_bas_alt.tif".into(),
-        ));
-        if let Some(v) = valuation {
-            let k = v.valuation_constant() as f32;
-            let data = change
-                .data
-                .iter()
-                .map(|&c| {
-                    if c == CARBON_NODATA {
-                        NPV_NODATA
-                    } else {
-                        c * k
-                    }
-                })
-                .collect();
-            let g = like(alt, data, Some(NPV_NODATA));
-            summary.push((
-                "Net Present Value of Carbon Change".into(),
-                raster_total(&g),
-                "currency".into(),
-                "npv_alt.tif".into(),
-            ));
-            npv = Some(g);
-        }
-        c_storage_alt = Some(sa);
-        c_change = Some(change);
-        pools_alt = Some(pa);
-    }
-    progress.finish();
+    let outputs = band_outputs(lulc_alt.is_some(), valuation.is_some());
+    let mut data: Vec<Vec<f32>> = vec![Vec::new(); outputs.len()];
+    let summary = carbon_by_bands(
+        lulc_bas,
+        lulc_alt,
+        pools,
+        valuation,
+        lulc_bas.height.max(1),
+        progress,
+        &mut |band| {
+            for (d, b) in data.iter_mut().zip(band) {
+                d.extend_from_slice(b);
+            }
+            Ok(())
+        },
+    )?;
+    // In the order of band_outputs: storage, [alt storage, change, [npv]], pools bas, [pools alt].
+    let mut grids = outputs
+        .iter()
+        .zip(data)
+        .map(|(o, d)| like(lulc_bas, d, Some(o.nodata)));
+    let c_storage_bas = grids.next().expect("baseline storage is always produced");
+    let (c_storage_alt, c_change_bas_alt, npv_alt) = match lulc_alt {
+        Some(_) => (
+            grids.next(),
+            grids.next(),
+            valuation.and_then(|_| grids.next()),
+        ),
+        None => (None, None, None),
+    };
+    let pools_bas: Vec<Grid<f32>> = grids.by_ref().take(POOL_NAMES.len()).collect();
+    let pools_alt = lulc_alt.map(|_| grids.collect());
     Ok(CarbonOutputs {
         c_storage_bas,
         c_storage_alt,
-        c_change_bas_alt: c_change,
-        npv_alt: npv,
+        c_change_bas_alt,
+        npv_alt,
         pools_bas,
         pools_alt,
         summary,
@@ -498,7 +384,7 @@ pub fn carbon_by_bands(
     let (w, h) = (lulc_bas.width, lulc_bas.height);
     let band_rows = band_rows.clamp(1, h.max(1));
     let mut bands: Vec<Vec<f32>> = kinds.iter().map(|_| Vec::new()).collect();
-    // Running totals in cell order, so they equal `raster_total` of the whole grids.
+    // Running totals in cell order, so they do not depend on the band size.
     let mut totals = [0f64; 4];
     let n_bands = h.div_ceil(band_rows);
     progress.begin("碳储量 carbon storage", n_bands as u64);
@@ -575,7 +461,7 @@ pub fn carbon_by_bands(
         progress.advance(b as u64 + 1);
     }
     progress.finish();
-    // as `raster_total`: Σ · cell area / 10⁴, in that order
+    // as natcap.invest: Σ · cell area / 10⁴, in that order
     let area = lulc_bas.transform.cell_area();
     let total = |t: f64| t * area / 10_000.0;
     let mut summary = vec![(

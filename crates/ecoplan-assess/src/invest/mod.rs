@@ -158,11 +158,6 @@ pub(crate) fn like<T: Cell, U: Cell>(base: &Grid<U>, data: Vec<T>, nodata: Optio
     }
 }
 
-/// Cell area in m² (|dx·dy|).
-pub(crate) fn cell_area<T: Cell>(g: &Grid<T>) -> f64 {
-    g.transform.cell_area()
-}
-
 /// One output grid and the workspace-relative file name natcap.invest gives it.
 #[derive(Debug, Clone)]
 pub struct OutputGrid {
