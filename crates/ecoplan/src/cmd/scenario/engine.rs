@@ -11,8 +11,10 @@
 //!   scenario); C from vegetation cover (蔡崇法 2000) like the chain, P by class or by measure.
 //! - 水源涵养: water balance WC = P − P·α − AET (METHODS §1.3) with AET from the InVEST Budyko
 //!   curve (`fractp_value`, Kc and root depth by class), clamped at 0; m³/a.
-//! - Indicators: 森林覆盖率 (`ecoplan_plan::indicators::forest_cover`), 水土保持率 (SL 190 classes),
-//!   湿地面积, 耕地面积.
+//! - Indicators: 森林覆盖率 (`ecoplan_plan::indicators::forest_cover`), 草原综合植被盖度
+//!   (`ecoplan_plan::indicators::grassland_fvc`: mean vegetation cover of the scenario's grassland
+//!   cells; absent without a cover layer), 水土保持率 (SL 190 classes), 湿地面积, 耕地面积.
+//!   生态保护红线 and 自然保护地 shares are policy masks that projects do not change: no Δ here.
 //!
 //! Changed cells take the larger of their own vegetation cover and the median cover of the target
 //! class in the base map (a restored cell reaches the typical cover of what it becomes).
@@ -127,6 +129,8 @@ pub struct ScenarioParams {
     /// Tolerable soil loss, t·km⁻²·a⁻¹ (SL 190: 200 north China rocky mountains).
     pub tolerable_t_km2: f64,
     pub forest_classes: Vec<u32>,
+    /// 草地 for 草原综合植被盖度 (the indicator's default, `IndicatorParams::grassland_classes`).
+    pub grassland_classes: Vec<u32>,
     pub wetland_classes: Vec<i32>,
     pub cropland_classes: Vec<i32>,
     /// Excluded from land area for 水土保持率.
@@ -267,6 +271,8 @@ impl ScenarioParams {
             hq_k_from_base: true,
             tolerable_t_km2: 200.0,
             forest_classes: vec![3],
+            grassland_classes: ecoplan_plan::indicators::IndicatorParams::default()
+                .grassland_classes,
             wetland_classes: vec![6],
             cropland_classes: vec![1],
             water_classes: vec![7],
@@ -328,6 +334,9 @@ pub struct Services {
     pub water_conservation_m3: Option<f64>,
     /// 森林覆盖率, %.
     pub forest_cover_pct: f64,
+    /// 草原综合植被盖度, %: mean vegetation cover of grassland cells (`None` without a cover
+    /// layer or without grassland).
+    pub grassland_fvc_pct: Option<f64>,
     pub wetland_ha: f64,
     pub cropland_ha: f64,
     /// 生态廊道连通度 γ (when the pattern chain ran).
@@ -348,6 +357,7 @@ impl Services {
             soil_conservation_rate: d(self.soil_conservation_rate, base.soil_conservation_rate),
             water_conservation_m3: d(self.water_conservation_m3, base.water_conservation_m3),
             forest_cover_pct: self.forest_cover_pct - base.forest_cover_pct,
+            grassland_fvc_pct: d(self.grassland_fvc_pct, base.grassland_fvc_pct),
             wetland_ha: self.wetland_ha - base.wetland_ha,
             cropland_ha: self.cropland_ha - base.cropland_ha,
             gamma: d(self.gamma, base.gamma),
@@ -385,7 +395,7 @@ pub type ExtraEval<'a> = &'a (dyn Fn(&Grid<i32>, &[usize]) -> Result<f64> + Sync
 /// Reusable scenario state: land use, cover and P, plus the undo list of the last application.
 struct State {
     lu: Grid<i32>,
-    cover: Option<Vec<f32>>,
+    cover: Option<Grid<f32>>,
     p: Vec<f32>,
     undo: Vec<(u32, i32, f32, f32)>,
     threat_bufs: Vec<Grid<f32>>,
@@ -434,15 +444,15 @@ impl State {
             if !pr.action.acts_on(old) {
                 continue;
             }
-            let old_cover = self.cover.as_ref().map_or(f32::NAN, |c| c[iu]);
+            let old_cover = self.cover.as_ref().map_or(f32::NAN, |c| c.data[iu]);
             self.undo.push((i, old, old_cover, self.p[iu]));
             let new = pr.action.to_class.unwrap_or(old);
             self.lu.data[iu] = new;
             if let Some(c) = &mut self.cover {
                 if new != old {
                     if let Some(&t) = typical_cover.get(&new) {
-                        if !(c[iu] >= t) {
-                            c[iu] = t;
+                        if !(c.data[iu] >= t) {
+                            c.data[iu] = t;
                         }
                     }
                 }
@@ -460,7 +470,7 @@ impl State {
             let i = i as usize;
             self.lu.data[i] = lu;
             if let Some(c) = &mut self.cover {
-                c[i] = cover;
+                c.data[i] = cover;
             }
             self.p[i] = p;
         }
@@ -590,7 +600,7 @@ fn evaluate(
                 continue;
             }
             let cf = match &st.cover {
-                Some(cv) if cv[i].is_finite() => c_from_cover(cv[i] as f64 * 100.0),
+                Some(cv) if cv.data[i].is_finite() => c_from_cover(cv.data[i] as f64 * 100.0),
                 _ => params.c_by_class.get(&code).copied().unwrap_or(f64::NAN),
             };
             let actual = a as f64 * cf * st.p[i] as f64;
@@ -650,6 +660,25 @@ fn evaluate(
     let forest = ecoplan_plan::indicators::forest_cover(lu, &ip)
         .map(|v| v.value)
         .unwrap_or(f64::NAN);
+    // 草原综合植被盖度: the indicator's own definition (mean FVC over grassland cells) on the
+    // scenario's cover, which is already FVC: NDVI end-members 0 and 1 make the dimidiate model
+    // the identity.
+    let grassland_fvc = match &st.cover {
+        None => None,
+        Some(cover) => {
+            let gp = ecoplan_plan::indicators::IndicatorParams {
+                grassland_classes: params.grassland_classes.clone(),
+                ndvi_soil: Some(0.0),
+                ndvi_veg: Some(1.0),
+                ..Default::default()
+            };
+            match ecoplan_plan::indicators::grassland_fvc(cover, lu, &gp) {
+                Ok(v) => Some(v.value),
+                Err(ecoplan_plan::indicators::IndicatorError::Empty(_)) => None,
+                Err(e) => bail!("草原综合植被盖度 grassland FVC: {e}"),
+            }
+        }
+    };
     let count = |cs: &[i32]| lu.data.iter().filter(|v| cs.contains(v)).count() as f64 * cell_ha;
     let gamma = match extra {
         Some(f) => Some(f(lu, applied)?),
@@ -667,6 +696,7 @@ fn evaluate(
         soil_conservation_rate: soil_rate,
         water_conservation_m3: water,
         forest_cover_pct: forest,
+        grassland_fvc_pct: grassland_fvc,
         wetland_ha: count(&params.wetland_classes),
         cropland_ha: count(&params.cropland_classes),
         gamma,
@@ -694,10 +724,10 @@ pub fn run_scenarios(
     }
     let spec = base.land_use.spec();
     let cell_ha = base.land_use.transform.cell_area() / 1e4;
-    let cover = base.cover.as_ref().map(|g| g.data.clone());
+    let cover = base.cover.clone();
     let typical = cover
         .as_ref()
-        .map(|c| class_median_cover(&base.land_use, c))
+        .map(|c| class_median_cover(&base.land_use, &c.data))
         .unwrap_or_default();
     let p: Vec<f32> = base
         .land_use
@@ -842,6 +872,58 @@ mod tests {
         // 森林覆盖率: 4 of 30 cells.
         assert!((b.total.delta.forest_cover_pct - 400.0 / 30.0).abs() < 1e-9);
         assert!((b.total.delta.cropland_ha + 4.0 * 0.09).abs() < 1e-9);
+    }
+
+    /// 草原综合植被盖度 of scenarios: 2×4 grid, grassland cover 0.25/0.5/0.75 (median 0.5, base
+    /// mean 50 %). Project A turns cropland covers 0.125, 0.875, 0.25 into grassland: they become
+    /// 0.5, 0.875 (own cover is higher), 0.5, so the grassland mean is 3.375/6 = 56.25 %
+    /// (Δ 6.25). Project B turns a cropland cell into forest: grassland untouched, Δ 0.
+    #[test]
+    fn grassland_fvc_is_the_mean_scenario_cover_of_grassland() {
+        let params = ScenarioParams::presets().unwrap();
+        let mut b = base(vec![5, 5, 5, 1, 1, 1, 1, 3], 4, 2);
+        let s = b.land_use.spec();
+        let cover = vec![0.25f32, 0.5, 0.75, 0.125, 0.875, 0.25, 0.125, 0.875];
+        b.cover = Some(Grid::from_vec(&s, cover, None).unwrap());
+        let to = |name: &str, cells: Vec<u32>, class: i32| ProjectCells {
+            name: name.into(),
+            cells,
+            action: Action {
+                to_class: Some(class),
+                from_classes: vec![1],
+                p_factor: None,
+            },
+        };
+        let prs = vec![to("退耕还草", vec![3, 4, 5], 5), to("退耕还林", vec![6], 3)];
+        let (r, lu) = run_scenarios(&b, &prs, &params, None, false, &NoProgress).unwrap();
+        assert_eq!(lu.data, vec![5, 5, 5, 5, 5, 5, 3, 3]);
+        assert_eq!(r.base.grassland_fvc_pct, Some(50.0));
+        assert_eq!(r.projects[0].scenario.grassland_fvc_pct, Some(56.25));
+        assert_eq!(r.projects[0].delta.grassland_fvc_pct, Some(6.25));
+        assert_eq!(r.projects[1].scenario.grassland_fvc_pct, Some(50.0));
+        assert_eq!(r.projects[1].delta.grassland_fvc_pct, Some(0.0));
+        assert_eq!(r.total.scenario.grassland_fvc_pct, Some(56.25));
+        assert_eq!(r.total.delta.grassland_fvc_pct, Some(6.25));
+        // Without a cover (NDVI) layer the indicator is absent, not 0.
+        b.cover = None;
+        let (r, _) = run_scenarios(&b, &prs, &params, None, false, &NoProgress).unwrap();
+        assert_eq!(r.base.grassland_fvc_pct, None);
+        assert_eq!(r.total.scenario.grassland_fvc_pct, None);
+        assert_eq!(r.total.delta.grassland_fvc_pct, None);
+        // No grassland anywhere (base all cropland, project makes forest): absent as well.
+        let mut c = base(vec![1; 4], 2, 2);
+        c.cover = Some(Grid::filled(&c.land_use.spec(), 0.5f32, None));
+        let (r, _) = run_scenarios(
+            &c,
+            &[to("x", vec![0], 3)],
+            &params,
+            None,
+            false,
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(r.base.grassland_fvc_pct, None);
+        assert_eq!(r.total.delta.grassland_fvc_pct, None);
     }
 
     #[test]
