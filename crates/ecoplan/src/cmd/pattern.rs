@@ -1,7 +1,7 @@
 //! `ecoplan pattern PLAN.toml`: the ecological-security-pattern chain (生态安全格局) on a plan's
 //! region via `ecoplan_pattern::chain::run_pattern`, and its demo step.
 
-use crate::config::{LayerKind, Plan};
+use crate::config::{LayerKind, NearestNeighbours, Plan};
 use anyhow::{bail, Context, Result};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use ecoplan_grid::{AnyGrid, Grid, GridSpec, Progress};
@@ -48,20 +48,21 @@ pub fn command() -> Command {
              pattern.json and resistance_table.csv. Distance to roads uses the road_distance preset \
              (presets/resistance/road_distance.csv) unless a break table is named.\n\
              Plan settings: a [pattern] section in plan.toml (resistance_table, landuse_weight, slope_factor, \
-             road_factor, ndvi_correction, night_light, impervious, gravity_classes, planned_corridors; see \
-             data/demo/plan.toml) sets these; a command-line flag overrides its key.",
+             road_factor, ndvi_correction, night_light, impervious, gravity_classes, planned_corridors, \
+             min_area_ha, nn, truncate; see data/demo/plan.toml) sets these; a command-line flag overrides its \
+             key (--no-ndvi-correction switches off a plan's ndvi_correction = true).",
         )
         .arg(Arg::new("plan").value_name("PLAN.toml").required(true).value_parser(clap::value_parser!(PathBuf)))
         .arg(Arg::new("out").long("out").short('o').value_name("DIR").value_parser(clap::value_parser!(PathBuf)).help("输出目录 Output folder (default: <plan output dir>/pattern)"))
         .arg(Arg::new("importance").long("importance").value_name("RASTER").value_parser(clap::value_parser!(PathBuf)).help("生态保护重要性栅格 Importance raster (default: <plan output dir>/assess/importance.tif if present)"))
         .arg(num("importance-threshold", "X", "重要性阈值 Sources need importance ≥ this (default 3 = 极重要)"))
-        .arg(num("min-area-ha", "HA", "源地最小面积（公顷）Minimum source area, ha (default 100)"))
+        .arg(num("min-area-ha", "HA", "源地最小面积（公顷）Minimum source area, ha (default 100); overrides [pattern] min_area_ha"))
         .arg(Arg::new("max-sources").long("max-sources").value_name("N").value_parser(clap::value_parser!(usize)).help("源地数上限 Keep the N sources with the highest dPC (default 30; 0 = no limit)"))
         .arg(num("min-dpc", "PCT", "dPC 下限（%）Drop sources with dPC below this (Turpan: 3)"))
         .arg(num("dpc-distance", "M", "扩散距离（米）Distance with dispersal probability 0.5 (default 1500 m)"))
         .arg(Arg::new("table").long("table").value_name("PRESET|CSV").default_value("common_default").help("阻力表 Resistance table on the common classes: preset or CSV (code,name_zh,name_en,resistance); overrides [pattern] resistance_table"))
-        .arg(num("truncate", "CWD", "廊道宽度 Corridor width: truncate NLCC at this cost distance (default 20000)"))
-        .arg(Arg::new("nn").long("nn").value_name("N|all").default_value("4").help("近邻数 Keep each source's N nearest neighbours (all = no pruning)"))
+        .arg(num("truncate", "CWD", "廊道宽度 Corridor width: truncate NLCC at this cost distance (default 20000); overrides [pattern] truncate"))
+        .arg(Arg::new("nn").long("nn").value_name("N|all").default_value("4").help("近邻数 Keep each source's N nearest neighbours (all = no pruning); overrides [pattern] nn"))
         .arg(num("max-cwd", "CWD", "最大成本距离 Drop links with CWD above this"))
         .arg(Arg::new("current").long("current").value_name("MODE").value_parser(["pairwise", "all-to-one", "none"]).default_value("pairwise").help("累积电流 Cumulative current: pairwise, all-to-one or none"))
         .arg(Arg::new("solver").long("solver").value_name("NAME").value_parser(["cholesky", "cg+amg"]).default_value("cholesky").help("求解器 Circuit solver"))
@@ -72,7 +73,8 @@ pub fn command() -> Command {
         .arg(num("landuse-weight", "W", "土地利用阻力权重 Weight of the land-use resistance when factors are given (Turpan 0.7; default 1 − Σ factor weights)"))
         .arg(Arg::new("slope-factor").long("slope-factor").value_name("BREAKS:WEIGHT").help("坡度因子 Slope (°, from the plan's dem layer) reclassified by a break table, e.g. turpan_slope:0.3"))
         .arg(Arg::new("road-factor").long("road-factor").value_name("BREAKS:WEIGHT").help("道路距离因子 Distance to the plan's roads layer (m) reclassified by a break table (preset road_distance or CSV upper,resistance) and weighted; WEIGHT alone uses road_distance"))
-        .arg(Arg::new("ndvi-correction").long("ndvi-correction").action(ArgAction::SetTrue).help("NDVI 校正 Correct land-use resistance by the plan's ndvi layer: R′ = R_a·NDVI_a/NDVI_i"))
+        .arg(Arg::new("ndvi-correction").long("ndvi-correction").action(ArgAction::SetTrue).conflicts_with("no-ndvi-correction").help("NDVI 校正 Correct land-use resistance by the plan's ndvi layer: R′ = R_a·NDVI_a/NDVI_i"))
+        .arg(Arg::new("no-ndvi-correction").long("no-ndvi-correction").action(ArgAction::SetTrue).help("不做 NDVI 校正 No NDVI correction, even when plan.toml [pattern] says ndvi_correction = true"))
         .arg(Arg::new("night-light").long("night-light").value_name("RASTER").value_parser(clap::value_parser!(PathBuf)).help("夜间灯光校正 Night-light raster: R′ = R_a·NL_i/NL_a"))
         .arg(Arg::new("impervious").long("impervious").value_name("RASTER").value_parser(clap::value_parser!(PathBuf)).help("不透水面校正 Impervious-share raster: R′ = R_a·ISA_i/ISA_a"))
         .arg(Arg::new("planned-corridors").long("planned-corridors").value_name("VECTOR").value_parser(clap::value_parser!(PathBuf)).help("规划廊道 Planned corridor lines/polygons (default: the plan's vector layer named planned_corridors); writes planned_network.csv (α/β/γ before/after)"))
@@ -82,6 +84,7 @@ pub fn command() -> Command {
              ecoplan pattern plan.toml --importance assess/importance.tif --importance-threshold 2 --out runs/pattern\n  \
              ecoplan pattern plan.toml --min-area-ha 50 --max-sources 20 --truncate 30000 --barrier-radii 60,300,60\n  \
              ecoplan pattern plan.toml --slope-factor turpan_slope:0.3 --landuse-weight 0.7 --ndvi-correction\n  \
+             ecoplan pattern plan.toml --no-ndvi-correction --nn all   # plan's ndvi_correction off, no pruning\n  \
              ecoplan pattern plan.toml --planned-corridors planned_corridors.gpkg --gravity-classes jenks",
         )
 }
@@ -107,13 +110,9 @@ fn params_from(m: &ArgMatches) -> Result<PatternParams> {
         p.linkage.truncate_cwd = Some(v);
     }
     p.linkage.max_cwd = f("max-cwd");
-    p.linkage.nearest_neighbours = match m.get_one::<String>("nn").map(String::as_str) {
-        Some("all") | None => None,
-        Some(s) => Some(
-            s.parse()
-                .with_context(|| format!("--nn {s}: a number or 'all'"))?,
-        ),
-    };
+    if let Some(s) = m.get_one::<String>("nn") {
+        p.linkage.nearest_neighbours = nn_arg(s)?.limit();
+    }
     p.current = match m.get_one::<String>("current").map(String::as_str) {
         Some("all-to-one") => CurrentMode::AllToOne,
         Some("none") => CurrentMode::None,
@@ -137,6 +136,17 @@ fn params_from(m: &ArgMatches) -> Result<PatternParams> {
     p.pinchpoints = !m.get_flag("no-pinchpoints");
     p.validate()?;
     Ok(p)
+}
+
+/// `--nn N|all`.
+fn nn_arg(s: &str) -> Result<NearestNeighbours> {
+    if s == "all" {
+        return Ok(NearestNeighbours::All);
+    }
+    let n: usize = s
+        .parse()
+        .with_context(|| format!("--nn {s}: a whole number ≥ 1 or 'all'"))?;
+    Ok(NearestNeighbours::Count(n))
 }
 
 /// A preset name or a CSV file.
@@ -315,6 +325,12 @@ pub struct PatternSettings {
     pub impervious: Option<PathBuf>,
     pub gravity_classes: ecoplan_pattern::corridors::GravityClasses,
     pub planned_corridors: Option<PathBuf>,
+    /// Minimum source area, 公顷 ha.
+    pub min_area_ha: f64,
+    /// None = keep all links.
+    pub nearest_neighbours: Option<usize>,
+    /// Corridor width (cost·m); None = untruncated corridors.
+    pub truncate_cwd: Option<f64>,
     /// Which settings came from plan.toml (for the run notes).
     pub from_plan: Vec<&'static str>,
 }
@@ -372,8 +388,19 @@ impl PatternSettings {
         };
         let slope_factor = factor("slope_factor", "slope-factor", &cfg.slope_factor)?;
         let road_factor = factor("road_factor", "road-factor", &cfg.road_factor)?;
-        let ndvi_correction = m.get_flag("ndvi-correction")
-            || (cfg.ndvi_correction && pick("ndvi_correction", "ndvi-correction", true));
+        // Tri-state: --ndvi-correction / --no-ndvi-correction (clap rejects both) over the plan.
+        let ndvi_flag = if m.get_flag("ndvi-correction") {
+            Some(true)
+        } else if m.get_flag("no-ndvi-correction") {
+            Some(false)
+        } else {
+            None
+        };
+        let ndvi_correction = match (ndvi_flag, cfg.ndvi_correction) {
+            (Some(on), _) => on,
+            (None, Some(on)) if pick("ndvi_correction", "ndvi-correction", true) => on,
+            _ => false,
+        };
         let mut path = |key: &'static str, flag: &str, v: &Option<PathBuf>| -> Option<PathBuf> {
             if pick(key, flag, v.is_some()) {
                 v.as_ref().map(|p| plan.resolve(p))
@@ -399,7 +426,32 @@ impl PatternSettings {
                 m.get_one::<String>("gravity-classes").map(String::as_str),
             )?
         };
+        let defaults = PatternParams::default();
+        let min_area_ha = match cfg.min_area_ha {
+            Some(v) if pick("min_area_ha", "min-area-ha", true) => v,
+            _ => m
+                .get_one::<f64>("min-area-ha")
+                .copied()
+                .unwrap_or(defaults.min_area_ha),
+        };
+        let nearest_neighbours = match cfg.nn {
+            Some(nn) if pick("nn", "nn", true) => nn.limit(),
+            _ => match m.get_one::<String>("nn") {
+                Some(s) => nn_arg(s)?.limit(),
+                None => defaults.linkage.nearest_neighbours,
+            },
+        };
+        let truncate_cwd = match cfg.truncate {
+            Some(v) if pick("truncate", "truncate", true) => Some(v),
+            _ => m
+                .get_one::<f64>("truncate")
+                .copied()
+                .or(defaults.linkage.truncate_cwd),
+        };
         Ok(PatternSettings {
+            min_area_ha,
+            nearest_neighbours,
+            truncate_cwd,
             table,
             landuse_weight,
             slope_factor,
@@ -421,6 +473,9 @@ pub fn run(m: &ArgMatches) -> Result<()> {
     let plan = crate::config::load_valid_plan(plan_path, &bar)?;
     let settings = PatternSettings::resolve(m, &plan)?;
     params.linkage.gravity_classes = settings.gravity_classes;
+    params.min_area_ha = settings.min_area_ha;
+    params.linkage.nearest_neighbours = settings.nearest_neighbours;
+    params.linkage.truncate_cwd = settings.truncate_cwd;
     let table = &settings.table;
     let region = crate::region::load_region(&plan)?;
     let grid = region.grid.clone();

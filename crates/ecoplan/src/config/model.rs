@@ -43,8 +43,9 @@ pub struct PatternConfig {
     /// Distance-to-roads factor (metres, from the plan's roads layer): break table (default
     /// the road_distance preset) and weight. Flag `--road-factor [BREAKS:]WEIGHT`.
     pub road_factor: Option<FactorConfig>,
-    /// NDVI correction R′ = R_a·NDVI_a/NDVI_i from the plan's ndvi layer. Flag `--ndvi-correction`.
-    pub ndvi_correction: bool,
+    /// NDVI correction R′ = R_a·NDVI_a/NDVI_i from the plan's ndvi layer; None = off. Flags
+    /// `--ndvi-correction` / `--no-ndvi-correction` override it either way.
+    pub ndvi_correction: Option<bool>,
     /// Night-light raster for R′ = R_a·NL_i/NL_a. Flag `--night-light`.
     pub night_light: Option<PathBuf>,
     /// Impervious-share raster for R′ = R_a·ISA_i/ISA_a. Flag `--impervious`.
@@ -55,6 +56,35 @@ pub struct PatternConfig {
     /// Planned corridors (规划廊道) lines/polygons for α/β/γ before/after. Default: the plan's
     /// vector layer named planned_corridors. Flag `--planned-corridors`.
     pub planned_corridors: Option<PathBuf>,
+    /// Minimum source patch area, 公顷 ha, ≥ 0. Default 100. Flag `--min-area-ha`.
+    pub min_area_ha: Option<f64>,
+    /// Linkage Mapper nearest-neighbour pruning: keep each source's N nearest neighbours by
+    /// cost-weighted distance, or all links. Default 4. Flag `--nn`.
+    pub nn: Option<NearestNeighbours>,
+    /// Corridor width: the normalised least-cost corridors are truncated at this cost-weighted
+    /// distance (cost·m, ≥ 0), also the extent of the pinch-point circuits. Default 20000.
+    /// Flag `--truncate`.
+    pub truncate: Option<f64>,
+}
+
+/// `nn` of `[pattern]` and `--nn`: how many neighbours of each source keep their link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NearestNeighbours {
+    /// The N (≥ 1) nearest.
+    Count(usize),
+    /// No pruning (`"all"`).
+    All,
+}
+
+impl NearestNeighbours {
+    /// As `LinkageParams::nearest_neighbours` takes it (None = keep all).
+    pub fn limit(self) -> Option<usize> {
+        match self {
+            NearestNeighbours::Count(n) => Some(n),
+            NearestNeighbours::All => None,
+        }
+    }
 }
 
 /// A weighted resistance factor of `[pattern]`: a break table (preset name or CSV path with

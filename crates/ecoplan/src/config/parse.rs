@@ -167,6 +167,9 @@ const PATTERN_KEYS: &[&str] = &[
     "impervious",
     "gravity_classes",
     "planned_corridors",
+    "min_area_ha",
+    "nn",
+    "truncate",
 ];
 const FACTOR_KEYS: &[&str] = &["breaks", "weight"];
 
@@ -502,11 +505,16 @@ fn pattern_section(w: &mut Walker<'_>, t: &DeTable<'_>, base_dir: &Path) -> Patt
         Some(p)
     };
     if let Some(v) = w.string(t, "resistance_table", "pattern") {
-        let names = ResistanceTable::preset_names();
-        let full = base_dir.join(&v.value);
-        if !names.contains(&v.value.as_str()) && !full.exists() {
-            w.error(span_of("resistance_table"), format!("pattern.resistance_table `{}` is neither a preset ({}){} nor an existing CSV file ({})", v.value, names.join(", "), did_you_mean(&v.value, names.iter().copied()), full.display()));
-        }
+        let csv = "CSV file (code,name_zh,name_en,resistance)";
+        preset_or_csv(
+            w,
+            span_of("resistance_table"),
+            "pattern.resistance_table",
+            &v.value,
+            &ResistanceTable::preset_names(),
+            csv,
+            base_dir,
+        );
         cfg.resistance_table = Some(v.value);
     }
     if let Some(v) = w.number(t, "landuse_weight", "pattern") {
@@ -528,11 +536,16 @@ fn pattern_section(w: &mut Walker<'_>, t: &DeTable<'_>, base_dir: &Path) -> Patt
         let fspan = |k: &str| get(ft, k).map(|v| v.span()).unwrap_or_else(|| span.clone());
         let breaks = match (breaks, default_breaks) {
             (Some(b), _) => {
-                let names = BreakTable::preset_names();
-                let full = base_dir.join(&b);
-                if !names.contains(&b.as_str()) && !full.exists() {
-                    w.error(fspan("breaks"), format!("{section}.breaks `{b}` is neither a break-table preset ({}){} nor an existing CSV file with columns upper,resistance ({})", names.join(", "), did_you_mean(&b, names.iter().copied()), full.display()));
-                }
+                let csv = "CSV file with columns upper,resistance";
+                preset_or_csv(
+                    w,
+                    fspan("breaks"),
+                    &format!("{section}.breaks"),
+                    &b,
+                    &BreakTable::preset_names(),
+                    csv,
+                    base_dir,
+                );
                 Some(b)
             }
             (None, Some(d)) => Some(d.to_string()),
@@ -571,7 +584,7 @@ fn pattern_section(w: &mut Walker<'_>, t: &DeTable<'_>, base_dir: &Path) -> Patt
     }
     if let Some(v) = get(t, "ndvi_correction") {
         match v.get_ref() {
-            DeValue::Boolean(b) => cfg.ndvi_correction = *b,
+            DeValue::Boolean(b) => cfg.ndvi_correction = Some(*b),
             other => w.error(
                 v.span(),
                 format!(
@@ -608,5 +621,192 @@ fn pattern_section(w: &mut Walker<'_>, t: &DeTable<'_>, base_dir: &Path) -> Patt
             other => bad(w, format!("a {}", other.type_str())),
         }
     }
+    if let Some(v) = w.number(t, "min_area_ha", "pattern") {
+        if v.value < 0.0 {
+            w.error(span_of("min_area_ha"), format!("pattern.min_area_ha = {} must be ≥ 0 (minimum source area in 公顷 ha; default 100, METHODS: 50–500)", v.value));
+        } else {
+            cfg.min_area_ha = Some(v.value);
+        }
+    }
+    if let Some(v) = get(t, "nn") {
+        let bad = |w: &mut Walker<'_>, found: String| {
+            w.error(v.span(), format!("pattern.nn must be a whole number ≥ 1 (keep each source's N nearest neighbours; default 4) or \"all\" (no pruning), found {found}"))
+        };
+        match v.get_ref() {
+            DeValue::String(s) if s.as_ref() == "all" => cfg.nn = Some(NearestNeighbours::All),
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) if n >= 1 => cfg.nn = usize::try_from(n).ok().map(NearestNeighbours::Count),
+                Ok(n) => bad(w, n.to_string()),
+                Err(_) => bad(w, i.as_str().to_string()),
+            },
+            DeValue::String(s) => bad(w, format!("\"{s}\"")),
+            other => bad(w, format!("a {}", other.type_str())),
+        }
+    }
+    if let Some(v) = w.number(t, "truncate", "pattern") {
+        if v.value < 0.0 {
+            w.error(span_of("truncate"), format!("pattern.truncate = {} must be ≥ 0 (corridor width: the cost-weighted distance, cost·m, at which corridors are truncated; default 20000)", v.value));
+        } else {
+            cfg.truncate = Some(v.value);
+        }
+    }
     cfg
+}
+
+/// Reports `value` of `key` unless it is one of `presets` or an existing file (relative to the
+/// plan's folder); `csv` describes the file expected.
+fn preset_or_csv(
+    w: &mut Walker<'_>,
+    span: Range<usize>,
+    key: &str,
+    value: &str,
+    presets: &[&str],
+    csv: &str,
+    base_dir: &Path,
+) {
+    let full = base_dir.join(value);
+    if !presets.contains(&value) && !full.exists() {
+        w.error(
+            span,
+            format!(
+                "{key} `{value}` is neither a preset ({}){} nor an existing {csv} ({})",
+                presets.join(", "),
+                did_you_mean(value, presets.iter().copied()),
+                full.display()
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses a minimal plan with `pattern` as its [pattern] section.
+    fn parse_pattern(pattern: &str) -> (Option<Plan>, Vec<Problem>) {
+        let text = format!("[region]\nboundary = \"region.geojson\"\n\n[pattern]\n{pattern}");
+        parse_plan(Path::new("/nonexistent/plan.toml"), &text)
+    }
+
+    fn errors(problems: &[Problem]) -> Vec<&str> {
+        problems
+            .iter()
+            .filter(|p| p.is_error())
+            .map(|p| p.message.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn pattern_min_area_nn_truncate_land_in_the_config() {
+        let (plan, problems) = parse_pattern("min_area_ha = 50\nnn = 2\ntruncate = 30000.5\n");
+        assert!(errors(&problems).is_empty(), "{problems:?}");
+        let cfg = plan.unwrap().pattern;
+        assert_eq!(cfg.min_area_ha, Some(50.0));
+        assert_eq!(cfg.nn, Some(NearestNeighbours::Count(2)));
+        assert_eq!(cfg.nn.unwrap().limit(), Some(2));
+        assert_eq!(cfg.truncate, Some(30000.5));
+
+        let (plan, problems) = parse_pattern("min_area_ha = 0.0\nnn = \"all\"\ntruncate = 0\n");
+        assert!(errors(&problems).is_empty(), "{problems:?}");
+        let cfg = plan.unwrap().pattern;
+        assert_eq!(cfg.min_area_ha, Some(0.0));
+        assert_eq!(cfg.nn, Some(NearestNeighbours::All));
+        assert_eq!(cfg.nn.unwrap().limit(), None);
+        assert_eq!(cfg.truncate, Some(0.0));
+
+        // Absent keys stay None (the flags' defaults apply).
+        let (plan, _) = parse_pattern("");
+        let cfg = plan.unwrap().pattern;
+        assert_eq!((cfg.min_area_ha, cfg.nn, cfg.truncate), (None, None, None));
+        assert_eq!(cfg.ndvi_correction, None);
+    }
+
+    #[test]
+    fn pattern_ndvi_correction_is_tri_state() {
+        for (text, want) in [
+            ("ndvi_correction = true\n", Some(true)),
+            ("ndvi_correction = false\n", Some(false)),
+            ("", None),
+        ] {
+            let (plan, problems) = parse_pattern(text);
+            assert!(errors(&problems).is_empty(), "{problems:?}");
+            assert_eq!(plan.unwrap().pattern.ndvi_correction, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn each_bad_new_pattern_value_names_its_key() {
+        for (text, key) in [
+            ("min_area_ha = -1\n", "pattern.min_area_ha"),
+            ("min_area_ha = \"big\"\n", "pattern.min_area_ha"),
+            ("nn = 0\n", "pattern.nn"),
+            ("nn = -3\n", "pattern.nn"),
+            ("nn = 2.5\n", "pattern.nn"),
+            ("nn = \"some\"\n", "pattern.nn"),
+            ("truncate = -5\n", "pattern.truncate"),
+            ("truncate = true\n", "pattern.truncate"),
+            ("truncate = inf\n", "pattern.truncate"),
+        ] {
+            let (plan, problems) = parse_pattern(text);
+            let errs = errors(&problems);
+            assert_eq!(errs.len(), 1, "{text}: {errs:?}");
+            assert!(errs[0].contains(key), "{text}: {errs:?}");
+            // A rejected value does not reach the config.
+            let cfg = plan.unwrap().pattern;
+            assert_eq!((cfg.min_area_ha, cfg.nn, cfg.truncate), (None, None, None));
+        }
+    }
+
+    #[test]
+    fn several_bad_pattern_values_are_all_reported_each_at_its_line() {
+        let (_, problems) = parse_pattern(
+            "min_area_ha = -10\nnn = 0\ntruncate = \"wide\"\nlanduse_weight = 3\nndvi_correction = 1\n",
+        );
+        let errs: Vec<&Problem> = problems.iter().filter(|p| p.is_error()).collect();
+        let lines: Vec<(usize, &str)> = errs
+            .iter()
+            .map(|p| (p.pos.unwrap().line, p.message.as_str()))
+            .collect();
+        assert_eq!(lines.len(), 5, "{lines:?}");
+        for (line, key) in [
+            (5, "pattern.min_area_ha"),
+            (6, "pattern.nn"),
+            (7, "pattern.truncate"),
+            (8, "pattern.landuse_weight"),
+            (9, "pattern.ndvi_correction"),
+        ] {
+            assert!(
+                lines.iter().any(|(l, m)| *l == line && m.contains(key)),
+                "{key} not reported at line {line}: {lines:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn preset_or_csv_checks_both_tables() {
+        let (_, problems) = parse_pattern(
+            "resistance_table = \"common_defualt\"\nslope_factor = { breaks = \"no_such.csv\", weight = 0.3 }\n",
+        );
+        let errs = errors(&problems);
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(
+            errs.iter().any(|m| m
+                .starts_with("pattern.resistance_table `common_defualt` is neither a preset")
+                && m.contains("did you mean `common_default`")
+                && m.contains("code,name_zh,name_en,resistance")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().any(|m| m
+                .starts_with("pattern.slope_factor.breaks `no_such.csv` is neither a preset")
+                && m.contains("turpan_slope")
+                && m.contains("upper,resistance")),
+            "{errs:?}"
+        );
+        // Presets pass.
+        let (_, problems) = parse_pattern(
+            "resistance_table = \"common_default\"\nslope_factor = { breaks = \"turpan_slope\", weight = 0.3 }\n",
+        );
+        assert!(errors(&problems).is_empty(), "{problems:?}");
+    }
 }
