@@ -25,12 +25,14 @@ pub fn command() -> Command {
         .long_about(
             "把项目（几何 + 目标地类 target_class 或 修复措施 measure）栅格化到规划网格，改变基础图层后重算 \
              碳储量 (InVEST carbon)、生境质量 (InVEST HQ)、土壤保持 (RUSLE)、水源涵养 (水量平衡)、森林覆盖率、\
-             水土保持率，逐项目（基准+该项目）与合计（基准+全部项目）报告变化量。\n\
+             草原综合植被盖度 (需 NDVI 图层)、水土保持率，逐项目（基准+该项目）与合计（基准+全部项目）报告变化量。\n\
              Projects: a GeoJSON/GeoPackage/Shapefile with fields `name` and `target_class` (common class \
              code, key or 中文名, presets/landuse/common_classes.csv) or `measure` (presets/scenario/measures.csv: \
              returning_farmland_to_forest 退耕还林, mine_regreening_grassland 矿山复绿, wetland_restoration 湿地修复, \
              afforestation 植树造林, terracing 坡耕地整治 …); or a plan data file (.toml/.json) whose projects carry \
-             `geometry` (GeoJSON, lon/lat) and `target_class`/`measure`. All rows are checked before any work.",
+             `geometry` (GeoJSON, lon/lat) and `target_class`/`measure`. All rows are checked before any work.\n\
+             生态保护红线 and 自然保护地 shares are policy layers the projects do not change: when the plan \
+             has them, the outputs say so (不变 unchanged) instead of giving a Δ.",
         )
         .arg(Arg::new("plan").value_name("PLAN.toml").required(true).value_parser(clap::value_parser!(PathBuf)))
         .arg(Arg::new("projects").long("projects").value_name("FILE").required(true).value_parser(clap::value_parser!(PathBuf)).help("项目文件 Projects: .geojson/.gpkg/.shp or a plan data file .toml/.json"))
@@ -326,6 +328,7 @@ const HEADERS: &[(&str, &str)] = &[
     ("Δ水源涵养量 m³/a", "d_water_conservation_m3_a"),
     ("Δ连通度γ", "d_gamma"),
     ("Δ森林覆盖率 %", "d_forest_cover_pct"),
+    ("Δ草原综合植被盖度 %", "d_grassland_fvc_pct"),
     ("Δ水土保持率 %", "d_soil_conservation_rate_pct"),
     ("Δ湿地面积 公顷", "d_wetland_ha"),
     ("Δ耕地面积 公顷", "d_cropland_ha"),
@@ -351,6 +354,7 @@ fn delta_values(
         o(d.water_conservation_m3),
         o(d.gamma),
         Num(d.forest_cover_pct),
+        o(d.grassland_fvc_pct),
         o(d.soil_conservation_rate),
         Num(d.wetland_ha),
         Num(d.cropland_ha),
@@ -401,7 +405,7 @@ pub fn write_outputs(
     t.write(&dir.join("benefits.xlsx"))?;
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "base": b.base, "projects": b.projects, "total": b.total, "notes": notes,
-        "units": {"carbon_t": "t C", "hq_area_ha": "Σ HQ × ha", "soil_conservation_t": "t/a", "water_conservation_m3": "m³/a", "forest_cover_pct": "%"},
+        "units": {"carbon_t": "t C", "hq_area_ha": "Σ HQ × ha", "soil_conservation_t": "t/a", "water_conservation_m3": "m³/a", "forest_cover_pct": "%", "grassland_fvc_pct": "%"},
     }))?;
     let p = dir.join("benefits.json");
     ecoplan_io::atomic::write_atomic(&p, |w| {
@@ -432,6 +436,7 @@ pub fn write_outputs(
         ("d_soil_t_a", FieldType::Real),
         ("d_water_m3_a", FieldType::Real),
         ("d_forest_cover_pct", FieldType::Real),
+        ("d_grassland_fvc_pct", FieldType::Real),
         ("d_gamma", FieldType::Real),
     ] {
         layer.add_field(n, ty);
@@ -454,6 +459,7 @@ pub fn write_outputs(
                 o(d.soil_conservation_t),
                 o(d.water_conservation_m3),
                 FieldValue::Real(d.forest_cover_pct),
+                o(d.grassland_fvc_pct),
                 o(d.gamma),
             ],
         );
@@ -466,6 +472,22 @@ pub fn write_outputs(
         "landuse_scenario.tif".into(),
         "projects.gpkg".into(),
     ])
+}
+
+/// The note for a plan layer that is a policy mask the projects do not change (自然保护地:
+/// kind `protected_areas`; 生态保护红线: a vector layer named as `ecoplan zoning` takes it), so
+/// its share has no Δ; `None` for other layers.
+pub fn policy_layer_note(kind: LayerKind, name: &str) -> Option<String> {
+    let what = if kind == LayerKind::ProtectedAreas {
+        "自然保护地占比 protected-area share"
+    } else if kind.info().vector && crate::cmd::zoning::plan::RED_LINE_LAYER_NAMES.contains(&name) {
+        "生态保护红线占比 red-line share"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{what}: 不变 unchanged: policy layer `{name}` (projects do not change it; no Δ)"
+    ))
 }
 
 /// Base layers of a plan (land use, NDVI → cover, precipitation, ET0, soil depth, K, DEM; R from
@@ -482,6 +504,7 @@ fn plan_base(
         (None, None, None, None, None, None, None, None, None);
     for layer in &plan.layers {
         let kind = layer.kind.value;
+        notes.extend(policy_layer_note(kind, &layer.name.value));
         if kind.info().vector {
             continue;
         }
@@ -642,12 +665,13 @@ pub fn run(m: &ArgMatches) -> Result<()> {
         eprintln!("  {n}");
     }
     eprintln!(
-        "合计 total: Δ碳储量 {:.1} t, Δ生境质量均值 {:.5}, Δ土壤保持 {} t/a, Δ水源涵养 {} m³/a, Δ森林覆盖率 {:.3} %",
+        "合计 total: Δ碳储量 {:.1} t, Δ生境质量均值 {:.5}, Δ土壤保持 {} t/a, Δ水源涵养 {} m³/a, Δ森林覆盖率 {:.3} %, Δ草原综合植被盖度 {} %",
         b.total.delta.carbon_t,
         b.total.delta.hq_mean,
         b.total.delta.soil_conservation_t.map_or("—".into(), |v| format!("{v:.1}")),
         b.total.delta.water_conservation_m3.map_or("—".into(), |v| format!("{v:.0}")),
-        b.total.delta.forest_cover_pct
+        b.total.delta.forest_cover_pct,
+        b.total.delta.grassland_fvc_pct.map_or("—".into(), |v| format!("{v:.3}"))
     );
     eprintln!("已写出 wrote {} files into {}", files.len(), dir.display());
     Ok(())
@@ -827,6 +851,112 @@ mod tests {
             "{total_line}"
         );
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// 草原综合植被盖度 in the written outputs: grassland on row 0 of the fixture with covers 0.25
+    /// and 0.75 alternating (mean 50 %, median 0.25); a project turns cropland row 1 (cover 0.125)
+    /// into grassland, which gets the median 0.25: 45/120 = 37.5 %, Δ −12.5. benefits.csv has
+    /// the column (Δ per project and total, base value in the 基准 row), projects.gpkg and
+    /// benefits.json carry it; without a cover layer the cells are empty.
+    #[test]
+    fn grassland_fvc_column_in_the_benefits_outputs() {
+        let (spec, mut lu, _) = three_forest_blocks();
+        let w = spec.width;
+        let mut cover = Grid::filled(&spec, 0.125f32, None);
+        for c in 0..w {
+            lu.set(c, 0, 5);
+            cover.set(c, 0, if c % 2 == 0 { 0.25 } else { 0.75 });
+        }
+        for (v, &l) in cover.data.iter_mut().zip(&lu.data) {
+            if l == 3 {
+                *v = 0.875;
+            }
+        }
+        let mut base = BaseLayers {
+            land_use: lu,
+            cover: Some(cover),
+            soil_potential: None,
+            precipitation: None,
+            et0: None,
+            soil_depth: None,
+            pawc: None,
+        };
+        let projects = [ProjectCells {
+            name: "退耕还草".into(),
+            cells: (w as u32..2 * w as u32).collect(),
+            action: Action::to_class(5),
+        }];
+        let rows = [ProjectRow {
+            row: 1,
+            name: "退耕还草".into(),
+            target_class: "5".into(),
+            ..Default::default()
+        }];
+        let params = ScenarioParams::presets().unwrap();
+        let dir = std::env::temp_dir().join(format!("ecoplan-scenario-fvc-{}", std::process::id()));
+        let col = "Δ草原综合植被盖度 %";
+        let run = |base: &BaseLayers| -> Vec<std::collections::HashMap<String, String>> {
+            let (b, total_lu) = engine::run_scenarios(
+                base,
+                &projects,
+                &params,
+                None,
+                false,
+                &ecoplan_grid::NoProgress,
+            )
+            .unwrap();
+            write_outputs(&dir, &b, &rows, &total_lu, None, &[]).unwrap();
+            let mut r = csv::Reader::from_path(dir.join("benefits.csv")).unwrap();
+            r.deserialize().map(|x| x.unwrap()).collect()
+        };
+        let t = run(&base);
+        let cell =
+            |t: &[std::collections::HashMap<String, String>], row: usize| t[row][col].clone();
+        assert_eq!(
+            (cell(&t, 0), cell(&t, 1), cell(&t, 2)),
+            ("-12.5".to_string(), "-12.5".to_string(), "50".to_string())
+        );
+        assert!(t[2]["项目"].starts_with("基准"));
+        let gp = ecoplan_io::vector::read_vector(&dir.join("projects.gpkg"), &Default::default())
+            .unwrap();
+        let f = &gp.features[0];
+        assert_eq!(
+            f.get(&gp, "d_grassland_fvc_pct").unwrap().as_f64(),
+            Some(-12.5)
+        );
+        let j: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("benefits.json")).unwrap())
+                .unwrap();
+        assert_eq!(j["total"]["scenario"]["grassland_fvc_pct"], 37.5);
+        assert_eq!(j["units"]["grassland_fvc_pct"], "%");
+        // No NDVI/cover layer: the cells are empty, not 0.
+        base.cover = None;
+        let t = run(&base);
+        assert_eq!(
+            (cell(&t, 0), cell(&t, 1), cell(&t, 2)),
+            (String::new(), String::new(), String::new())
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn only_policy_layers_get_the_unchanged_note() {
+        let n = policy_layer_note(LayerKind::ProtectedAreas, "保护地").unwrap();
+        assert!(
+            n.starts_with("自然保护地占比")
+                && n.contains("不变 unchanged")
+                && n.contains("`保护地`"),
+            "{n}"
+        );
+        let n = policy_layer_note(LayerKind::Vector, "red_line").unwrap();
+        assert!(
+            n.starts_with("生态保护红线占比") && n.contains("不变 unchanged"),
+            "{n}"
+        );
+        // a raster named like the red line is not the zoning red-line mask; other layers get none
+        assert_eq!(policy_layer_note(LayerKind::Raster, "red_line"), None);
+        assert_eq!(policy_layer_note(LayerKind::Roads, "roads"), None);
+        assert_eq!(policy_layer_note(LayerKind::Vector, "zones"), None);
     }
 
     #[test]
@@ -1410,14 +1540,19 @@ pub fn demo_step(cx: &mut crate::demo::DemoContext) -> Result<()> {
         cx.progress,
     )?;
     let seconds = t0.elapsed().as_secs_f64();
-    let notes = vec![
+    let mut notes = vec![
         "DEMO: project polygons are SYNTHESIZED by rule from the demo layers (see each project's note); names follow the 云冈区 plan's projects, which have no geometry".to_string(),
         "碳储量: InVEST carbon, presets/scenario/carbon_pools_common_classes.csv ([R, illustrative] densities)".into(),
         "生境质量: InVEST habitat quality, presets/assess/habitat_threats_north_china.csv + habitat_sensitivity_common_classes.csv, k = 0.05".into(),
         "土壤保持: RUSLE A_pot·(1 − C·P), A_pot = R·K·LS of the assessment chain; C from vegetation cover (蔡崇法); changed cells get at least the median cover of their new class".into(),
         "水源涵养: P − P·α − AET (AET from the InVEST Budyko curve, Z = 5), presets/scenario/water_balance_common_classes.csv, clamped at 0".into(),
         format!("γ (METHODS §3.6, same node set): the base network — ecoplan_pattern::chain::run_pattern on the base land use (MSPA sources ≥ 100 ha, top 30 by dPC, common_default resistance, Linkage Mapper links; no importance mask) — plus the links planned-corridor projects ({CORRIDOR_MEASURE}) add between the sources they join; other projects do not change γ; {}; network.csv lists V, links, α, β, γ and the network cost ratio of each", if DEMO_GAMMA_PER_PROJECT { "base, each project and the total" } else { "base and total only" }),
+        "草原综合植被盖度: mean vegetation cover (FVC from NDVI, 5 %/95 % end-members) of 草地 cells (地类 5), ecoplan_plan::indicators::grassland_fvc on the scenario's cover; changed cells get at least the median cover of their new class".into(),
     ];
+    // The zoning step's (synthesized) red line is a policy mask: projects do not change it.
+    if cx.run_dir.join("zoning/red_line_SYNTHESIZED.tif").exists() {
+        notes.push("生态保护红线占比 red-line share: 不变 unchanged: policy layer zoning/red_line_SYNTHESIZED.tif (projects do not change it; no Δ)".into());
+    }
     let dir = cx
         .out_path("scenario/benefits.csv")?
         .parent()
