@@ -326,3 +326,184 @@ fn bad_pattern_section_lists_every_problem() {
     }
     assert!(err.contains("9 problem(s)"), "{err}");
 }
+
+/// The three-block plan plus an NDVI layer (cropland 0.2 in the left half, 0.6 in the right;
+/// forest 0.8) and `pattern_section`.
+fn write_plan_with_ndvi(dir: &Path, pattern_section: &str) -> std::path::PathBuf {
+    let plan = write_plan(dir);
+    let spec = GridSpec::new(
+        W,
+        H,
+        GeoTransform::north_up(X0, Y0, 30.0),
+        Some(Crs::Epsg(4547)),
+    );
+    let lu = match ecoplan_io::raster::read_raster(&dir.join("landuse.tif")).unwrap() {
+        ecoplan_grid::AnyGrid::U8(g) => g,
+        other => panic!("{:?}", other.cell_type()),
+    };
+    let mut ndvi = Grid::filled(&spec, 0.0f32, Some(-9999.0));
+    for r in 0..H {
+        for c in 0..W {
+            let v = match (lu.get(c, r), c < W / 2) {
+                (2, _) => 0.8,
+                (_, true) => 0.2,
+                (_, false) => 0.6,
+            };
+            ndvi.set(c, r, v);
+        }
+    }
+    write_tif(&dir.join("ndvi.tif"), ndvi);
+    let mut text = std::fs::read_to_string(&plan).unwrap();
+    text.push_str("\n[layers.ndvi]\nfile = \"ndvi.tif\"\nkind = \"ndvi\"\n\n");
+    text.push_str(pattern_section);
+    std::fs::write(&plan, text).unwrap();
+    plan
+}
+
+fn pattern_json(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("pattern.json")).unwrap()).unwrap()
+}
+
+/// Kinds of the corrections pattern.json records for the resistance surface.
+fn corrections(j: &serde_json::Value) -> Vec<String> {
+    j["resistance"]["corrections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `ndvi_correction = true` in the plan corrects the resistance; `--no-ndvi-correction` switches
+/// it off (recorded in pattern.json, resistance = the plain table); both flags together are refused.
+#[test]
+fn no_ndvi_correction_flag_switches_off_the_plans_correction() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan_with_ndvi(dir.path(), "[pattern]\nndvi_correction = true\n");
+    let out = dir.path().join("out/pattern");
+
+    let mut args = vec!["pattern", s(&plan)];
+    args.extend(FAST);
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let j = pattern_json(&out);
+    assert_eq!(corrections(&j), ["ndvi"], "{}", j["resistance"]);
+    assert!(
+        j["notes"].to_string().contains("ndvi_correction"),
+        "{}",
+        j["notes"]
+    );
+    // R′ = R·NDVI_a/NDVI_i: cropland 30 with class mean 0.4 → 60 at NDVI 0.2, 20 at 0.6.
+    let r = f32_tif(&out.join("resistance.tif"));
+    assert!((r.get(20, 1) - 60.0).abs() < 1e-3, "{}", r.get(20, 1));
+    assert!((r.get(44, 1) - 20.0).abs() < 1e-3, "{}", r.get(44, 1));
+
+    args.push("--no-ndvi-correction");
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let j = pattern_json(&out);
+    assert!(corrections(&j).is_empty(), "{}", j["resistance"]);
+    assert!(
+        !j["notes"].to_string().contains("ndvi_correction"),
+        "{}",
+        j["notes"]
+    );
+    let r = f32_tif(&out.join("resistance.tif"));
+    assert_eq!((r.get(20, 1), r.get(44, 1), r.get(5, 5)), (30.0, 30.0, 1.0));
+
+    args.push("--ndvi-correction");
+    let (code, _, err) = run(&args);
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot be used with"), "{err}");
+
+    // Without the plan key, --ndvi-correction alone switches it on.
+    let d2 = tempfile::tempdir().unwrap();
+    let p2 = write_plan_with_ndvi(d2.path(), "");
+    let mut args = vec!["pattern", s(&p2), "--ndvi-correction"];
+    args.extend(FAST);
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        corrections(&pattern_json(&d2.path().join("out/pattern"))),
+        ["ndvi"]
+    );
+}
+
+/// Cells of corridors.tif inside the truncated corridors (not nodata).
+fn corridor_cells(out: &Path) -> usize {
+    let g = f32_tif(&out.join("corridors.tif"));
+    let nodata = g.nodata;
+    g.data
+        .iter()
+        .filter(|v| Some(**v) != nodata && v.is_finite())
+        .count()
+}
+
+/// min_area_ha, nn and truncate of [pattern] reach the run (pattern.json params, the sources
+/// found, the corridor width); their flags override them.
+#[test]
+fn pattern_section_min_area_nn_truncate_reach_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // 9-ha sources: the default 100 ha would leave none; min_area_ha = 5 keeps all three.
+    let plan = write_plan_with_ndvi(
+        dir.path(),
+        "[pattern]\nmin_area_ha = 5\nnn = 1\ntruncate = 100\n",
+    );
+    let out = dir.path().join("out/pattern");
+    let fast = ["--current", "none", "--no-pinchpoints", "--no-barriers"];
+    let mut args = vec!["pattern", s(&plan)];
+    args.extend(fast);
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let j = pattern_json(&out);
+    assert_eq!(j["params"]["min_area_ha"], 5.0);
+    assert_eq!(j["params"]["linkage"]["nearest_neighbours"], 1);
+    assert_eq!(j["params"]["linkage"]["truncate_cwd"], 100.0);
+    assert_eq!(j["sources"], 3);
+    let notes = j["notes"].to_string();
+    assert!(
+        notes.contains("plan.toml [pattern]: min_area_ha, nn, truncate"),
+        "{notes}"
+    );
+    let narrow = corridor_cells(&out);
+    assert!(narrow > 0);
+
+    // Flags override the plan: a wider corridor, all neighbours.
+    let mut wide = args.clone();
+    wide.extend(["--truncate", "20000", "--nn", "all"]);
+    let (code, _, err) = run(&wide);
+    assert_eq!(code, 0, "{err}");
+    let j = pattern_json(&out);
+    assert_eq!(j["params"]["linkage"]["truncate_cwd"], 20000.0);
+    assert!(j["params"]["linkage"]["nearest_neighbours"].is_null());
+    assert_eq!(j["params"]["min_area_ha"], 5.0);
+    assert!(
+        corridor_cells(&out) > narrow,
+        "{} vs {narrow}",
+        corridor_cells(&out)
+    );
+
+    // --min-area-ha over the plan's 5: 50 ha leaves no 9-ha source.
+    let mut big = args.clone();
+    big.extend(["--min-area-ha", "50"]);
+    let (code, _, err) = run(&big);
+    assert_ne!(code, 0);
+    assert!(err.contains("生态源地不足"), "{err}");
+}
+
+/// Bad min_area_ha / nn / truncate in [pattern] stop the run before any work, all listed at once.
+#[test]
+fn bad_min_area_nn_truncate_are_listed_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = write_plan_with_ndvi(
+        dir.path(),
+        "[pattern]\nmin_area_ha = -1\nnn = 0\ntruncate = \"wide\"\n",
+    );
+    let (code, _, err) = run(&["pattern", s(&plan)]);
+    assert_ne!(code, 0);
+    for key in ["pattern.min_area_ha", "pattern.nn", "pattern.truncate"] {
+        assert!(err.contains(key), "{key} not reported:\n{err}");
+    }
+    assert!(err.contains("3 problem(s)"), "{err}");
+    assert!(!dir.path().join("out/pattern").exists());
+}
