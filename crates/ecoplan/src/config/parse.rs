@@ -721,6 +721,34 @@ mod tests {
         assert_eq!(cfg.ndvi_correction, None);
     }
 
+    /// The commented min_area_ha / nn / truncate lines of data/demo/plan.toml parse, and the
+    /// values they show are the defaults of `ecoplan pattern`.
+    #[test]
+    fn demo_plan_documents_the_defaults() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/plan.toml");
+        let text = std::fs::read_to_string(demo).unwrap();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                ["min_area_ha ", "nn ", "truncate "]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
+            .collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        let (plan, problems) = parse_pattern(&lines.join("\n"));
+        assert!(errors(&problems).is_empty(), "{problems:?}");
+        let cfg = plan.unwrap().pattern;
+        let d = ecoplan_pattern::chain::PatternParams::default();
+        assert_eq!(cfg.min_area_ha, Some(d.min_area_ha));
+        assert_eq!(
+            cfg.nn.and_then(NearestNeighbours::limit),
+            d.linkage.nearest_neighbours
+        );
+        assert_eq!(cfg.truncate, d.linkage.truncate_cwd);
+    }
+
     #[test]
     fn pattern_ndvi_correction_is_tri_state() {
         for (text, want) in [
