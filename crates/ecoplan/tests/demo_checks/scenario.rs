@@ -128,6 +128,75 @@ pub fn check_scenario(out: &Path) {
             assert!(num(r, "Δ森林覆盖率 %") > 0.0 && num(r, "Δ耕地面积 公顷") < 0.0);
         }
     }
+    // 草原综合植被盖度, recomputed: cover = FVC of NDVI with the 5 %/95 % values of all valid NDVI
+    // as end-members (f32, NaN outside the region); the base value is the mean cover of grassland
+    // (5) cells; after all projects, cells that became grassland have at least the base grassland
+    // median cover (0.001 bins). Projects that neither make nor remove grassland leave it alone.
+    let ndvi = ecoplan_io::raster::read_raster(&out.join("layers/ndvi.tif"))
+        .unwrap()
+        .to_f32();
+    let valid = |x: f32| x.is_finite() && !ndvi.is_nodata(x);
+    let mut sorted: Vec<f32> = ndvi.data.iter().copied().filter(|&x| valid(x)).collect();
+    sorted.sort_by(f32::total_cmp);
+    let q = |f: f64| sorted[(f * (sorted.len() - 1) as f64).round() as usize] as f64;
+    let (soil, veg) = (q(0.05), q(0.95));
+    let cover: Vec<f32> = (0..mask.len())
+        .map(|i| match ndvi.data[i] {
+            x if mask[i] == 1 && valid(x) => {
+                ((x as f64 - soil) / (veg - soil)).clamp(0.0, 1.0) as f32
+            }
+            _ => f32::NAN,
+        })
+        .collect();
+    let mut hist = vec![0u64; 1001];
+    for i in 0..mask.len() {
+        if mask[i] == 1 && before[i] == 5 && cover[i].is_finite() {
+            hist[(cover[i] * 1000.0).round() as usize] += 1;
+        }
+    }
+    let n_grass: u64 = hist.iter().sum();
+    let mut acc = 0;
+    let median = hist
+        .iter()
+        .position(|&h| {
+            acc += h;
+            2 * acc >= n_grass
+        })
+        .unwrap() as f32
+        / 1000.0;
+    let mean_of = |class: &[u8], raise: bool| -> f64 {
+        let (mut sum, mut n) = (0.0f64, 0u64);
+        for i in 0..mask.len() {
+            let mut c = cover[i];
+            if raise && before[i] != 5 && after[i] == 5 && !(c >= median) {
+                c = median;
+            }
+            if mask[i] == 1 && class[i] == 5 && c.is_finite() {
+                sum += c as f64;
+                n += 1;
+            }
+        }
+        100.0 * sum / n as f64
+    };
+    let (fvc_base, fvc_after) = (mean_of(&before, false), mean_of(&after, true));
+    let col = "Δ草原综合植被盖度 %";
+    let base_row = t.iter().find(|r| r["项目"].starts_with("基准")).unwrap();
+    assert!(
+        (num(base_row, col) - fvc_base).abs() < 1e-6,
+        "base {} vs {fvc_base}",
+        num(base_row, col)
+    );
+    assert!(
+        (num(total, col) - (fvc_after - fvc_base)).abs() < 1e-6,
+        "total Δ {} vs {}",
+        num(total, col),
+        fvc_after - fvc_base
+    );
+    for r in &projects {
+        if r["项目"].contains("坡改梯") || r["项目"].contains("退耕还林") {
+            assert!(num(r, col).abs() < 1e-6, "{}: {}", r["项目"], num(r, col));
+        }
+    }
     // Removing cropland and mining threats and adding habitat raises habitat quality overall.
     assert!(num(total, "Δ生境质量面积加权 公顷") > 0.0);
     // The projects layer carries the synthesized-geometry note and the same Δ values.

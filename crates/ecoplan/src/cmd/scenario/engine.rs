@@ -673,7 +673,10 @@ fn evaluate(
                 ..Default::default()
             };
             match ecoplan_plan::indicators::grassland_fvc(cover, lu, &gp) {
-                Ok(v) => Some(v.value),
+                // grassland_fvc sums in parallel, so the last bits depend on rayon's split; runs
+                // must give identical outputs (the demo's hashes): keep 1e-8 %-points, far below
+                // the precision of f32 covers.
+                Ok(v) => Some((v.value * 1e8).round() / 1e8),
                 Err(ecoplan_plan::indicators::IndicatorError::Empty(_)) => None,
                 Err(e) => bail!("草原综合植被盖度 grassland FVC: {e}"),
             }
