@@ -1026,11 +1026,12 @@ mod tests {
 /// Parameters of the pattern chain for γ in scenarios: sources, resistance and Linkage Mapper
 /// corridors only (no current, pinch points or barriers — γ needs only nodes and links).
 pub fn gamma_params() -> ecoplan_pattern::chain::PatternParams {
-    let mut p = ecoplan_pattern::chain::PatternParams::default();
-    p.current = ecoplan_pattern::chain::CurrentMode::None;
-    p.pinchpoints = false;
-    p.barriers = false;
-    p
+    ecoplan_pattern::chain::PatternParams {
+        current: ecoplan_pattern::chain::CurrentMode::None,
+        pinchpoints: false,
+        barriers: false,
+        ..Default::default()
+    }
 }
 
 /// Measure key of planned-corridor projects (presets/scenario/measures.csv): besides the land-use

@@ -168,7 +168,7 @@ pub fn check_scenario(out: &Path) {
         let (mut sum, mut n) = (0.0f64, 0u64);
         for i in 0..mask.len() {
             let mut c = cover[i];
-            if raise && before[i] != 5 && after[i] == 5 && !(c >= median) {
+            if raise && before[i] != 5 && after[i] == 5 && (c.is_nan() || c < median) {
                 c = median;
             }
             if mask[i] == 1 && class[i] == 5 && c.is_finite() {

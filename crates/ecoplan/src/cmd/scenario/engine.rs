@@ -291,7 +291,7 @@ impl ScenarioParams {
         if self.threats.len() != self.threat_classes.len() {
             p.push("threat_classes must have one entry per threat".into());
         }
-        if !(self.tolerable_t_km2 > 0.0) {
+        if self.tolerable_t_km2.is_nan() || self.tolerable_t_km2 <= 0.0 {
             p.push(format!(
                 "tolerable_t_km2 must be > 0, found {}",
                 self.tolerable_t_km2
@@ -451,7 +451,7 @@ impl State {
             if let Some(c) = &mut self.cover {
                 if new != old {
                     if let Some(&t) = typical_cover.get(&new) {
-                        if !(c.data[iu] >= t) {
+                        if c.data[iu].is_nan() || c.data[iu] < t {
                             c.data[iu] = t;
                         }
                     }
